@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "spoke/model.h"
+#include "spoke/registry.h"
+#include "spoke/status.h"
+
+namespace spoke {
+
+// Every .proto file under `dir` (recursively, skipping hidden directories such as .git), with
+// paths relative to `dir` using '/', sorted by path. NotFound when `dir` is not a directory.
+Result<std::vector<FileInput>> read_proto_tree(const std::string& dir);
+
+// Writes each file to `dir`/<path>, creating directories. Every path is checked first with
+// validate_file_path and must stay inside `dir` (no symlink escapes): one bad path and nothing is
+// written. Each file is written to a temporary name and renamed into place.
+Status write_files_under(const std::string& dir, const std::vector<File>& files);
+
+// The git checkout `dir` is in, if any: origin URL, HEAD commit and branch (empty fields when
+// unknown; all empty outside a checkout or without git).
+SourceInfo detect_git_source_info(const std::string& dir);
+
+}  // namespace spoke

@@ -1,0 +1,129 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spoke/status.h"
+
+namespace spoke {
+
+// Milliseconds since the Unix epoch, UTC.
+using Timestamp = std::int64_t;
+
+Timestamp now_ms();
+// "2026-11-23T16:10:02.123Z"
+std::string format_timestamp(Timestamp t);
+
+struct Module {
+  std::string name;
+  std::string description;
+  Timestamp created_at = 0;
+  Timestamp updated_at = 0;
+};
+
+struct File {
+  std::string path;
+  std::string content;  // empty when only metadata was asked for
+  std::string digest;   // "sha256:<hex>" of content
+  std::uint64_t size = 0;
+};
+
+// A dependency pinned to an exact version; `digest` is that version's digest.
+struct Dependency {
+  std::string module;
+  std::string version;
+  std::string digest;
+  std::string spec() const { return module + "@" + version; }
+};
+
+struct SourceInfo {
+  std::string repository;
+  std::string commit_sha;
+  std::string branch;
+};
+
+struct Version {
+  std::string module;
+  std::string version;
+  std::string description;
+  std::vector<File> files;  // sorted by path
+  std::vector<Dependency> dependencies;
+  SourceInfo source_info;
+  std::string digest;  // "sha256:<hex>", see compute_version_digest
+  Timestamp created_at = 0;
+  std::int64_t sequence = 0;  // push order within the store, ascending
+};
+
+// ---- names and paths --------------------------------------------------------------------------
+
+// OK when `name` is a valid module name: lowercase letters, digits, '-', '_', '.', starting with a
+// letter, 1..128 characters. Otherwise InvalidArgument("invalid_module_name") stating the rule.
+Status validate_module_name(std::string_view name);
+
+// OK when `path` is a relative '/'-separated path ending in ".proto" with no "..", ".", empty
+// segment, backslash or leading '/'. Otherwise InvalidArgument("invalid_path") stating the rule.
+Status validate_file_path(std::string_view path);
+
+bool is_valid_utf8(std::string_view text);
+
+// Checks a version's files as a set: each path valid, no duplicates, UTF-8 content, at least one
+// file. Every problem becomes one diagnostic of the returned status.
+Status validate_files(const std::vector<File>& files);
+
+// ---- version identifiers ----------------------------------------------------------------------
+
+struct SemVer {
+  std::uint64_t major = 0, minor = 0, patch = 0;
+  std::vector<std::string> prerelease;  // dot-separated identifiers
+  std::string build;
+  bool is_prerelease() const { return !prerelease.empty(); }
+};
+
+// A version string: semver with an optional leading 'v', or a commit id (7-40 hex digits).
+struct VersionId {
+  enum class Kind { kSemVer, kCommit };
+  Kind kind = Kind::kSemVer;
+  SemVer semver;    // when kSemVer
+  std::string raw;  // the string as given
+};
+
+// Parses a version string; InvalidArgument("invalid_version") with the accepted forms otherwise.
+Result<VersionId> parse_version(std::string_view text);
+
+// Semver precedence (build metadata ignored): <0, 0, >0.
+int compare_semver(const SemVer& a, const SemVer& b);
+
+// A version known to a store, enough to order and pick `latest`.
+struct VersionRef {
+  std::string version;
+  std::string digest;
+  Timestamp created_at = 0;
+  std::int64_t sequence = 0;
+};
+
+// Orders `refs` newest first: semver releases and pre-releases by precedence (ties by push
+// order), then commit ids by push order. Unparseable strings sort last by push order.
+void sort_newest_first(std::vector<VersionRef>& refs);
+
+// The version `latest` names among `refs`: the highest semver release; else the highest
+// pre-release; else the most recently pushed commit id. nullopt when `refs` is empty.
+std::optional<VersionRef> pick_latest(const std::vector<VersionRef>& refs);
+
+// ---- digests ----------------------------------------------------------------------------------
+
+// "sha256:<hex>" of bytes.
+std::string content_digest(std::string_view bytes);
+
+// The version digest: sha256 over the manifest (one "sha256:<hex>  <path>\n" line per file,
+// sorted by path) followed by the sorted digests of the direct dependencies, one per line.
+// File digests must be filled in.
+std::string compute_version_digest(const std::vector<File>& files,
+                                   const std::vector<Dependency>& dependencies);
+
+// Parses "module@version" (version may be "latest"). InvalidArgument("invalid_dependency").
+Result<std::pair<std::string, std::string>> parse_dependency_spec(std::string_view spec);
+
+}  // namespace spoke

@@ -1,0 +1,41 @@
+#pragma once
+
+// The JSON shapes of the HTTP API, shared by spoke-server, the spoke CLI and embedders.
+
+#include <nlohmann/json.hpp>
+
+#include "spoke/model.h"
+#include "spoke/registry.h"
+#include "spoke/status.h"
+
+namespace spoke::wire {
+
+using nlohmann::json;
+
+json to_json(const Module& m);
+json to_json(const ModuleSummary& s);
+json to_json(const Dependency& d);
+json to_json(const SourceInfo& s);
+// Files carry "content" only when `with_content`.
+json to_json(const Version& v, bool with_content);
+json to_json(const Diagnostic& d);
+// {"error": {"code", "message", "details": [...]}}
+json error_json(const Status& s);
+
+// The HTTP status a Status maps to (200 for OK).
+int http_status(const Status& s);
+
+// Parses a push body {version, files:[{path, content}], dependencies, description, source_info}.
+// InvalidArgument naming the offending field when a field has the wrong type.
+Result<PushRequest> parse_push_request(const json& body, const std::string& module);
+
+// Reads back what to_json wrote (for clients).
+Result<Version> parse_version_json(const json& j);
+Result<Module> parse_module_json(const json& j);
+// Reads back an error body; a Status with the code's reason and message.
+Status parse_error_json(int http_status, const std::string& body);
+
+// Parses `text` as a JSON object; InvalidArgument("malformed_json") saying what and where.
+Result<json> parse_object(std::string_view text);
+
+}  // namespace spoke::wire

@@ -1,0 +1,253 @@
+#include "spoke/wire.h"
+
+#include <fmt/format.h>
+
+namespace spoke::wire {
+namespace {
+
+Status wrong_type(const std::string& field, const char* expected) {
+  return Status::InvalidArgument(fmt::format("field \"{}\" must be {}", field, expected),
+                                 "invalid_field");
+}
+
+// Reads an optional string member; error when present with another type.
+Status read_string(const json& obj, const char* key, std::string& out, const std::string& prefix = "") {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return Status::OK();
+  if (!it->is_string()) return wrong_type(prefix + key, "a string");
+  out = it->get<std::string>();
+  return Status::OK();
+}
+
+Timestamp parse_timestamp(const std::string& text) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6) {
+    return 0;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<Timestamp>(timegm(&tm)) * 1000 + ms;
+}
+
+}  // namespace
+
+json to_json(const Module& m) {
+  return {{"name", m.name},
+          {"description", m.description},
+          {"created_at", format_timestamp(m.created_at)},
+          {"updated_at", format_timestamp(m.updated_at)}};
+}
+
+json to_json(const ModuleSummary& s) {
+  json j = to_json(s.module);
+  j["latest_version"] = s.latest_version.empty() ? json(nullptr) : json(s.latest_version);
+  j["version_count"] = s.version_count;
+  return j;
+}
+
+json to_json(const Dependency& d) {
+  return {{"module", d.module}, {"version", d.version}, {"digest", d.digest}};
+}
+
+json to_json(const SourceInfo& s) {
+  return {{"repository", s.repository}, {"commit_sha", s.commit_sha}, {"branch", s.branch}};
+}
+
+json to_json(const Version& v, bool with_content) {
+  json files = json::array();
+  for (const auto& f : v.files) {
+    json jf = {{"path", f.path}, {"digest", f.digest}, {"size", f.size}};
+    if (with_content) jf["content"] = f.content;
+    files.push_back(std::move(jf));
+  }
+  json deps = json::array();
+  for (const auto& d : v.dependencies) deps.push_back(d.spec());
+  json pinned = json::array();
+  for (const auto& d : v.dependencies) pinned.push_back(to_json(d));
+  return {{"module", v.module},
+          {"version", v.version},
+          {"description", v.description},
+          {"digest", v.digest},
+          {"files", std::move(files)},
+          {"dependencies", std::move(deps)},
+          {"pinned_dependencies", std::move(pinned)},
+          {"source_info", to_json(v.source_info)},
+          {"created_at", format_timestamp(v.created_at)}};
+}
+
+json to_json(const Diagnostic& d) {
+  json j = {{"file", d.file}, {"severity", d.severity}, {"message", d.message}};
+  if (d.line > 0) j["line"] = d.line;
+  if (d.column > 0) j["column"] = d.column;
+  return j;
+}
+
+json error_json(const Status& s) {
+  json details = json::array();
+  for (const auto& d : s.diagnostics()) details.push_back(to_json(d));
+  if (!s.fields().empty()) {
+    json extra = json::object();
+    for (const auto& [k, v] : s.fields()) extra[k] = v;
+    details.push_back(std::move(extra));
+  }
+  return {{"error", {{"code", s.reason()}, {"message", s.message()}, {"details", std::move(details)}}}};
+}
+
+int http_status(const Status& s) {
+  switch (s.code()) {
+    case Code::kOk: return 200;
+    case Code::kInvalidArgument: return 400;
+    case Code::kNotFound: return 404;
+    case Code::kConflict: return 409;
+    case Code::kUnprocessable: return 422;
+    case Code::kTooLarge: return 413;
+    case Code::kUnsupportedMedia: return 415;
+    case Code::kUnavailable: return 503;
+    case Code::kInternal: return 500;
+  }
+  return 500;
+}
+
+Result<PushRequest> parse_push_request(const json& body, const std::string& module) {
+  PushRequest r;
+  r.module = module;
+  auto version = body.find("version");
+  if (version == body.end() || version->is_null()) {
+    return Status::InvalidArgument("field \"version\" is required", "missing_field");
+  }
+  if (!version->is_string()) return wrong_type("version", "a string");
+  r.version = version->get<std::string>();
+  SPOKE_RETURN_IF_ERROR(read_string(body, "description", r.description));
+  SPOKE_RETURN_IF_ERROR(read_string(body, "module_description", r.module_description));
+
+  auto files = body.find("files");
+  if (files == body.end() || files->is_null()) {
+    return Status::InvalidArgument("field \"files\" is required", "missing_field");
+  }
+  if (!files->is_array()) return wrong_type("files", "an array of {path, content}");
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    const json& f = (*files)[i];
+    std::string where = fmt::format("files[{}]", i);
+    if (!f.is_object()) return wrong_type(where, "an object {path, content}");
+    FileInput in;
+    auto path = f.find("path");
+    if (path == f.end() || !path->is_string()) return wrong_type(where + ".path", "a string");
+    auto content = f.find("content");
+    if (content == f.end() || !content->is_string()) return wrong_type(where + ".content", "a string");
+    in.path = path->get<std::string>();
+    in.content = content->get<std::string>();
+    r.files.push_back(std::move(in));
+  }
+
+  if (auto deps = body.find("dependencies"); deps != body.end() && !deps->is_null()) {
+    if (!deps->is_array()) return wrong_type("dependencies", "an array of \"module@version\"");
+    for (std::size_t i = 0; i < deps->size(); ++i) {
+      if (!(*deps)[i].is_string()) {
+        return wrong_type(fmt::format("dependencies[{}]", i), "a string \"module@version\"");
+      }
+      r.dependencies.push_back((*deps)[i].get<std::string>());
+    }
+  }
+  if (auto si = body.find("source_info"); si != body.end() && !si->is_null()) {
+    if (!si->is_object()) return wrong_type("source_info", "an object {repository, commit_sha, branch}");
+    SPOKE_RETURN_IF_ERROR(read_string(*si, "repository", r.source_info.repository, "source_info."));
+    SPOKE_RETURN_IF_ERROR(read_string(*si, "commit_sha", r.source_info.commit_sha, "source_info."));
+    SPOKE_RETURN_IF_ERROR(read_string(*si, "branch", r.source_info.branch, "source_info."));
+  }
+  return r;
+}
+
+Result<Version> parse_version_json(const json& j) {
+  try {
+    Version v;
+    v.module = j.at("module").get<std::string>();
+    v.version = j.at("version").get<std::string>();
+    v.description = j.value("description", "");
+    v.digest = j.value("digest", "");
+    v.created_at = parse_timestamp(j.value("created_at", ""));
+    for (const auto& f : j.at("files")) {
+      File file;
+      file.path = f.at("path").get<std::string>();
+      file.digest = f.value("digest", "");
+      file.size = f.value("size", std::uint64_t{0});
+      file.content = f.value("content", "");
+      v.files.push_back(std::move(file));
+    }
+    for (const auto& d : j.value("pinned_dependencies", json::array())) {
+      v.dependencies.push_back({d.at("module").get<std::string>(), d.at("version").get<std::string>(),
+                                d.value("digest", "")});
+    }
+    if (auto si = j.find("source_info"); si != j.end() && si->is_object()) {
+      v.source_info = {si->value("repository", ""), si->value("commit_sha", ""),
+                       si->value("branch", "")};
+    }
+    return v;
+  } catch (const json::exception& e) {
+    return Status::Internal(fmt::format("unexpected version JSON: {}", e.what()), "bad_response");
+  }
+}
+
+Result<Module> parse_module_json(const json& j) {
+  try {
+    return Module{j.at("name").get<std::string>(), j.value("description", ""),
+                  parse_timestamp(j.value("created_at", "")),
+                  parse_timestamp(j.value("updated_at", ""))};
+  } catch (const json::exception& e) {
+    return Status::Internal(fmt::format("unexpected module JSON: {}", e.what()), "bad_response");
+  }
+}
+
+Status parse_error_json(int status, const std::string& body) {
+  Code code = status == 400   ? Code::kInvalidArgument
+              : status == 404 ? Code::kNotFound
+              : status == 409 ? Code::kConflict
+              : status == 413 ? Code::kTooLarge
+              : status == 415 ? Code::kUnsupportedMedia
+              : status == 422 ? Code::kUnprocessable
+              : status == 503 ? Code::kUnavailable
+                              : Code::kInternal;
+  json j = json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_object()) {
+    const json& e = j["error"];
+    Status s(code, e.value("code", "http_" + std::to_string(status)),
+             e.value("message", "HTTP " + std::to_string(status)));
+    std::vector<Diagnostic> diags;
+    for (const auto& d : e.value("details", json::array())) {
+      if (d.contains("message")) {
+        diags.push_back({d.value("file", ""), d.value("line", 0), d.value("column", 0),
+                         d.value("severity", "error"), d.value("message", "")});
+      } else if (d.is_object()) {
+        for (const auto& [k, v] : d.items()) {
+          if (v.is_string()) s.with_field(k, v.get<std::string>());
+        }
+      }
+    }
+    s.with_diagnostics(std::move(diags));
+    return s;
+  }
+  return Status(code, "http_" + std::to_string(status),
+                fmt::format("HTTP {}{}{}", status, body.empty() ? "" : ": ", body.substr(0, 200)));
+}
+
+Result<json> parse_object(std::string_view text) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 5: ..."
+    std::string what = e.what();
+    auto pos = what.find("] ");
+    return Status::InvalidArgument(
+        fmt::format("malformed JSON: {}", pos == std::string::npos ? what : what.substr(pos + 2)),
+        "malformed_json");
+  }
+  if (!j.is_object()) {
+    return Status::InvalidArgument(
+        fmt::format("malformed JSON: expected an object, got {}", j.type_name()), "malformed_json");
+  }
+  return j;
+}
+
+}  // namespace spoke::wire

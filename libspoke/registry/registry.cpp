@@ -1,0 +1,311 @@
+#include "spoke/registry.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "registry/file_cache.h"
+
+namespace spoke {
+namespace {
+
+std::string hex_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  }
+  return out;
+}
+
+std::optional<std::string> hex_decode(std::string_view s) {
+  if (s.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); i += 2) {
+    int hi = nibble(s[i]), lo = nibble(s[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+Status digest_conflict(const std::string& module, const std::string& version,
+                       const std::string& existing, const std::string& pushed) {
+  return Status::Conflict(fmt::format("version {}@{} already exists with different content "
+                                      "(existing digest {}, pushed digest {}); versions are "
+                                      "immutable, push a new version instead",
+                                      module, version, existing, pushed),
+                          "version_exists")
+      .with_field("existing_digest", existing)
+      .with_field("digest", pushed);
+}
+
+}  // namespace
+
+struct Registry::Impl {
+  Storage storage;
+  internal::ImmutableCache file_cache{64u << 20};
+
+  Result<std::vector<Dependency>> pin_dependencies(const std::string& module,
+                                                   const std::vector<std::string>& specs,
+                                                   Registry& self) {
+    std::vector<Dependency> pinned;
+    std::set<std::string> seen;
+    for (const auto& spec : specs) {
+      auto parsed = parse_dependency_spec(spec);
+      if (!parsed.ok()) return parsed.status();
+      auto& [dep_module, dep_version] = parsed.value();
+      if (dep_module == module) {
+        return Status::Unprocessable(
+            fmt::format("module {} cannot depend on itself (\"{}\")", module, spec),
+            "dependency_cycle");
+      }
+      if (!seen.insert(dep_module).second) {
+        return Status::InvalidArgument(
+            fmt::format("module {} is listed more than once in dependencies", dep_module),
+            "duplicate_dependency");
+      }
+      auto exact = self.resolve_version(dep_module, dep_version);
+      if (!exact.ok()) {
+        return Status::Unprocessable(
+            fmt::format("dependency \"{}\" cannot be resolved: {}", spec, exact.status().message()),
+            "dependency_not_found");
+      }
+      auto dep = storage.metadata->get_version(dep_module, exact.value());
+      if (!dep.ok()) return dep.status();
+      pinned.push_back({dep_module, exact.value(), dep->digest});
+    }
+    return pinned;
+  }
+};
+
+Registry::Registry(Storage storage) : impl_(std::make_unique<Impl>()) {
+  impl_->storage = std::move(storage);
+}
+Registry::~Registry() = default;
+
+Result<std::unique_ptr<Registry>> Registry::open(const StorageOptions& options) {
+  auto storage = open_storage(options);
+  if (!storage.ok()) return storage.status();
+  return std::make_unique<Registry>(std::move(storage).value());
+}
+
+Status Registry::check_ready() {
+  SPOKE_RETURN_IF_ERROR(impl_->storage.metadata->ping());
+  return impl_->storage.blobs->ping();
+}
+
+Result<CreateModuleResult> Registry::create_module(const std::string& name,
+                                                   const std::string& description) {
+  SPOKE_RETURN_IF_ERROR(validate_module_name(name));
+  Timestamp now = now_ms();
+  auto inserted = impl_->storage.metadata->create_module({name, description, now, now});
+  if (!inserted.ok()) return inserted.status();
+  auto module = impl_->storage.metadata->get_module(name);
+  if (!module.ok()) return module.status();
+  return CreateModuleResult{std::move(module).value(), inserted.value()};
+}
+
+Result<Module> Registry::update_module(const std::string& name, const std::string& description) {
+  SPOKE_RETURN_IF_ERROR(validate_module_name(name));
+  SPOKE_RETURN_IF_ERROR(impl_->storage.metadata->update_module(name, description, now_ms()));
+  return impl_->storage.metadata->get_module(name);
+}
+
+Result<ModulePage> Registry::list_modules(std::size_t limit, const std::string& page_token) {
+  if (limit == 0) limit = 100;
+  limit = std::min<std::size_t>(limit, 1000);
+  std::string after;
+  if (!page_token.empty()) {
+    auto decoded = hex_decode(page_token);
+    if (!decoded || validate_module_name(*decoded).ok() == false) {
+      return Status::InvalidArgument(
+          fmt::format("invalid page_token \"{}\": pass the next_page_token of a previous page",
+                      page_token),
+          "invalid_page_token");
+    }
+    after = *decoded;
+  }
+  // One extra row tells whether another page follows.
+  auto records = impl_->storage.metadata->list_modules(after, limit + 1);
+  if (!records.ok()) return records.status();
+  ModulePage page;
+  auto& rows = records.value();
+  bool more = rows.size() > limit;
+  if (more) rows.resize(limit);
+  for (auto& r : rows) {
+    ModuleSummary s;
+    s.version_count = r.versions.size();
+    if (auto latest = pick_latest(r.versions)) s.latest_version = latest->version;
+    s.module = std::move(r.module);
+    page.modules.push_back(std::move(s));
+  }
+  if (more) page.next_page_token = hex_encode(page.modules.back().module.name);
+  return page;
+}
+
+Result<ModuleDetail> Registry::get_module(const std::string& name) {
+  SPOKE_RETURN_IF_ERROR(validate_module_name(name));
+  auto module = impl_->storage.metadata->get_module(name);
+  if (!module.ok()) return module.status();
+  auto versions = list_versions(name);
+  if (!versions.ok()) return versions.status();
+  return ModuleDetail{std::move(module).value(), std::move(versions).value()};
+}
+
+Result<std::vector<Version>> Registry::list_versions(const std::string& module) {
+  SPOKE_RETURN_IF_ERROR(validate_module_name(module));
+  auto refs = impl_->storage.metadata->list_versions(module);
+  if (!refs.ok()) return refs.status();
+  sort_newest_first(refs.value());
+  std::vector<Version> out;
+  for (const auto& r : refs.value()) {
+    auto v = impl_->storage.metadata->get_version(module, r.version);
+    if (!v.ok()) return v.status();
+    out.push_back(std::move(v).value());
+  }
+  return out;
+}
+
+Result<std::string> Registry::resolve_version(const std::string& module,
+                                              const std::string& version) {
+  SPOKE_RETURN_IF_ERROR(validate_module_name(module));
+  if (version != "latest") return version;
+  auto refs = impl_->storage.metadata->list_versions(module);
+  if (!refs.ok()) return refs.status();
+  auto latest = pick_latest(refs.value());
+  if (!latest) {
+    return Status::NotFound(fmt::format("module \"{}\" has no versions", module),
+                            "version_not_found");
+  }
+  return latest->version;
+}
+
+Result<Version> Registry::get_version(const std::string& module, const std::string& version,
+                                      bool with_content) {
+  auto exact = resolve_version(module, version);
+  if (!exact.ok()) return exact.status();
+  auto v = impl_->storage.metadata->get_version(module, exact.value());
+  if (!v.ok()) {
+    if (v.status().code() == Code::kNotFound) {
+      // Say whether the module or the version is missing.
+      auto m = impl_->storage.metadata->get_module(module);
+      if (!m.ok()) return m.status();
+    }
+    return v.status();
+  }
+  if (with_content) {
+    for (auto& f : v->files) {
+      auto content = impl_->storage.blobs->get(f.digest);
+      if (!content.ok()) return content.status();
+      f.content = std::move(content).value();
+    }
+  }
+  return v;
+}
+
+Result<File> Registry::get_file(const std::string& module, const std::string& version,
+                                const std::string& path) {
+  auto exact = resolve_version(module, version);
+  if (!exact.ok()) return exact.status();
+  std::string key = module;
+  key += '\0';
+  key += exact.value();
+  key += '\0';
+  key += path;
+  if (auto hit = impl_->file_cache.get(key)) {
+    // Layout of a cached entry: digest, '\0', content.
+    auto nul = hit->find('\0');
+    File f;
+    f.path = path;
+    f.digest = hit->substr(0, nul);
+    f.content = hit->substr(nul + 1);
+    f.size = f.content.size();
+    return f;
+  }
+  auto meta = impl_->storage.metadata->get_file(module, exact.value(), path);
+  if (!meta.ok()) {
+    if (meta.status().reason() == "version_not_found") {
+      auto m = impl_->storage.metadata->get_module(module);
+      if (!m.ok()) return m.status();
+    }
+    return meta.status();
+  }
+  auto content = impl_->storage.blobs->get(meta->digest);
+  if (!content.ok()) return content.status();
+  File f = std::move(meta).value();
+  f.content = std::move(content).value();
+  impl_->file_cache.put(key, std::make_shared<const std::string>(f.digest + '\0' + f.content));
+  return f;
+}
+
+Result<PushResult> Registry::push(const PushRequest& request) {
+  SPOKE_RETURN_IF_ERROR(validate_module_name(request.module));
+  auto version_id = parse_version(request.version);
+  if (!version_id.ok()) return version_id.status();
+
+  Version v;
+  v.module = request.module;
+  v.version = request.version;
+  v.description = request.description;
+  v.source_info = request.source_info;
+  v.files.reserve(request.files.size());
+  for (const auto& in : request.files) {
+    File f;
+    f.path = in.path;
+    f.size = in.content.size();
+    f.content = in.content;
+    v.files.push_back(std::move(f));
+  }
+  SPOKE_RETURN_IF_ERROR(validate_files(v.files));
+  std::sort(v.files.begin(), v.files.end(),
+            [](const File& a, const File& b) { return a.path < b.path; });
+  for (auto& f : v.files) f.digest = content_digest(f.content);
+
+  auto pinned = impl_->pin_dependencies(request.module, request.dependencies, *this);
+  if (!pinned.ok()) return pinned.status();
+  v.dependencies = std::move(pinned).value();
+  v.digest = compute_version_digest(v.files, v.dependencies);
+
+  const std::string pushed_digest = v.digest;
+  auto answer_existing = [&](Result<Version> existing) -> Result<PushResult> {
+    if (!existing.ok()) return existing.status();
+    if (existing->digest != pushed_digest) {
+      return digest_conflict(request.module, request.version, existing->digest, pushed_digest);
+    }
+    return PushResult{std::move(existing).value(), false};
+  };
+
+  auto existing = impl_->storage.metadata->get_version(v.module, v.version);
+  if (existing.ok()) return answer_existing(std::move(existing));
+  if (existing.status().code() != Code::kNotFound) return existing.status();
+
+  // Blobs first: a version's metadata never points at a missing blob.
+  std::set<std::string_view> written;
+  for (const auto& f : v.files) {
+    if (!written.insert(f.digest).second) continue;
+    SPOKE_RETURN_IF_ERROR(impl_->storage.blobs->put(f.digest, f.content));
+  }
+
+  Timestamp now = now_ms();
+  v.created_at = now;
+  Module module_if_missing{v.module, request.module_description, now, now};
+  auto inserted = impl_->storage.metadata->insert_version(module_if_missing, std::move(v));
+  if (!inserted.ok()) {
+    if (inserted.status().reason() == "version_exists") {
+      // Lost a race with a concurrent push of the same version.
+      return answer_existing(impl_->storage.metadata->get_version(request.module, request.version));
+    }
+    return inserted.status();
+  }
+  return PushResult{std::move(inserted).value(), true};
+}
+
+}  // namespace spoke

@@ -1,0 +1,153 @@
+// In-memory backends: nothing persisted. Used by tests and for experiments.
+#include <fmt/format.h>
+
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+
+#include "spoke/storage.h"
+
+namespace spoke {
+namespace {
+
+class MemoryMetadataStore final : public MetadataStore {
+ public:
+  Status ping() override { return Status::OK(); }
+
+  Result<bool> create_module(const Module& module) override {
+    std::unique_lock lock(mu_);
+    return modules_.emplace(module.name, Entry{module, {}}).second;
+  }
+
+  Result<Module> get_module(const std::string& name) override {
+    std::shared_lock lock(mu_);
+    auto it = modules_.find(name);
+    if (it == modules_.end()) return module_not_found(name);
+    return it->second.module;
+  }
+
+  Status update_module(const std::string& name, const std::string& description,
+                       Timestamp updated_at) override {
+    std::unique_lock lock(mu_);
+    auto it = modules_.find(name);
+    if (it == modules_.end()) return module_not_found(name);
+    it->second.module.description = description;
+    it->second.module.updated_at = updated_at;
+    return Status::OK();
+  }
+
+  Result<std::vector<ModuleRecord>> list_modules(const std::string& after,
+                                                 std::size_t limit) override {
+    std::shared_lock lock(mu_);
+    std::vector<ModuleRecord> out;
+    for (auto it = modules_.upper_bound(after); it != modules_.end() && out.size() < limit; ++it) {
+      out.push_back({it->second.module, refs(it->second)});
+    }
+    return out;
+  }
+
+  Result<std::vector<VersionRef>> list_versions(const std::string& module) override {
+    std::shared_lock lock(mu_);
+    auto it = modules_.find(module);
+    if (it == modules_.end()) return module_not_found(module);
+    return refs(it->second);
+  }
+
+  Result<Version> get_version(const std::string& module, const std::string& version) override {
+    std::shared_lock lock(mu_);
+    const Version* v = find(module, version);
+    if (v == nullptr) return version_not_found(module, version);
+    return *v;
+  }
+
+  Result<File> get_file(const std::string& module, const std::string& version,
+                        const std::string& path) override {
+    std::shared_lock lock(mu_);
+    const Version* v = find(module, version);
+    if (v == nullptr) return version_not_found(module, version);
+    for (const auto& f : v->files) {
+      if (f.path == path) return f;
+    }
+    return Status::NotFound(fmt::format("file \"{}\" not found in {}@{}", path, module, version),
+                            "file_not_found");
+  }
+
+  Result<Version> insert_version(const Module& module_if_missing, Version version) override {
+    std::unique_lock lock(mu_);
+    auto it = modules_.find(version.module);
+    if (it == modules_.end()) it = modules_.emplace(version.module, Entry{module_if_missing, {}}).first;
+    if (it->second.versions.count(version.version) != 0) {
+      return Status::Conflict(
+          fmt::format("version {}@{} already exists", version.module, version.version),
+          "version_exists");
+    }
+    version.sequence = ++sequence_;
+    for (auto& f : version.files) f.content.clear();
+    it->second.versions.emplace(version.version, version);
+    return version;
+  }
+
+ private:
+  struct Entry {
+    Module module;
+    std::map<std::string, Version> versions;
+  };
+
+  static std::vector<VersionRef> refs(const Entry& e) {
+    std::vector<VersionRef> out;
+    for (const auto& [_, v] : e.versions) out.push_back({v.version, v.digest, v.created_at, v.sequence});
+    return out;
+  }
+  const Version* find(const std::string& module, const std::string& version) const {
+    auto it = modules_.find(module);
+    if (it == modules_.end()) return nullptr;
+    auto vit = it->second.versions.find(version);
+    return vit == it->second.versions.end() ? nullptr : &vit->second;
+  }
+  static Status module_not_found(const std::string& name) {
+    return Status::NotFound(fmt::format("module \"{}\" not found", name), "module_not_found");
+  }
+  static Status version_not_found(const std::string& module, const std::string& version) {
+    return Status::NotFound(fmt::format("version {}@{} not found", module, version),
+                            "version_not_found");
+  }
+
+  std::shared_mutex mu_;
+  std::map<std::string, Entry> modules_;
+  std::int64_t sequence_ = 0;
+};
+
+class MemoryBlobStore final : public BlobStore {
+ public:
+  Status ping() override { return Status::OK(); }
+  Status put(const std::string& digest, std::string_view content) override {
+    std::unique_lock lock(mu_);
+    blobs_.try_emplace(digest, content);
+    return Status::OK();
+  }
+  Result<std::string> get(const std::string& digest) override {
+    std::shared_lock lock(mu_);
+    auto it = blobs_.find(digest);
+    if (it == blobs_.end()) {
+      return Status::NotFound(fmt::format("blob {} not found", digest), "blob_not_found");
+    }
+    return it->second;
+  }
+  Result<bool> exists(const std::string& digest) override {
+    std::shared_lock lock(mu_);
+    return blobs_.count(digest) != 0;
+  }
+
+ private:
+  std::shared_mutex mu_;
+  std::map<std::string, std::string> blobs_;
+};
+
+}  // namespace
+
+std::unique_ptr<MetadataStore> make_memory_metadata_store() {
+  return std::make_unique<MemoryMetadataStore>();
+}
+std::unique_ptr<BlobStore> make_memory_blob_store() { return std::make_unique<MemoryBlobStore>(); }
+
+}  // namespace spoke

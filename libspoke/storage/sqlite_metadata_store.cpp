@@ -1,0 +1,405 @@
+// SQLite metadata: the embedded default. WAL mode, one connection per concurrent caller (taken
+// from a pool), schema versions applied as migrations at open.
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+#include <fmt/format.h>
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "spoke/storage.h"
+
+namespace spoke {
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit one that has shipped.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE modules (
+  name        TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE TABLE versions (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  module      TEXT NOT NULL REFERENCES modules(name),
+  version     TEXT NOT NULL,
+  description TEXT NOT NULL,
+  digest      TEXT NOT NULL,
+  repository  TEXT NOT NULL,
+  commit_sha  TEXT NOT NULL,
+  branch      TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  UNIQUE (module, version)
+);
+CREATE TABLE files (
+  version_id INTEGER NOT NULL REFERENCES versions(id),
+  path       TEXT NOT NULL,
+  digest     TEXT NOT NULL,
+  size       INTEGER NOT NULL,
+  PRIMARY KEY (version_id, path)
+) WITHOUT ROWID;
+CREATE INDEX files_by_path ON files(path);
+CREATE TABLE dependencies (
+  version_id INTEGER NOT NULL REFERENCES versions(id),
+  position   INTEGER NOT NULL,
+  module     TEXT NOT NULL,
+  version    TEXT NOT NULL,
+  digest     TEXT NOT NULL,
+  PRIMARY KEY (version_id, position)
+) WITHOUT ROWID;
+)sql",
+};
+
+struct Connection {
+  explicit Connection(const std::string& path)
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
+    db.setBusyTimeout(30000);
+    db.exec("PRAGMA journal_mode=WAL");
+    db.exec("PRAGMA synchronous=FULL");
+    db.exec("PRAGMA foreign_keys=ON");
+  }
+  // A cached prepared statement, reset and with bindings cleared.
+  SQLite::Statement& stmt(const char* sql) {
+    auto& s = statements[sql];
+    if (!s) {
+      s = std::make_unique<SQLite::Statement>(db, sql);
+    } else {
+      s->reset();
+      s->clearBindings();
+    }
+    return *s;
+  }
+  SQLite::Database db;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back in the destructor unless committed.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(SQLite::Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+  ~WriteTransaction() {
+    if (!done_) {
+      try {
+        db_.exec("ROLLBACK");
+      } catch (...) {  // NOLINT(bugprone-empty-catch): nothing more to do
+      }
+    }
+  }
+  void commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  SQLite::Database& db_;
+  bool done_ = false;
+};
+
+class SqliteMetadataStore final : public MetadataStore {
+ public:
+  explicit SqliteMetadataStore(std::string path) : path_(std::move(path)) {}
+
+  Status init() {
+    return guard([&](Connection& c) -> Status {
+      c.db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+      WriteTransaction tx(c.db);
+      int current = 0;
+      {
+        SQLite::Statement q(c.db, "SELECT MAX(version) FROM schema_version");
+        if (q.executeStep() && !q.getColumn(0).isNull()) current = q.getColumn(0).getInt();
+      }
+      const int known = static_cast<int>(std::size(kMigrations));
+      if (current > known) {
+        return Status::Internal(fmt::format("database {} has schema version {}, newer than this "
+                                            "build knows ({}); upgrade spoke",
+                                            path_, current, known),
+                                "schema_too_new");
+      }
+      for (int v = current; v < known; ++v) {
+        c.db.exec(kMigrations[v]);
+        SQLite::Statement ins(c.db, "INSERT INTO schema_version(version) VALUES (?)");
+        ins.bind(1, v + 1);
+        ins.exec();
+      }
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Status ping() override {
+    return guard([&](Connection& c) -> Status {
+      auto& q = c.stmt("SELECT 1");
+      q.executeStep();
+      return Status::OK();
+    });
+  }
+
+  Result<bool> create_module(const Module& m) override {
+    return guard([&](Connection& c) -> Result<bool> {
+      auto& q = c.stmt(
+          "INSERT INTO modules(name, description, created_at, updated_at) VALUES (?,?,?,?) "
+          "ON CONFLICT(name) DO NOTHING");
+      q.bind(1, m.name);
+      q.bind(2, m.description);
+      q.bind(3, static_cast<int64_t>(m.created_at));
+      q.bind(4, static_cast<int64_t>(m.updated_at));
+      return q.exec() == 1;
+    });
+  }
+
+  Result<Module> get_module(const std::string& name) override {
+    return guard([&](Connection& c) -> Result<Module> {
+      auto& q = c.stmt("SELECT name, description, created_at, updated_at FROM modules WHERE name=?");
+      q.bind(1, name);
+      if (!q.executeStep()) return module_not_found(name);
+      return read_module(q);
+    });
+  }
+
+  Status update_module(const std::string& name, const std::string& description,
+                       Timestamp updated_at) override {
+    return guard([&](Connection& c) -> Status {
+      auto& q = c.stmt("UPDATE modules SET description=?, updated_at=? WHERE name=?");
+      q.bind(1, description);
+      q.bind(2, static_cast<int64_t>(updated_at));
+      q.bind(3, name);
+      if (q.exec() == 0) return module_not_found(name);
+      return Status::OK();
+    });
+  }
+
+  Result<std::vector<ModuleRecord>> list_modules(const std::string& after,
+                                                 std::size_t limit) override {
+    return guard([&](Connection& c) -> Result<std::vector<ModuleRecord>> {
+      auto& q = c.stmt(
+          "SELECT m.name, m.description, m.created_at, m.updated_at, v.version, v.digest, "
+          "v.created_at, v.id FROM (SELECT * FROM modules WHERE name > ? ORDER BY name LIMIT ?) m "
+          "LEFT JOIN versions v ON v.module = m.name ORDER BY m.name");
+      q.bind(1, after);
+      q.bind(2, static_cast<int64_t>(limit));
+      std::vector<ModuleRecord> out;
+      while (q.executeStep()) {
+        std::string name = q.getColumn(0).getString();
+        if (out.empty() || out.back().module.name != name) out.push_back({read_module(q), {}});
+        if (!q.getColumn(4).isNull()) out.back().versions.push_back(read_ref(q, 4));
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<VersionRef>> list_versions(const std::string& module) override {
+    return guard([&](Connection& c) -> Result<std::vector<VersionRef>> {
+      auto& q = c.stmt(
+          "SELECT v.version, v.digest, v.created_at, v.id, m.name FROM modules m "
+          "LEFT JOIN versions v ON v.module = m.name WHERE m.name = ?");
+      q.bind(1, module);
+      std::vector<VersionRef> out;
+      bool found = false;
+      while (q.executeStep()) {
+        found = true;
+        if (!q.getColumn(0).isNull()) out.push_back(read_ref(q, 0));
+      }
+      if (!found) return module_not_found(module);
+      return out;
+    });
+  }
+
+  Result<Version> get_version(const std::string& module, const std::string& version) override {
+    return guard([&](Connection& c) -> Result<Version> {
+      auto& q = c.stmt(
+          "SELECT id, description, digest, repository, commit_sha, branch, created_at "
+          "FROM versions WHERE module=? AND version=?");
+      q.bind(1, module);
+      q.bind(2, version);
+      if (!q.executeStep()) return version_not_found(module, version);
+      Version v;
+      v.module = module;
+      v.version = version;
+      int64_t id = q.getColumn(0).getInt64();
+      v.sequence = id;
+      v.description = q.getColumn(1).getString();
+      v.digest = q.getColumn(2).getString();
+      v.source_info = {q.getColumn(3).getString(), q.getColumn(4).getString(),
+                       q.getColumn(5).getString()};
+      v.created_at = q.getColumn(6).getInt64();
+      auto& fq = c.stmt("SELECT path, digest, size FROM files WHERE version_id=? ORDER BY path");
+      fq.bind(1, id);
+      while (fq.executeStep()) {
+        File f;
+        f.path = fq.getColumn(0).getString();
+        f.digest = fq.getColumn(1).getString();
+        f.size = static_cast<std::uint64_t>(fq.getColumn(2).getInt64());
+        v.files.push_back(std::move(f));
+      }
+      auto& dq = c.stmt(
+          "SELECT module, version, digest FROM dependencies WHERE version_id=? ORDER BY position");
+      dq.bind(1, id);
+      while (dq.executeStep()) {
+        v.dependencies.push_back(
+            {dq.getColumn(0).getString(), dq.getColumn(1).getString(), dq.getColumn(2).getString()});
+      }
+      return v;
+    });
+  }
+
+  Result<File> get_file(const std::string& module, const std::string& version,
+                        const std::string& path) override {
+    return guard([&](Connection& c) -> Result<File> {
+      auto& q = c.stmt(
+          "SELECT v.id, f.digest, f.size FROM versions v LEFT JOIN files f "
+          "ON f.version_id = v.id AND f.path = ? WHERE v.module = ? AND v.version = ?");
+      q.bind(1, path);
+      q.bind(2, module);
+      q.bind(3, version);
+      if (!q.executeStep()) return version_not_found(module, version);
+      if (q.getColumn(1).isNull()) {
+        return Status::NotFound(fmt::format("file \"{}\" not found in {}@{}", path, module, version),
+                                "file_not_found");
+      }
+      File f;
+      f.path = path;
+      f.digest = q.getColumn(1).getString();
+      f.size = static_cast<std::uint64_t>(q.getColumn(2).getInt64());
+      return f;
+    });
+  }
+
+  Result<Version> insert_version(const Module& module_if_missing, Version v) override {
+    return guard([&](Connection& c) -> Result<Version> {
+      WriteTransaction tx(c.db);
+      {
+        auto& q = c.stmt(
+            "INSERT INTO modules(name, description, created_at, updated_at) VALUES (?,?,?,?) "
+            "ON CONFLICT(name) DO NOTHING");
+        q.bind(1, v.module);
+        q.bind(2, module_if_missing.description);
+        q.bind(3, static_cast<int64_t>(module_if_missing.created_at));
+        q.bind(4, static_cast<int64_t>(module_if_missing.updated_at));
+        q.exec();
+      }
+      {
+        auto& q = c.stmt("SELECT 1 FROM versions WHERE module=? AND version=?");
+        q.bind(1, v.module);
+        q.bind(2, v.version);
+        if (q.executeStep()) {
+          return Status::Conflict(fmt::format("version {}@{} already exists", v.module, v.version),
+                                  "version_exists");
+        }
+      }
+      auto& q = c.stmt(
+          "INSERT INTO versions(module, version, description, digest, repository, commit_sha, "
+          "branch, created_at) VALUES (?,?,?,?,?,?,?,?)");
+      q.bind(1, v.module);
+      q.bind(2, v.version);
+      q.bind(3, v.description);
+      q.bind(4, v.digest);
+      q.bind(5, v.source_info.repository);
+      q.bind(6, v.source_info.commit_sha);
+      q.bind(7, v.source_info.branch);
+      q.bind(8, static_cast<int64_t>(v.created_at));
+      q.exec();
+      v.sequence = c.db.getLastInsertRowid();
+      auto& fq = c.stmt("INSERT INTO files(version_id, path, digest, size) VALUES (?,?,?,?)");
+      for (auto& f : v.files) {
+        fq.reset();
+        fq.bind(1, static_cast<int64_t>(v.sequence));
+        fq.bind(2, f.path);
+        fq.bind(3, f.digest);
+        fq.bind(4, static_cast<int64_t>(f.size));
+        fq.exec();
+        f.content.clear();
+      }
+      auto& dq = c.stmt(
+          "INSERT INTO dependencies(version_id, position, module, version, digest) "
+          "VALUES (?,?,?,?,?)");
+      int position = 0;
+      for (const auto& d : v.dependencies) {
+        dq.reset();
+        dq.bind(1, static_cast<int64_t>(v.sequence));
+        dq.bind(2, position++);
+        dq.bind(3, d.module);
+        dq.bind(4, d.version);
+        dq.bind(5, d.digest);
+        dq.exec();
+      }
+      tx.commit();
+      return v;
+    });
+  }
+
+ private:
+  // Runs `fn` on a pooled connection, turning SQLite exceptions into a Status.
+  template <typename Fn>
+  auto guard(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+    std::unique_ptr<Connection> conn;
+    try {
+      conn = acquire();
+      auto result = fn(*conn);
+      release(std::move(conn));
+      return result;
+    } catch (const SQLite::Exception& e) {
+      // A connection that threw may hold a half-done statement: drop it rather than reuse it.
+      int code = e.getErrorCode();
+      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_CANTOPEN ||
+          code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_READONLY) {
+        return Status::Unavailable(fmt::format("metadata database {}: {}", path_, e.what()),
+                                   "storage_unavailable");
+      }
+      return Status::Internal(fmt::format("metadata database {}: {}", path_, e.what()),
+                              "storage_error");
+    } catch (const std::exception& e) {
+      return Status::Internal(fmt::format("metadata database {}: {}", path_, e.what()),
+                              "storage_error");
+    }
+  }
+
+  std::unique_ptr<Connection> acquire() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    return std::make_unique<Connection>(path_);
+  }
+  void release(std::unique_ptr<Connection> c) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < 64) idle_.push_back(std::move(c));
+  }
+
+  static Module read_module(SQLite::Statement& q) {
+    return {q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
+            q.getColumn(3).getInt64()};
+  }
+  static VersionRef read_ref(SQLite::Statement& q, int first) {
+    return {q.getColumn(first).getString(), q.getColumn(first + 1).getString(),
+            q.getColumn(first + 2).getInt64(), q.getColumn(first + 3).getInt64()};
+  }
+  static Status module_not_found(const std::string& name) {
+    return Status::NotFound(fmt::format("module \"{}\" not found", name), "module_not_found");
+  }
+  static Status version_not_found(const std::string& module, const std::string& version) {
+    return Status::NotFound(fmt::format("version {}@{} not found", module, version),
+                            "version_not_found");
+  }
+
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<MetadataStore>> open_sqlite_metadata_store(const std::string& db_path) {
+  auto store = std::make_unique<SqliteMetadataStore>(db_path);
+  SPOKE_RETURN_IF_ERROR(store->init());
+  return std::unique_ptr<MetadataStore>(std::move(store));
+}
+
+}  // namespace spoke

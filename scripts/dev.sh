@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# dev.sh serve|test|build — install what is missing (Debian, as root), build, then serve or test.
+#   serve: start spoke-server on the embedded default (SQLite + blobs under ./data)
+#   test:  run the whole test suite (meson test) and print "N passed, N failed"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-build}
+shift || true
+
+packages=(g++ meson ninja-build pkg-config cmake git ca-certificates
+  libprotobuf-dev libprotoc-dev protobuf-compiler
+  libsqlitecpp-dev libsqlite3-dev libcpp-httplib-dev libcli11-dev libfmt-dev
+  nlohmann-json3-dev doctest-dev libssl-dev zlib1g-dev curl)
+
+install_missing() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+build() {
+  if [ ! -f build/build.ninja ]; then
+    meson setup build --buildtype=release -Dwerror=true
+  fi
+  ninja -C build
+}
+
+install_missing
+build
+case "$mode" in
+  build) ;;
+  serve)
+    exec ./build/server/spoke-server "$@" ;;
+  test)
+    status=0
+    meson test -C build --print-errorlogs --num-processes 2 "$@" || status=$?
+    python3 scripts/test_summary.py build/meson-logs/testlog.json || status=1
+    exit $status ;;
+  *) echo "usage: scripts/dev.sh serve|test|build [args...]" >&2; exit 2 ;;
+esac

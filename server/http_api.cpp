@@ -1,0 +1,350 @@
+// REST routes: parse the request, call one Registry method, render the result or error as JSON.
+#include "http_api.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <regex>
+#include <set>
+
+#include "spoke/wire.h"
+
+namespace spoke::server {
+namespace {
+
+using httplib::ContentReader;
+using httplib::Request;
+using httplib::Response;
+using wire::json;
+
+constexpr const char* kJson = "application/json";
+
+void send_json(Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), kJson);
+}
+
+void send_error(Response& res, const Status& s) { send_json(res, wire::http_status(s), wire::error_json(s)); }
+
+// Sends `result`'s value rendered by `render` with `status`, or its error.
+template <typename T, typename Render>
+void reply(Response& res, const Result<T>& result, int status, Render&& render) {
+  if (!result.ok()) return send_error(res, result.status());
+  send_json(res, status, render(result.value()));
+}
+
+bool wants_json(const Request& req) {
+  auto accept = req.get_header_value("Accept");
+  return accept.find("application/json") != std::string::npos;
+}
+
+// Reads the request body through httplib's decompressing reader, counting decompressed bytes
+// against `limit` so a small gzip bomb is refused like a large body.
+Result<std::string> read_body(const Request& req, const ContentReader& reader, std::size_t limit) {
+  if (req.has_header("Content-Type")) {
+    std::string type = req.get_header_value("Content-Type");
+    std::string media = type.substr(0, type.find(';'));
+    while (!media.empty() && media.back() == ' ') media.pop_back();
+    for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (media != kJson) {
+      return Status(Code::kUnsupportedMedia, "unsupported_media_type",
+                    fmt::format("Content-Type \"{}\" is not supported; send application/json", type));
+    }
+  }
+  if (req.has_header("Content-Encoding")) {
+    std::string enc = req.get_header_value("Content-Encoding");
+    if (enc != "gzip" && enc != "deflate" && enc != "br" && enc != "identity") {
+      return Status(Code::kUnsupportedMedia, "unsupported_media_type",
+                    fmt::format("Content-Encoding \"{}\" is not supported; use gzip", enc));
+    }
+  }
+  std::string body;
+  bool too_large = false;
+  bool ok = reader([&](const char* data, std::size_t n) {
+    if (body.size() + n > limit) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  auto too_large_status = [&] {
+    return Status::TooLarge(
+        fmt::format("request body exceeds the limit of {} bytes (counted after decompression)", limit),
+        "payload_too_large");
+  };
+  if (too_large) return too_large_status();
+  if (!ok) {
+    std::string length = req.get_header_value("Content-Length");
+    if (!length.empty() && std::strtoull(length.c_str(), nullptr, 10) > limit) {
+      return too_large_status();
+    }
+    return Status::InvalidArgument("could not read the request body (truncated or badly encoded)",
+                                   "bad_body");
+  }
+  return body;
+}
+
+Result<json> read_json_body(const Request& req, const ContentReader& reader, std::size_t limit) {
+  auto body = read_body(req, reader, limit);
+  if (!body.ok()) return body.status();
+  if (body->empty()) {
+    return Status::InvalidArgument("malformed JSON: the request body is empty; send a JSON object",
+                                   "malformed_json");
+  }
+  return wire::parse_object(body.value());
+}
+
+json module_detail_json(const ModuleDetail& d) {
+  json j = wire::to_json(d.module);
+  json versions = json::array();
+  std::vector<VersionRef> refs;
+  for (const auto& v : d.versions) {
+    versions.push_back(wire::to_json(v, false));
+    refs.push_back({v.version, v.digest, v.created_at, v.sequence});
+  }
+  auto latest = pick_latest(refs);
+  j["latest_version"] = latest ? json(latest->version) : json(nullptr);
+  j["version_count"] = d.versions.size();
+  j["versions"] = std::move(versions);
+  return j;
+}
+
+// Start time of the request this worker thread is serving, for the access log.
+thread_local std::chrono::steady_clock::time_point request_start;
+
+// Routes we serve, to tell 405 (known path, other method) from 404.
+struct RouteTable {
+  std::vector<std::pair<std::regex, std::string>> routes;
+  void add(const std::string& pattern, const std::string& method) {
+    routes.emplace_back(std::regex(pattern), method);
+  }
+  std::set<std::string> methods_for(const std::string& path) const {
+    std::set<std::string> out;
+    for (const auto& [re, m] : routes) {
+      if (std::regex_match(path, re)) out.insert(m);
+    }
+    return out;
+  }
+};
+
+std::string join(const std::set<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+void install_common_handlers(httplib::Server& server, std::shared_ptr<RouteTable> table,
+                             bool access_log) {
+  server.set_pre_routing_handler([](const Request&, Response&) {
+    request_start = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  httplib::Server::HandlerWithResponse on_error = [table](const Request& req, Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    Status s;
+    if (res.status == 404) {
+      auto methods = table->methods_for(req.path);
+      if (!methods.empty()) {
+        res.status = 405;
+        res.set_header("Allow", join(methods));
+        s = Status(Code::kInvalidArgument, "method_not_allowed",
+                   fmt::format("{} is not allowed on {}; allowed: {}", req.method, req.path,
+                               join(methods)));
+      } else {
+        s = Status::NotFound(fmt::format("no route for {} {}", req.method, req.path),
+                             "route_not_found");
+      }
+    } else if (res.status == 413) {
+      s = Status::TooLarge("request body too large", "payload_too_large");
+    } else if (res.status == 415) {
+      s = Status(Code::kUnsupportedMedia, "unsupported_media_type", "unsupported Content-Encoding");
+    } else if (res.status == 400) {
+      s = Status::InvalidArgument("malformed HTTP request", "bad_request");
+    } else {
+      s = Status(Code::kInternal, fmt::format("http_{}", res.status),
+                 fmt::format("HTTP {}", res.status));
+    }
+    res.set_content(wire::error_json(s).dump(), kJson);
+    return httplib::Server::HandlerResponse::Handled;
+  };
+  server.set_error_handler(std::move(on_error));
+  server.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
+    std::string what = "unknown error";
+    try {
+      if (ep) std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {  // NOLINT(bugprone-empty-catch)
+    }
+    send_error(res, Status::Internal(fmt::format("internal error: {}", what)));
+  });
+  if (access_log) {
+    server.set_logger([](const Request& req, const Response& res) {
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - request_start)
+                    .count();
+      json line = {{"ts", format_timestamp(now_ms())},
+                   {"method", req.method},
+                   {"path", req.path},
+                   {"status", res.status},
+                   {"duration_ms", static_cast<double>(us) / 1000.0},
+                   {"remote", req.remote_addr}};
+      std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    });
+  }
+}
+
+}  // namespace
+
+void register_api_routes(httplib::Server& server, Registry& registry, const ApiOptions& options) {
+  auto table = std::make_shared<RouteTable>();
+  const std::size_t limit = options.max_body_bytes;
+  Registry* reg = &registry;
+
+  const std::string modules = R"(/modules)";
+  const std::string module = R"(/modules/([^/]+))";
+  const std::string versions = R"(/modules/([^/]+)/versions)";
+  const std::string version = R"(/modules/([^/]+)/versions/([^/]+))";
+  const std::string file = R"(/modules/([^/]+)/versions/([^/]+)/files/(.+))";
+
+  table->add(modules, "POST");
+  server.Post(modules, [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
+    auto body = read_json_body(req, reader, limit);
+    if (!body.ok()) return send_error(res, body.status());
+    const json& j = body.value();
+    auto name = j.find("name");
+    if (name == j.end() || !name->is_string()) {
+      return send_error(res, Status::InvalidArgument("field \"name\" is required and must be a string",
+                                                     "missing_field"));
+    }
+    auto desc = j.find("description");
+    if (desc != j.end() && !desc->is_null() && !desc->is_string()) {
+      return send_error(res, Status::InvalidArgument("field \"description\" must be a string",
+                                                     "invalid_field"));
+    }
+    auto r = reg->create_module(name->get<std::string>(),
+                                desc != j.end() && desc->is_string() ? desc->get<std::string>() : "");
+    if (!r.ok()) return send_error(res, r.status());
+    send_json(res, r->created ? 201 : 200, wire::to_json(r->module));
+  });
+
+  table->add(modules, "GET");
+  server.Get(modules, [reg](const Request& req, Response& res) {
+    std::size_t limit_param = 0;
+    if (req.has_param("limit")) {
+      const std::string text = req.get_param_value("limit");
+      char* end = nullptr;
+      long v = std::strtol(text.c_str(), &end, 10);
+      if (text.empty() || *end != '\0' || v < 1 || v > 1000) {
+        return send_error(res, Status::InvalidArgument(
+                                   fmt::format("limit \"{}\" must be an integer from 1 to 1000", text),
+                                   "invalid_limit"));
+      }
+      limit_param = static_cast<std::size_t>(v);
+    }
+    auto page = reg->list_modules(limit_param, req.get_param_value("page_token"));
+    reply(res, page, 200, [](const ModulePage& p) {
+      json list = json::array();
+      for (const auto& m : p.modules) list.push_back(wire::to_json(m));
+      json j = {{"modules", std::move(list)}};
+      if (!p.next_page_token.empty()) j["next_page_token"] = p.next_page_token;
+      return j;
+    });
+  });
+
+  table->add(module, "GET");
+  server.Get(module, [reg](const Request& req, Response& res) {
+    reply(res, reg->get_module(req.matches[1]), 200, module_detail_json);
+  });
+
+  table->add(module, "PATCH");
+  server.Patch(module, [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
+    auto body = read_json_body(req, reader, limit);
+    if (!body.ok()) return send_error(res, body.status());
+    auto desc = body->find("description");
+    if (desc == body->end() || !desc->is_string()) {
+      return send_error(res, Status::InvalidArgument(
+                                 "field \"description\" is required and must be a string",
+                                 "missing_field"));
+    }
+    reply(res, reg->update_module(req.matches[1], desc->get<std::string>()), 200,
+          [](const Module& m) { return wire::to_json(m); });
+  });
+
+  table->add(versions, "POST");
+  server.Post(versions, [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
+    auto body = read_json_body(req, reader, limit);
+    if (!body.ok()) return send_error(res, body.status());
+    auto push = wire::parse_push_request(body.value(), req.matches[1]);
+    if (!push.ok()) return send_error(res, push.status());
+    auto r = reg->push(push.value());
+    if (!r.ok()) return send_error(res, r.status());
+    send_json(res, r->created ? 201 : 200, wire::to_json(r->version, false));
+  });
+
+  table->add(versions, "GET");
+  server.Get(versions, [reg](const Request& req, Response& res) {
+    reply(res, reg->list_versions(req.matches[1]), 200, [](const std::vector<Version>& vs) {
+      json list = json::array();
+      for (const auto& v : vs) list.push_back(wire::to_json(v, false));
+      return json{{"versions", std::move(list)}};
+    });
+  });
+
+  table->add(version, "GET");
+  server.Get(version, [reg](const Request& req, Response& res) {
+    std::string include = req.get_param_value("include");
+    if (!include.empty() && include != "content") {
+      return send_error(res, Status::InvalidArgument(
+                                 fmt::format("include=\"{}\" is not known; use include=content", include),
+                                 "invalid_parameter"));
+    }
+    bool with_content = include == "content";
+    reply(res, reg->get_version(req.matches[1], req.matches[2], with_content), 200,
+          [with_content](const Version& v) { return wire::to_json(v, with_content); });
+  });
+
+  table->add(file, "GET");
+  server.Get(file, [reg](const Request& req, Response& res) {
+    auto f = reg->get_file(req.matches[1], req.matches[2], req.matches[3]);
+    if (!f.ok()) return send_error(res, f.status());
+    std::string etag = "\"" + f->digest + "\"";
+    res.set_header("ETag", etag);
+    res.set_header("Cache-Control", req.matches[2] == "latest" ? "no-cache" : "public, max-age=31536000, immutable");
+    if (req.get_header_value("If-None-Match") == etag) {
+      res.status = 304;
+      return;
+    }
+    if (wants_json(req)) {
+      send_json(res, 200, {{"path", f->path}, {"content", f->content}, {"digest", f->digest}});
+      return;
+    }
+    res.status = 200;
+    res.set_content(std::move(f->content), "text/plain; charset=utf-8");
+  });
+
+  install_common_handlers(server, table, options.access_log);
+}
+
+void register_health_routes(httplib::Server& server, Registry& registry) {
+  auto table = std::make_shared<RouteTable>();
+  Registry* reg = &registry;
+  table->add("/health/live", "GET");
+  server.Get("/health/live", [](const Request&, Response& res) {
+    send_json(res, 200, {{"status", "ok"}});
+  });
+  table->add("/health/ready", "GET");
+  server.Get("/health/ready", [reg](const Request&, Response& res) {
+    Status s = reg->check_ready();
+    if (s.ok()) return send_json(res, 200, {{"status", "ok"}});
+    send_json(res, 503, {{"status", "unavailable"}, {"error", {{"code", s.reason()}, {"message", s.message()}}}});
+  });
+  install_common_handlers(server, table, false);
+}
+
+}  // namespace spoke::server

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <httplib.h>
+
+#include <cstddef>
+
+#include "spoke/registry.h"
+
+namespace spoke::server {
+
+struct ApiOptions {
+  std::size_t max_body_bytes = 256u << 20;  // counted after decompression
+  bool access_log = true;
+};
+
+// Registers the REST routes on `server`, calling `registry` for everything. `registry` must
+// outlive `server`.
+void register_api_routes(httplib::Server& server, Registry& registry, const ApiOptions& options);
+
+// Registers /health/live and /health/ready.
+void register_health_routes(httplib::Server& server, Registry& registry);
+
+}  // namespace spoke::server

@@ -1,0 +1,164 @@
+// spoke-server: wires libspoke to the REST API and the health endpoints.
+#include <httplib.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "common/args.h"
+#include "http_api.h"
+#include "spoke/registry.h"
+#include "spoke/wire.h"
+
+namespace {
+
+struct Config {
+  std::string host = "0.0.0.0";
+  int port = 8080;
+  int health_port = 9090;
+  std::string storage_type = "sqlite";
+  std::string storage_dir = "./data";
+  std::string max_body = "256MiB";
+  int threads = 64;
+  int keep_alive_max = 100000;
+  int read_timeout_s = 60;
+  std::string port_file;
+  bool no_access_log = false;
+};
+
+void log_line(const spoke::wire::json& j) {
+  std::string text = j.dump() + "\n";
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+void tune(httplib::Server& server, const Config& c) {
+  int threads = c.threads;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server.set_tcp_nodelay(true);
+  server.set_keep_alive_max_count(static_cast<size_t>(c.keep_alive_max));
+  server.set_read_timeout(c.read_timeout_s, 0);
+}
+
+int bind_server(httplib::Server& server, const std::string& host, int port) {
+  if (port == 0) return server.bind_to_any_port(host);
+  return server.bind_to_port(host, port) ? port : -1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config c;
+  CLI::App app{"spoke-server: the Spoke Protocol Buffers schema registry"};
+  app.option_defaults()->always_capture_default();
+  app.add_option("--port", c.port, "API port (0 picks a free one)")->envname("SPOKE_PORT");
+  app.add_option("--health-port", c.health_port, "health port for /health/live and /health/ready")
+      ->envname("SPOKE_HEALTH_PORT");
+  app.add_option("--host", c.host, "address to listen on")->envname("SPOKE_HOST");
+  app.add_option("--storage-type", c.storage_type, "sqlite (default), filesystem (same), memory")
+      ->envname("SPOKE_STORAGE_TYPE");
+  app.add_option("--storage-dir", c.storage_dir, "data directory of the embedded storage")
+      ->envname("SPOKE_FILESYSTEM_ROOT");
+  app.add_option("--max-body-size", c.max_body,
+                 "largest accepted request body after decompression (e.g. 256MiB)")
+      ->envname("SPOKE_MAX_BODY_SIZE");
+  app.add_option("--threads", c.threads, "HTTP worker threads")->envname("SPOKE_THREADS")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--keep-alive-max", c.keep_alive_max, "requests served per keep-alive connection")
+      ->envname("SPOKE_KEEP_ALIVE_MAX")
+      ->check(CLI::Range(1, 100000000));
+  app.add_option("--read-timeout", c.read_timeout_s, "seconds to wait for a client's request")
+      ->envname("SPOKE_READ_TIMEOUT");
+  app.add_option("--port-file", c.port_file,
+                 "write \"<api port> <health port>\" here once listening (useful with --port 0)");
+  app.add_flag("--no-access-log", c.no_access_log, "do not log one JSON line per request");
+
+  auto args = spoke::cli::normalize_long_flags(argc, argv);
+  std::vector<const char*> cargs;
+  for (const auto& a : args) cargs.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(cargs.size()), const_cast<char**>(cargs.data()));
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  std::size_t max_body = 0;
+  if (!spoke::cli::parse_byte_size(c.max_body, max_body) || max_body == 0) {
+    std::cerr << "spoke-server: invalid --max-body-size \"" << c.max_body << "\" (e.g. 256MiB)\n";
+    return 2;
+  }
+
+  // Signals are taken by one thread with sigwait; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto registry = spoke::Registry::open({c.storage_type, c.storage_dir});
+  if (!registry.ok()) {
+    std::cerr << "spoke-server: cannot open storage: " << registry.status().message() << "\n";
+    return 1;
+  }
+
+  httplib::Server api;
+  httplib::Server health;
+  tune(api, c);
+  tune(health, Config{.threads = 2});
+  spoke::server::register_api_routes(api, *registry.value(), {max_body, !c.no_access_log});
+  api.set_payload_max_length(max_body);
+  spoke::server::register_health_routes(health, *registry.value());
+
+  int api_port = bind_server(api, c.host, c.port);
+  if (api_port < 0) {
+    std::cerr << "spoke-server: cannot listen on " << c.host << ":" << c.port << "\n";
+    return 1;
+  }
+  int health_port = bind_server(health, c.host, c.health_port);
+  if (health_port < 0) {
+    std::cerr << "spoke-server: cannot listen on " << c.host << ":" << c.health_port << " (health)\n";
+    return 1;
+  }
+  if (!c.port_file.empty()) {
+    std::string tmp = c.port_file + ".tmp";
+    std::ofstream(tmp) << api_port << " " << health_port << "\n";
+    std::rename(tmp.c_str(), c.port_file.c_str());
+  }
+  log_line({{"ts", spoke::format_timestamp(spoke::now_ms())},
+            {"msg", "listening"},
+            {"host", c.host},
+            {"port", api_port},
+            {"health_port", health_port},
+            {"storage_type", c.storage_type},
+            {"storage_dir", c.storage_dir}});
+
+  std::atomic<bool> stopping{false};
+  std::thread signal_thread([&] {
+    timespec wait{0, 200 * 1000 * 1000};
+    while (!stopping.load()) {
+      int sig = sigtimedwait(&signals, nullptr, &wait);
+      if (sig == SIGINT || sig == SIGTERM) {
+        log_line({{"ts", spoke::format_timestamp(spoke::now_ms())},
+                  {"msg", "shutting down"},
+                  {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+        stopping = true;
+        api.stop();
+        health.stop();
+      }
+    }
+  });
+  std::thread health_thread([&] { health.listen_after_bind(); });
+  api.listen_after_bind();  // returns once stopped and in-flight requests are done
+  health.stop();
+  health_thread.join();
+  stopping = true;
+  signal_thread.join();
+  registry.value().reset();  // closes storage
+  log_line({{"ts", spoke::format_timestamp(spoke::now_ms())}, {"msg", "stopped"}});
+  return 0;
+}

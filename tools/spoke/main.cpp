@@ -1,0 +1,266 @@
+// spoke: the command-line client. Argument parsing and printing only; the work is in libspoke
+// (local checks, file trees) and in the registry behind the HTTP API.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "common/args.h"
+#include "common/client.h"
+#include "spoke/file_tree.h"
+#include "spoke/model.h"
+#include "spoke/wire.h"
+
+namespace {
+
+using spoke::Result;
+using spoke::Status;
+using spoke::cli::encode_segment;
+using spoke::cli::RegistryClient;
+using spoke::wire::json;
+
+constexpr int kExitFailure = 1;
+
+struct Common {
+  std::string registry;
+  bool json_output = false;
+};
+
+int fail(const Status& s) {
+  std::cerr << "spoke: " << s.message() << "\n";
+  for (const auto& d : s.diagnostics()) {
+    std::string where = d.file;
+    if (d.line > 0) where += fmt::format(":{}:{}", d.line, d.column);
+    if (d.message.find(d.file) == 0) {
+      std::cerr << "  " << d.message << "\n";
+    } else {
+      std::cerr << "  " << where << ": " << d.message << "\n";
+    }
+  }
+  return kExitFailure;
+}
+
+void print_json(const json& j) { std::cout << j.dump(2) << "\n"; }
+
+std::string version_path(const std::string& module, const std::string& version) {
+  return "/modules/" + encode_segment(module) + "/versions/" + encode_segment(version);
+}
+
+// ---- push -------------------------------------------------------------------------------------
+
+struct PushArgs {
+  std::string module, version, dir = ".", description;
+  std::vector<std::string> deps;
+  bool no_git = false;
+};
+
+int run_push(const Common& common, const PushArgs& a) {
+  if (Status s = spoke::validate_module_name(a.module); !s.ok()) return fail(s);
+  if (auto v = spoke::parse_version(a.version); !v.ok()) return fail(v.status());
+  auto tree = spoke::read_proto_tree(a.dir);
+  if (!tree.ok()) return fail(tree.status());
+  if (tree->empty()) {
+    return fail(Status::InvalidArgument(fmt::format("no .proto files under {}", a.dir)));
+  }
+  std::vector<spoke::File> check;
+  for (const auto& f : tree.value()) check.push_back({f.path, f.content, "", f.content.size()});
+  if (Status s = spoke::validate_files(check); !s.ok()) return fail(s);
+
+  json files = json::array();
+  for (const auto& f : tree.value()) files.push_back({{"path", f.path}, {"content", f.content}});
+  json body = {{"version", a.version},
+               {"description", a.description},
+               {"module_description", a.description},
+               {"files", std::move(files)},
+               {"dependencies", a.deps}};
+  if (!a.no_git) {
+    auto si = spoke::detect_git_source_info(a.dir);
+    if (!si.commit_sha.empty()) body["source_info"] = spoke::wire::to_json(si);
+  }
+  RegistryClient client(common.registry);
+  int status = 0;
+  auto r = client.post("/modules/" + encode_segment(a.module) + "/versions", body, true, &status);
+  if (!r.ok()) return fail(r.status());
+  if (common.json_output) {
+    json out = r.value();
+    out["created"] = status == 201;
+    print_json(out);
+    return 0;
+  }
+  auto v = spoke::wire::parse_version_json(r.value());
+  if (!v.ok()) return fail(v.status());
+  if (status == 201) {
+    std::cout << fmt::format("pushed {}@{} ({} files)\ndigest {}\n", v->module, v->version,
+                             v->files.size(), v->digest);
+  } else {
+    std::cout << fmt::format("{}@{} already exists with identical content\ndigest {}\n", v->module,
+                             v->version, v->digest);
+  }
+  return 0;
+}
+
+// ---- pull -------------------------------------------------------------------------------------
+
+struct PullArgs {
+  std::string module, version, dir = ".";
+  bool recursive = false;
+};
+
+int run_pull(const Common& common, const PullArgs& a) {
+  if (Status s = spoke::validate_module_name(a.module); !s.ok()) return fail(s);
+  RegistryClient client(common.registry);
+  // Breadth-first over pinned dependencies when recursive; each module@version fetched once.
+  std::vector<std::pair<std::string, std::string>> queue{{a.module, a.version}};
+  std::set<std::string> seen;
+  std::map<std::string, std::pair<std::string, std::string>> owner;  // path -> (spec, digest)
+  std::vector<spoke::File> files;
+  json pulled = json::array();
+  for (std::size_t i = 0; i < queue.size(); ++i) {
+    auto [module, version] = queue[i];
+    auto r = client.get(version_path(module, version) + "?include=content");
+    if (!r.ok()) return fail(r.status());
+    auto v = spoke::wire::parse_version_json(r.value());
+    if (!v.ok()) return fail(v.status());
+    std::string spec = v->module + "@" + v->version;
+    if (!seen.insert(spec).second) continue;
+    pulled.push_back({{"module", v->module}, {"version", v->version}, {"digest", v->digest},
+                      {"files", v->files.size()}});
+    for (auto& f : v->files) {
+      auto [it, fresh] = owner.emplace(f.path, std::pair{spec, f.digest});
+      if (!fresh) {
+        if (it->second.second != f.digest) {
+          return fail(Status::Conflict(fmt::format("{} is provided by both {} and {} with different "
+                                                   "content",
+                                                   f.path, it->second.first, spec)));
+        }
+        continue;
+      }
+      files.push_back(std::move(f));
+    }
+    if (a.recursive) {
+      for (const auto& d : v->dependencies) queue.emplace_back(d.module, d.version);
+    }
+  }
+  if (Status s = spoke::write_files_under(a.dir, files); !s.ok()) return fail(s);
+  if (common.json_output) {
+    print_json({{"dir", a.dir}, {"files", files.size()}, {"versions", pulled}});
+    return 0;
+  }
+  for (const auto& p : pulled) {
+    std::cout << fmt::format("pulled {}@{} ({} files, digest {})\n", p["module"].get<std::string>(),
+                             p["version"].get<std::string>(), p["files"].get<std::size_t>(),
+                             p["digest"].get<std::string>());
+  }
+  std::cout << fmt::format("wrote {} files under {}\n", files.size(), a.dir);
+  return 0;
+}
+
+// ---- modules / versions -----------------------------------------------------------------------
+
+int run_modules(const Common& common) {
+  RegistryClient client(common.registry);
+  json all = json::array();
+  std::string token;
+  do {
+    auto r = client.get("/modules?limit=1000" + (token.empty() ? "" : "&page_token=" + token));
+    if (!r.ok()) return fail(r.status());
+    for (auto& m : r.value()["modules"]) all.push_back(std::move(m));
+    token = r->value("next_page_token", "");
+  } while (!token.empty());
+  if (common.json_output) {
+    print_json({{"modules", all}});
+    return 0;
+  }
+  std::cout << fmt::format("{:<40} {:<20} {:>8}  {}\n", "MODULE", "LATEST", "VERSIONS", "DESCRIPTION");
+  for (const auto& m : all) {
+    std::string latest = m["latest_version"].is_string() ? m["latest_version"].get<std::string>() : "-";
+    std::cout << fmt::format("{:<40} {:<20} {:>8}  {}\n", m["name"].get<std::string>(), latest,
+                             m["version_count"].get<std::size_t>(), m["description"].get<std::string>());
+  }
+  return 0;
+}
+
+int run_versions(const Common& common, const std::string& module) {
+  if (Status s = spoke::validate_module_name(module); !s.ok()) return fail(s);
+  RegistryClient client(common.registry);
+  auto r = client.get("/modules/" + encode_segment(module) + "/versions");
+  if (!r.ok()) return fail(r.status());
+  if (common.json_output) {
+    print_json(r.value());
+    return 0;
+  }
+  std::cout << fmt::format("{:<24} {:<24} {:>5}  {}\n", "VERSION", "CREATED", "FILES", "DIGEST");
+  for (const auto& j : r.value()["versions"]) {
+    auto v = spoke::wire::parse_version_json(j);
+    if (!v.ok()) return fail(v.status());
+    std::cout << fmt::format("{:<24} {:<24} {:>5}  {}\n", v->version,
+                             spoke::format_timestamp(v->created_at), v->files.size(), v->digest);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"spoke: push, pull and inspect Protocol Buffers modules in a Spoke registry"};
+  app.require_subcommand(1);
+  Common common;
+  const char* env_registry = std::getenv("SPOKE_REGISTRY");
+  common.registry = env_registry != nullptr && *env_registry ? env_registry : "http://localhost:8080";
+  app.add_option("--registry", common.registry, "registry URL (default: $SPOKE_REGISTRY or http://localhost:8080)");
+  app.add_flag("--json", common.json_output, "print machine-readable JSON");
+  auto add_common = [&](CLI::App* sub) {
+    sub->add_option("--registry", common.registry, "registry URL (default: $SPOKE_REGISTRY or http://localhost:8080)");
+    sub->add_flag("--json", common.json_output, "print machine-readable JSON");
+  };
+
+  PushArgs push;
+  auto* push_cmd = app.add_subcommand("push", "push the .proto files under -dir as module@version");
+  push_cmd->add_option("--module", push.module, "module name")->required();
+  push_cmd->add_option("--version", push.version, "semantic version (v1.2.3) or commit id")->required();
+  push_cmd->add_option("--dir", push.dir, "directory with the .proto files")->capture_default_str();
+  push_cmd->add_option("--description", push.description, "description of the module and version");
+  push_cmd->add_option("--dep", push.deps, "dependency as module@version (repeatable; latest allowed)");
+  push_cmd->add_flag("--no-git", push.no_git, "do not record git source information");
+  add_common(push_cmd);
+
+  PullArgs pull;
+  auto* pull_cmd = app.add_subcommand("pull", "write module@version's files under -dir");
+  pull_cmd->add_option("--module", pull.module, "module name")->required();
+  pull_cmd->add_option("--version", pull.version, "version, or latest")->required();
+  pull_cmd->add_option("--dir", pull.dir, "directory to write into")->capture_default_str();
+  pull_cmd->add_flag("--recursive", pull.recursive, "also pull the dependencies, transitively");
+  add_common(pull_cmd);
+
+  auto* modules_cmd = app.add_subcommand("modules", "list the modules in the registry");
+  add_common(modules_cmd);
+
+  std::string versions_module;
+  auto* versions_cmd = app.add_subcommand("versions", "list the versions of a module, newest first");
+  versions_cmd->add_option("--module", versions_module, "module name")->required();
+  add_common(versions_cmd);
+
+  auto args = spoke::cli::normalize_long_flags(argc, argv);
+  std::vector<const char*> cargs;
+  for (const auto& a : args) cargs.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(cargs.size()), const_cast<char**>(cargs.data()));
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    std::cerr << "spoke: " << what << " (run spoke --help for usage)\n";
+    return 2;
+  }
+
+  if (*push_cmd) return run_push(common, push);
+  if (*pull_cmd) return run_pull(common, pull);
+  if (*modules_cmd) return run_modules(common);
+  if (*versions_cmd) return run_versions(common, versions_module);
+  return 2;
+}
