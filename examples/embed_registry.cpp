@@ -15,8 +15,9 @@ int main(int argc, char** argv) {
   spoke::PushRequest push;
   push.module = "example";
   push.version = "v1.0.0";
-  push.files = {{"example.proto",
-                 "syntax = \"proto3\";\npackage example;\n\nmessage Hello {\n  string message = 1;\n}\n"}};
+  push.files = {
+      {"example.proto",
+       "syntax = \"proto3\";\npackage example;\n\nmessage Hello {\n  string message = 1;\n}\n"}};
   auto pushed = (*registry)->push(push);
   if (!pushed.ok()) {
     std::cerr << pushed.status().to_string() << "\n";

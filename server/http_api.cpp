@@ -21,12 +21,18 @@ using wire::json;
 
 constexpr const char* kJson = "application/json";
 
+// Invalid UTF-8 can only reach a response through an echo of bad input (a parser message); it
+// is replaced rather than allowed to fail the response.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void send_json(Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), kJson);
+  res.set_content(dump(body), kJson);
 }
 
-void send_error(Response& res, const Status& s) { send_json(res, wire::http_status(s), wire::error_json(s)); }
+void send_error(Response& res, const Status& s) {
+  send_json(res, wire::http_status(s), wire::error_json(s));
+}
 
 // Sends `result`'s value rendered by `render` with `status`, or its error.
 template <typename T, typename Render>
@@ -49,8 +55,9 @@ Result<std::string> read_body(const Request& req, const ContentReader& reader, s
     while (!media.empty() && media.back() == ' ') media.pop_back();
     for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (media != kJson) {
-      return Status(Code::kUnsupportedMedia, "unsupported_media_type",
-                    fmt::format("Content-Type \"{}\" is not supported; send application/json", type));
+      return Status(
+          Code::kUnsupportedMedia, "unsupported_media_type",
+          fmt::format("Content-Type \"{}\" is not supported; send application/json", type));
     }
   }
   if (req.has_header("Content-Encoding")) {
@@ -72,7 +79,8 @@ Result<std::string> read_body(const Request& req, const ContentReader& reader, s
   });
   auto too_large_status = [&] {
     return Status::TooLarge(
-        fmt::format("request body exceeds the limit of {} bytes (counted after decompression)", limit),
+        fmt::format("request body exceeds the limit of {} bytes (counted after decompression)",
+                    limit),
         "payload_too_large");
   };
   if (too_large) return too_large_status();
@@ -167,7 +175,7 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<RouteTable
       s = Status(Code::kInternal, fmt::format("http_{}", res.status),
                  fmt::format("HTTP {}", res.status));
     }
-    res.set_content(wire::error_json(s).dump(), kJson);
+    res.set_content(dump(wire::error_json(s)), kJson);
     return httplib::Server::HandlerResponse::Handled;
   };
   server.set_error_handler(std::move(on_error));
@@ -192,7 +200,7 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<RouteTable
                    {"status", res.status},
                    {"duration_ms", static_cast<double>(us) / 1000.0},
                    {"remote", req.remote_addr}};
-      std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+      std::string text = dump(line) + "\n";
       std::fwrite(text.data(), 1, text.size(), stdout);
       std::fflush(stdout);
     });
@@ -213,22 +221,25 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
   const std::string file = R"(/modules/([^/]+)/versions/([^/]+)/files/(.+))";
 
   table->add(modules, "POST");
-  server.Post(modules, [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
+  server.Post(modules, [reg, limit](const Request& req, Response& res,
+                                    const ContentReader& reader) {
     auto body = read_json_body(req, reader, limit);
     if (!body.ok()) return send_error(res, body.status());
     const json& j = body.value();
     auto name = j.find("name");
     if (name == j.end() || !name->is_string()) {
-      return send_error(res, Status::InvalidArgument("field \"name\" is required and must be a string",
-                                                     "missing_field"));
+      return send_error(res,
+                        Status::InvalidArgument("field \"name\" is required and must be a string",
+                                                "missing_field"));
     }
     auto desc = j.find("description");
     if (desc != j.end() && !desc->is_null() && !desc->is_string()) {
-      return send_error(res, Status::InvalidArgument("field \"description\" must be a string",
-                                                     "invalid_field"));
+      return send_error(
+          res, Status::InvalidArgument("field \"description\" must be a string", "invalid_field"));
     }
-    auto r = reg->create_module(name->get<std::string>(),
-                                desc != j.end() && desc->is_string() ? desc->get<std::string>() : "");
+    auto r =
+        reg->create_module(name->get<std::string>(),
+                           desc != j.end() && desc->is_string() ? desc->get<std::string>() : "");
     if (!r.ok()) return send_error(res, r.status());
     send_json(res, r->created ? 201 : 200, wire::to_json(r->module));
   });
@@ -241,9 +252,10 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
       char* end = nullptr;
       long v = std::strtol(text.c_str(), &end, 10);
       if (text.empty() || *end != '\0' || v < 1 || v > 1000) {
-        return send_error(res, Status::InvalidArgument(
-                                   fmt::format("limit \"{}\" must be an integer from 1 to 1000", text),
-                                   "invalid_limit"));
+        return send_error(res,
+                          Status::InvalidArgument(
+                              fmt::format("limit \"{}\" must be an integer from 1 to 1000", text),
+                              "invalid_limit"));
       }
       limit_param = static_cast<std::size_t>(v);
     }
@@ -263,29 +275,31 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
   });
 
   table->add(module, "PATCH");
-  server.Patch(module, [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
-    auto body = read_json_body(req, reader, limit);
-    if (!body.ok()) return send_error(res, body.status());
-    auto desc = body->find("description");
-    if (desc == body->end() || !desc->is_string()) {
-      return send_error(res, Status::InvalidArgument(
-                                 "field \"description\" is required and must be a string",
-                                 "missing_field"));
-    }
-    reply(res, reg->update_module(req.matches[1], desc->get<std::string>()), 200,
-          [](const Module& m) { return wire::to_json(m); });
-  });
+  server.Patch(
+      module, [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
+        auto body = read_json_body(req, reader, limit);
+        if (!body.ok()) return send_error(res, body.status());
+        auto desc = body->find("description");
+        if (desc == body->end() || !desc->is_string()) {
+          return send_error(
+              res, Status::InvalidArgument("field \"description\" is required and must be a string",
+                                           "missing_field"));
+        }
+        reply(res, reg->update_module(req.matches[1], desc->get<std::string>()), 200,
+              [](const Module& m) { return wire::to_json(m); });
+      });
 
   table->add(versions, "POST");
-  server.Post(versions, [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
-    auto body = read_json_body(req, reader, limit);
-    if (!body.ok()) return send_error(res, body.status());
-    auto push = wire::parse_push_request(body.value(), req.matches[1]);
-    if (!push.ok()) return send_error(res, push.status());
-    auto r = reg->push(push.value());
-    if (!r.ok()) return send_error(res, r.status());
-    send_json(res, r->created ? 201 : 200, wire::to_json(r->version, false));
-  });
+  server.Post(versions,
+              [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
+                auto body = read_json_body(req, reader, limit);
+                if (!body.ok()) return send_error(res, body.status());
+                auto push = wire::parse_push_request(body.value(), req.matches[1]);
+                if (!push.ok()) return send_error(res, push.status());
+                auto r = reg->push(push.value());
+                if (!r.ok()) return send_error(res, r.status());
+                send_json(res, r->created ? 201 : 200, wire::to_json(r->version, false));
+              });
 
   table->add(versions, "GET");
   server.Get(versions, [reg](const Request& req, Response& res) {
@@ -300,9 +314,10 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
   server.Get(version, [reg](const Request& req, Response& res) {
     std::string include = req.get_param_value("include");
     if (!include.empty() && include != "content") {
-      return send_error(res, Status::InvalidArgument(
-                                 fmt::format("include=\"{}\" is not known; use include=content", include),
-                                 "invalid_parameter"));
+      return send_error(
+          res, Status::InvalidArgument(
+                   fmt::format("include=\"{}\" is not known; use include=content", include),
+                   "invalid_parameter"));
     }
     bool with_content = include == "content";
     reply(res, reg->get_version(req.matches[1], req.matches[2], with_content), 200,
@@ -315,7 +330,8 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
     if (!f.ok()) return send_error(res, f.status());
     std::string etag = "\"" + f->digest + "\"";
     res.set_header("ETag", etag);
-    res.set_header("Cache-Control", req.matches[2] == "latest" ? "no-cache" : "public, max-age=31536000, immutable");
+    res.set_header("Cache-Control",
+                   req.matches[2] == "latest" ? "no-cache" : "public, max-age=31536000, immutable");
     if (req.get_header_value("If-None-Match") == etag) {
       res.status = 304;
       return;
@@ -342,7 +358,9 @@ void register_health_routes(httplib::Server& server, Registry& registry) {
   server.Get("/health/ready", [reg](const Request&, Response& res) {
     Status s = reg->check_ready();
     if (s.ok()) return send_json(res, 200, {{"status", "ok"}});
-    send_json(res, 503, {{"status", "unavailable"}, {"error", {{"code", s.reason()}, {"message", s.message()}}}});
+    send_json(
+        res, 503,
+        {{"status", "unavailable"}, {"error", {{"code", s.reason()}, {"message", s.message()}}}});
   });
   install_common_handlers(server, table, false);
 }

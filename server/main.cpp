@@ -38,7 +38,9 @@ void log_line(const spoke::wire::json& j) {
 
 void tune(httplib::Server& server, const Config& c) {
   int threads = c.threads;
-  server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(static_cast<size_t>(c.keep_alive_max));
   server.set_read_timeout(c.read_timeout_s, 0);
@@ -66,7 +68,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-body-size", c.max_body,
                  "largest accepted request body after decompression (e.g. 256MiB)")
       ->envname("SPOKE_MAX_BODY_SIZE");
-  app.add_option("--threads", c.threads, "HTTP worker threads")->envname("SPOKE_THREADS")
+  app.add_option("--threads", c.threads, "HTTP worker threads")
+      ->envname("SPOKE_THREADS")
       ->check(CLI::Range(1, 4096));
   app.add_option("--keep-alive-max", c.keep_alive_max, "requests served per keep-alive connection")
       ->envname("SPOKE_KEEP_ALIVE_MAX")
@@ -121,7 +124,8 @@ int main(int argc, char** argv) {
   }
   int health_port = bind_server(health, c.host, c.health_port);
   if (health_port < 0) {
-    std::cerr << "spoke-server: cannot listen on " << c.host << ":" << c.health_port << " (health)\n";
+    std::cerr << "spoke-server: cannot listen on " << c.host << ":" << c.health_port
+              << " (health)\n";
     return 1;
   }
   if (!c.port_file.empty()) {

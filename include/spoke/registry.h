@@ -44,7 +44,7 @@ struct PushRequest {
 };
 
 struct PushResult {
-  Version version;   // files without contents
+  Version version;       // files without contents
   bool created = false;  // false: identical content was already there
 };
 

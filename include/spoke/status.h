@@ -12,14 +12,14 @@ namespace spoke {
 // What went wrong, in terms a front-end can map to a transport status.
 enum class Code {
   kOk,
-  kInvalidArgument,     // malformed input (HTTP 400)
-  kNotFound,            // a named thing does not exist (404)
-  kConflict,            // state conflict, e.g. a version exists with other content (409)
-  kUnprocessable,       // well-formed but semantically invalid, e.g. schema errors (422)
-  kTooLarge,            // input over a configured limit (413)
-  kUnsupportedMedia,    // a content type or encoding we do not accept (415)
-  kUnavailable,         // storage does not answer (503)
-  kInternal,            // a bug or an I/O failure (500)
+  kInvalidArgument,   // malformed input (HTTP 400)
+  kNotFound,          // a named thing does not exist (404)
+  kConflict,          // state conflict, e.g. a version exists with other content (409)
+  kUnprocessable,     // well-formed but semantically invalid, e.g. schema errors (422)
+  kTooLarge,          // input over a configured limit (413)
+  kUnsupportedMedia,  // a content type or encoding we do not accept (415)
+  kUnavailable,       // storage does not answer (503)
+  kInternal,          // a bug or an I/O failure (500)
 };
 
 // One problem found in an input, located where possible (1-based line/column; 0 = unknown).
@@ -94,8 +94,8 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}           // NOLINT(google-explicit-constructor)
-  Result(Status status) : v_(std::move(status)) {}    // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
@@ -116,8 +116,8 @@ class Result {
 
 }  // namespace spoke
 
-#define SPOKE_RETURN_IF_ERROR(expr)          \
-  do {                                       \
-    ::spoke::Status spoke_status_ = (expr);  \
+#define SPOKE_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::spoke::Status spoke_status_ = (expr);        \
     if (!spoke_status_.ok()) return spoke_status_; \
   } while (0)

@@ -11,7 +11,8 @@ Status wrong_type(const std::string& field, const char* expected) {
 }
 
 // Reads an optional string member; error when present with another type.
-Status read_string(const json& obj, const char* key, std::string& out, const std::string& prefix = "") {
+Status read_string(const json& obj, const char* key, std::string& out,
+                   const std::string& prefix = "") {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return Status::OK();
   if (!it->is_string()) return wrong_type(prefix + key, "a string");
@@ -92,20 +93,30 @@ json error_json(const Status& s) {
     for (const auto& [k, v] : s.fields()) extra[k] = v;
     details.push_back(std::move(extra));
   }
-  return {{"error", {{"code", s.reason()}, {"message", s.message()}, {"details", std::move(details)}}}};
+  return {
+      {"error", {{"code", s.reason()}, {"message", s.message()}, {"details", std::move(details)}}}};
 }
 
 int http_status(const Status& s) {
   switch (s.code()) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kNotFound: return 404;
-    case Code::kConflict: return 409;
-    case Code::kUnprocessable: return 422;
-    case Code::kTooLarge: return 413;
-    case Code::kUnsupportedMedia: return 415;
-    case Code::kUnavailable: return 503;
-    case Code::kInternal: return 500;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kNotFound:
+      return 404;
+    case Code::kConflict:
+      return 409;
+    case Code::kUnprocessable:
+      return 422;
+    case Code::kTooLarge:
+      return 413;
+    case Code::kUnsupportedMedia:
+      return 415;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -135,7 +146,8 @@ Result<PushRequest> parse_push_request(const json& body, const std::string& modu
     auto path = f.find("path");
     if (path == f.end() || !path->is_string()) return wrong_type(where + ".path", "a string");
     auto content = f.find("content");
-    if (content == f.end() || !content->is_string()) return wrong_type(where + ".content", "a string");
+    if (content == f.end() || !content->is_string())
+      return wrong_type(where + ".content", "a string");
     in.path = path->get<std::string>();
     in.content = content->get<std::string>();
     r.files.push_back(std::move(in));
@@ -151,7 +163,8 @@ Result<PushRequest> parse_push_request(const json& body, const std::string& modu
     }
   }
   if (auto si = body.find("source_info"); si != body.end() && !si->is_null()) {
-    if (!si->is_object()) return wrong_type("source_info", "an object {repository, commit_sha, branch}");
+    if (!si->is_object())
+      return wrong_type("source_info", "an object {repository, commit_sha, branch}");
     SPOKE_RETURN_IF_ERROR(read_string(*si, "repository", r.source_info.repository, "source_info."));
     SPOKE_RETURN_IF_ERROR(read_string(*si, "commit_sha", r.source_info.commit_sha, "source_info."));
     SPOKE_RETURN_IF_ERROR(read_string(*si, "branch", r.source_info.branch, "source_info."));
@@ -176,8 +189,8 @@ Result<Version> parse_version_json(const json& j) {
       v.files.push_back(std::move(file));
     }
     for (const auto& d : j.value("pinned_dependencies", json::array())) {
-      v.dependencies.push_back({d.at("module").get<std::string>(), d.at("version").get<std::string>(),
-                                d.value("digest", "")});
+      v.dependencies.push_back({d.at("module").get<std::string>(),
+                                d.at("version").get<std::string>(), d.value("digest", "")});
     }
     if (auto si = j.find("source_info"); si != j.end() && si->is_object()) {
       v.source_info = {si->value("repository", ""), si->value("commit_sha", ""),

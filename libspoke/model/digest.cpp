@@ -22,14 +22,17 @@ std::string format_timestamp(Timestamp t) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(t % 1000));
 }
 
-std::string content_digest(std::string_view bytes) { return "sha256:" + internal::sha256_hex(bytes); }
+std::string content_digest(std::string_view bytes) {
+  return "sha256:" + internal::sha256_hex(bytes);
+}
 
 std::string compute_version_digest(const std::vector<File>& files,
                                    const std::vector<Dependency>& dependencies) {
   std::vector<const File*> sorted;
   sorted.reserve(files.size());
   for (const auto& f : files) sorted.push_back(&f);
-  std::sort(sorted.begin(), sorted.end(), [](const File* a, const File* b) { return a->path < b->path; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const File* a, const File* b) { return a->path < b->path; });
   std::string manifest;
   for (const File* f : sorted) {
     manifest += f->digest;

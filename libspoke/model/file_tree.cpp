@@ -20,10 +20,12 @@ Result<std::vector<FileInput>> read_proto_tree(const std::string& dir) {
   }
   std::vector<FileInput> out;
   fs::path root(dir);
-  auto it = fs::recursive_directory_iterator(root, fs::directory_options::follow_directory_symlink, ec);
+  auto it =
+      fs::recursive_directory_iterator(root, fs::directory_options::follow_directory_symlink, ec);
   if (ec) return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), "io_error");
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), "io_error");
+    if (ec)
+      return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), "io_error");
     const fs::path& p = it->path();
     std::string name = p.filename().string();
     if (it->is_directory(ec)) {
@@ -37,14 +39,16 @@ Result<std::vector<FileInput>> read_proto_tree(const std::string& dir) {
     content << in.rdbuf();
     out.push_back({fs::relative(p, root).generic_string(), std::move(content).str()});
   }
-  std::sort(out.begin(), out.end(), [](const FileInput& a, const FileInput& b) { return a.path < b.path; });
+  std::sort(out.begin(), out.end(),
+            [](const FileInput& a, const FileInput& b) { return a.path < b.path; });
   return out;
 }
 
 Status write_files_under(const std::string& dir, const std::vector<File>& files) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return Status::Internal(fmt::format("cannot create {}: {}", dir, ec.message()), "io_error");
+  if (ec)
+    return Status::Internal(fmt::format("cannot create {}: {}", dir, ec.message()), "io_error");
   fs::path root = fs::weakly_canonical(fs::absolute(dir), ec);
   for (const auto& f : files) {
     if (Status s = validate_file_path(f.path); !s.ok()) {
@@ -56,8 +60,9 @@ Status write_files_under(const std::string& dir, const std::vector<File>& files)
     fs::path target = root / fs::path(f.path);
     fs::create_directories(target.parent_path(), ec);
     if (ec) {
-      return Status::Internal(fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message()),
-                              "io_error");
+      return Status::Internal(
+          fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message()),
+          "io_error");
     }
     // A symlinked directory inside `dir` could point elsewhere: check where we really land.
     fs::path real_parent = fs::canonical(target.parent_path(), ec);
@@ -74,7 +79,9 @@ Status write_files_under(const std::string& dir, const std::vector<File>& files)
       if (!out) return Status::Internal(fmt::format("cannot write {}", tmp.string()), "io_error");
     }
     fs::rename(tmp, target, ec);
-    if (ec) return Status::Internal(fmt::format("cannot write {}: {}", target.string(), ec.message()), "io_error");
+    if (ec)
+      return Status::Internal(fmt::format("cannot write {}: {}", target.string(), ec.message()),
+                              "io_error");
   }
   return Status::OK();
 }
@@ -84,8 +91,10 @@ namespace {
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }

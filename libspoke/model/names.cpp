@@ -12,8 +12,8 @@ Status validate_module_name(std::string_view name) {
       "module names are 1 to 128 characters: lowercase letters, digits, '-', '_' and '.', "
       "starting with a letter";
   auto fail = [&](std::string_view why) {
-    return Status::InvalidArgument(fmt::format("invalid module name \"{}\": {}; {}", name, why, kRule),
-                                   "invalid_module_name");
+    return Status::InvalidArgument(
+        fmt::format("invalid module name \"{}\": {}; {}", name, why, kRule), "invalid_module_name");
   };
   if (name.empty()) return fail("empty");
   if (name.size() > 128) return fail(fmt::format("{} characters", name.size()));
@@ -32,7 +32,8 @@ Status validate_file_path(std::string_view path) {
   };
   if (path.empty()) return fail("empty");
   if (path.size() > 4096) return fail("longer than 4096 characters");
-  if (path.find('\\') != std::string_view::npos) return fail("backslashes are not allowed; use '/'");
+  if (path.find('\\') != std::string_view::npos)
+    return fail("backslashes are not allowed; use '/'");
   if (path.find('\0') != std::string_view::npos) return fail("NUL characters are not allowed");
   if (path.front() == '/') return fail("absolute paths are not allowed; paths are relative");
   if (path.size() < 7 || path.substr(path.size() - 6) != ".proto") {
@@ -102,23 +103,24 @@ Status validate_files(const std::vector<File>& files) {
       continue;
     }
     if (!seen.insert(f.path).second) {
-      problems.push_back({f.path, 0, 0, "error", fmt::format("duplicate file path \"{}\"", f.path)});
+      problems.push_back(
+          {f.path, 0, 0, "error", fmt::format("duplicate file path \"{}\"", f.path)});
     }
     if (!is_valid_utf8(f.content)) {
       problems.push_back({f.path, 0, 0, "error", fmt::format("\"{}\" is not valid UTF-8", f.path)});
     }
   }
   if (problems.empty()) return Status::OK();
-  std::string message = problems.size() == 1
-                            ? problems.front().message
-                            : fmt::format("{} (and {} more problems)", problems.front().message,
-                                          problems.size() - 1);
+  std::string message =
+      problems.size() == 1
+          ? problems.front().message
+          : fmt::format("{} (and {} more problems)", problems.front().message, problems.size() - 1);
   std::string reason = "invalid_files";
   if (problems.size() == 1) {
     const std::string& m = problems.front().message;
-    reason = m.starts_with("invalid file path")  ? "invalid_path"
-             : m.starts_with("duplicate")        ? "duplicate_path"
-                                                 : "invalid_utf8";
+    reason = m.starts_with("invalid file path") ? "invalid_path"
+             : m.starts_with("duplicate")       ? "duplicate_path"
+                                                : "invalid_utf8";
   }
   return Status::InvalidArgument(message, reason).with_diagnostics(std::move(problems));
 }

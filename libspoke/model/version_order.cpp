@@ -69,7 +69,9 @@ bool is_commit_id(std::string_view s) {
 }
 
 // Higher = newer. Category: semver 2, commit 1, unknown 0.
-int category(const VersionId* v) { return v == nullptr ? 0 : v->kind == VersionId::Kind::kSemVer ? 2 : 1; }
+int category(const VersionId* v) {
+  return v == nullptr ? 0 : v->kind == VersionId::Kind::kSemVer ? 2 : 1;
+}
 
 }  // namespace
 
@@ -126,8 +128,9 @@ void sort_newest_first(std::vector<VersionRef>& refs) {
   keyed.reserve(refs.size());
   for (auto& r : refs) {
     auto parsed = parse_version(r.version);
-    keyed.push_back({parsed.ok() ? std::optional<VersionId>(std::move(parsed).value()) : std::nullopt,
-                     std::move(r)});
+    keyed.push_back(
+        {parsed.ok() ? std::optional<VersionId>(std::move(parsed).value()) : std::nullopt,
+         std::move(r)});
   }
   std::stable_sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
     int ca = category(a.id ? &*a.id : nullptr), cb = category(b.id ? &*b.id : nullptr);

@@ -79,7 +79,12 @@ struct Registry::Impl {
             "dependency_not_found");
       }
       auto dep = storage.metadata->get_version(dep_module, exact.value());
-      if (!dep.ok()) return dep.status();
+      if (!dep.ok()) {
+        if (dep.status().code() != Code::kNotFound) return dep.status();
+        return Status::Unprocessable(
+            fmt::format("dependency \"{}\" cannot be resolved: {}", spec, dep.status().message()),
+            "dependency_not_found");
+      }
       pinned.push_back({dep_module, exact.value(), dep->digest});
     }
     return pinned;

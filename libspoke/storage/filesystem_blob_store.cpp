@@ -65,15 +65,15 @@ class FilesystemBlobStore final : public BlobStore {
     fs::create_directories(root_ / "sha256", ec);
     if (!ec) fs::create_directories(root_ / "tmp", ec);
     if (ec) {
-      return Status::Internal(fmt::format("cannot create blob directory {}: {}", root_.string(),
-                                          ec.message()),
-                              "storage_error");
+      return Status::Internal(
+          fmt::format("cannot create blob directory {}: {}", root_.string(), ec.message()),
+          "storage_error");
     }
     return Status::OK();
   }
 
   Status ping() override {
-    struct stat st{};
+    struct stat st {};
     if (::stat((root_ / "sha256").c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
       return Status::Unavailable(fmt::format("blob directory {} is not accessible", root_.string()),
                                  "storage_unavailable");
@@ -87,9 +87,12 @@ class FilesystemBlobStore final : public BlobStore {
     if (::access(final_path.c_str(), F_OK) == 0) return Status::OK();
     std::error_code ec;
     fs::create_directories(final_path.parent_path(), ec);
-    if (ec) return Status::Internal("cannot create " + final_path.parent_path().string(), "storage_error");
+    if (ec)
+      return Status::Internal("cannot create " + final_path.parent_path().string(),
+                              "storage_error");
 
-    fs::path tmp = root_ / "tmp" / fmt::format("{}.{}.{}", digest.substr(7, 16), ::getpid(), ++counter_);
+    fs::path tmp =
+        root_ / "tmp" / fmt::format("{}.{}.{}", digest.substr(7, 16), ::getpid(), ++counter_);
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (fd.get() < 0) return errno_status("create", tmp);
     const char* p = content.data();
@@ -128,7 +131,7 @@ class FilesystemBlobStore final : public BlobStore {
       }
       return errno_status("open", p);
     }
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return errno_status("stat", p);
     std::string out(static_cast<std::size_t>(st.st_size), '\0');
     std::size_t got = 0;

@@ -75,7 +75,8 @@ class MemoryMetadataStore final : public MetadataStore {
   Result<Version> insert_version(const Module& module_if_missing, Version version) override {
     std::unique_lock lock(mu_);
     auto it = modules_.find(version.module);
-    if (it == modules_.end()) it = modules_.emplace(version.module, Entry{module_if_missing, {}}).first;
+    if (it == modules_.end())
+      it = modules_.emplace(version.module, Entry{module_if_missing, {}}).first;
     if (it->second.versions.count(version.version) != 0) {
       return Status::Conflict(
           fmt::format("version {}@{} already exists", version.module, version.version),
@@ -95,7 +96,8 @@ class MemoryMetadataStore final : public MetadataStore {
 
   static std::vector<VersionRef> refs(const Entry& e) {
     std::vector<VersionRef> out;
-    for (const auto& [_, v] : e.versions) out.push_back({v.version, v.digest, v.created_at, v.sequence});
+    for (const auto& [_, v] : e.versions)
+      out.push_back({v.version, v.digest, v.created_at, v.sequence});
     return out;
   }
   const Version* find(const std::string& module, const std::string& version) const {

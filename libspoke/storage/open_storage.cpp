@@ -21,9 +21,11 @@ Result<Storage> open_storage(const StorageOptions& options) {
           fmt::format("cannot create data directory {}: {}", options.root, ec.message()),
           "storage_error");
     }
-    auto metadata = open_sqlite_metadata_store((std::filesystem::path(options.root) / "spoke.db").string());
+    auto metadata =
+        open_sqlite_metadata_store((std::filesystem::path(options.root) / "spoke.db").string());
     if (!metadata.ok()) return metadata.status();
-    auto blobs = open_filesystem_blob_store((std::filesystem::path(options.root) / "blobs").string());
+    auto blobs =
+        open_filesystem_blob_store((std::filesystem::path(options.root) / "blobs").string());
     if (!blobs.ok()) return blobs.status();
     storage.metadata = std::move(metadata).value();
     storage.blobs = std::move(blobs).value();

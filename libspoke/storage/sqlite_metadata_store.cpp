@@ -1,8 +1,8 @@
 // SQLite metadata: the embedded default. WAL mode, one connection per concurrent caller (taken
 // from a pool), schema versions applied as migrations at open.
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <sqlite3.h>
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <functional>
 #include <map>
@@ -58,7 +58,6 @@ struct Connection {
   explicit Connection(const std::string& path)
       : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX) {
     db.setBusyTimeout(30000);
-    db.exec("PRAGMA journal_mode=WAL");
     db.exec("PRAGMA synchronous=FULL");
     db.exec("PRAGMA foreign_keys=ON");
   }
@@ -72,6 +71,11 @@ struct Connection {
       s->clearBindings();
     }
     return *s;
+  }
+  // A statement stopped after its first row still holds a read snapshot; a later write on this
+  // connection would then fail at once with SQLITE_BUSY_SNAPSHOT. Reset them all between uses.
+  void reset_statements() {
+    for (auto& [_, s] : statements) s->reset();
   }
   SQLite::Database db;
   std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements;
@@ -105,6 +109,9 @@ class SqliteMetadataStore final : public MetadataStore {
 
   Status init() {
     return guard([&](Connection& c) -> Status {
+      // WAL is a property of the database file: set once here, not per connection (switching
+      // modes from several new connections at once can fail with SQLITE_BUSY).
+      c.db.exec("PRAGMA journal_mode=WAL");
       c.db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
       WriteTransaction tx(c.db);
       int current = 0;
@@ -153,7 +160,8 @@ class SqliteMetadataStore final : public MetadataStore {
 
   Result<Module> get_module(const std::string& name) override {
     return guard([&](Connection& c) -> Result<Module> {
-      auto& q = c.stmt("SELECT name, description, created_at, updated_at FROM modules WHERE name=?");
+      auto& q =
+          c.stmt("SELECT name, description, created_at, updated_at FROM modules WHERE name=?");
       q.bind(1, name);
       if (!q.executeStep()) return module_not_found(name);
       return read_module(q);
@@ -239,8 +247,8 @@ class SqliteMetadataStore final : public MetadataStore {
           "SELECT module, version, digest FROM dependencies WHERE version_id=? ORDER BY position");
       dq.bind(1, id);
       while (dq.executeStep()) {
-        v.dependencies.push_back(
-            {dq.getColumn(0).getString(), dq.getColumn(1).getString(), dq.getColumn(2).getString()});
+        v.dependencies.push_back({dq.getColumn(0).getString(), dq.getColumn(1).getString(),
+                                  dq.getColumn(2).getString()});
       }
       return v;
     });
@@ -257,8 +265,8 @@ class SqliteMetadataStore final : public MetadataStore {
       q.bind(3, version);
       if (!q.executeStep()) return version_not_found(module, version);
       if (q.getColumn(1).isNull()) {
-        return Status::NotFound(fmt::format("file \"{}\" not found in {}@{}", path, module, version),
-                                "file_not_found");
+        return Status::NotFound(
+            fmt::format("file \"{}\" not found in {}@{}", path, module, version), "file_not_found");
       }
       File f;
       f.path = path;
@@ -339,6 +347,7 @@ class SqliteMetadataStore final : public MetadataStore {
     try {
       conn = acquire();
       auto result = fn(*conn);
+      conn->reset_statements();
       release(std::move(conn));
       return result;
     } catch (const SQLite::Exception& e) {

@@ -40,11 +40,16 @@ inline bool parse_byte_size(const std::string& text, std::size_t& out) {
   std::string unit = text.substr(pos);
   for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   unsigned long long mul = 1;
-  if (unit.empty() || unit == "b") mul = 1;
-  else if (unit == "k" || unit == "kb" || unit == "kib") mul = 1ull << 10;
-  else if (unit == "m" || unit == "mb" || unit == "mib") mul = 1ull << 20;
-  else if (unit == "g" || unit == "gb" || unit == "gib") mul = 1ull << 30;
-  else return false;
+  if (unit.empty() || unit == "b")
+    mul = 1;
+  else if (unit == "k" || unit == "kb" || unit == "kib")
+    mul = 1ull << 10;
+  else if (unit == "m" || unit == "mb" || unit == "mib")
+    mul = 1ull << 20;
+  else if (unit == "g" || unit == "gb" || unit == "gib")
+    mul = 1ull << 30;
+  else
+    return false;
   out = static_cast<std::size_t>(n * mul);
   return true;
 }

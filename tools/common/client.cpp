@@ -44,9 +44,9 @@ Result<wire::json> RegistryClient::finish(const httplib::Result& r, const std::s
   if (r->status >= 400) return wire::parse_error_json(r->status, r->body);
   auto j = wire::json::parse(r->body, nullptr, false);
   if (j.is_discarded()) {
-    return Status::Internal(fmt::format("the registry at {} answered {} with a body that is not JSON",
-                                        url_, what),
-                            "bad_response");
+    return Status::Internal(
+        fmt::format("the registry at {} answered {} with a body that is not JSON", url_, what),
+        "bad_response");
   }
   return j;
 }
@@ -65,7 +65,8 @@ Result<wire::json> RegistryClient::post(const std::string& path, const wire::jso
 }
 
 Result<wire::json> RegistryClient::put(const std::string& path, const wire::json& body) {
-  return finish(client_->Put(prefix_ + path, body.dump(), "application/json"), "PUT " + path, nullptr);
+  return finish(client_->Put(prefix_ + path, body.dump(), "application/json"), "PUT " + path,
+                nullptr);
 }
 
 }  // namespace spoke::cli

@@ -126,15 +126,18 @@ int run_pull(const Common& common, const PullArgs& a) {
     if (!v.ok()) return fail(v.status());
     std::string spec = v->module + "@" + v->version;
     if (!seen.insert(spec).second) continue;
-    pulled.push_back({{"module", v->module}, {"version", v->version}, {"digest", v->digest},
+    pulled.push_back({{"module", v->module},
+                      {"version", v->version},
+                      {"digest", v->digest},
                       {"files", v->files.size()}});
     for (auto& f : v->files) {
       auto [it, fresh] = owner.emplace(f.path, std::pair{spec, f.digest});
       if (!fresh) {
         if (it->second.second != f.digest) {
-          return fail(Status::Conflict(fmt::format("{} is provided by both {} and {} with different "
-                                                   "content",
-                                                   f.path, it->second.first, spec)));
+          return fail(
+              Status::Conflict(fmt::format("{} is provided by both {} and {} with different "
+                                           "content",
+                                           f.path, it->second.first, spec)));
         }
         continue;
       }
@@ -174,11 +177,14 @@ int run_modules(const Common& common) {
     print_json({{"modules", all}});
     return 0;
   }
-  std::cout << fmt::format("{:<40} {:<20} {:>8}  {}\n", "MODULE", "LATEST", "VERSIONS", "DESCRIPTION");
+  std::cout << fmt::format("{:<40} {:<20} {:>8}  {}\n", "MODULE", "LATEST", "VERSIONS",
+                           "DESCRIPTION");
   for (const auto& m : all) {
-    std::string latest = m["latest_version"].is_string() ? m["latest_version"].get<std::string>() : "-";
+    std::string latest =
+        m["latest_version"].is_string() ? m["latest_version"].get<std::string>() : "-";
     std::cout << fmt::format("{:<40} {:<20} {:>8}  {}\n", m["name"].get<std::string>(), latest,
-                             m["version_count"].get<std::size_t>(), m["description"].get<std::string>());
+                             m["version_count"].get<std::size_t>(),
+                             m["description"].get<std::string>());
   }
   return 0;
 }
@@ -209,21 +215,26 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Common common;
   const char* env_registry = std::getenv("SPOKE_REGISTRY");
-  common.registry = env_registry != nullptr && *env_registry ? env_registry : "http://localhost:8080";
-  app.add_option("--registry", common.registry, "registry URL (default: $SPOKE_REGISTRY or http://localhost:8080)");
+  common.registry =
+      env_registry != nullptr && *env_registry ? env_registry : "http://localhost:8080";
+  app.add_option("--registry", common.registry,
+                 "registry URL (default: $SPOKE_REGISTRY or http://localhost:8080)");
   app.add_flag("--json", common.json_output, "print machine-readable JSON");
   auto add_common = [&](CLI::App* sub) {
-    sub->add_option("--registry", common.registry, "registry URL (default: $SPOKE_REGISTRY or http://localhost:8080)");
+    sub->add_option("--registry", common.registry,
+                    "registry URL (default: $SPOKE_REGISTRY or http://localhost:8080)");
     sub->add_flag("--json", common.json_output, "print machine-readable JSON");
   };
 
   PushArgs push;
   auto* push_cmd = app.add_subcommand("push", "push the .proto files under -dir as module@version");
   push_cmd->add_option("--module", push.module, "module name")->required();
-  push_cmd->add_option("--version", push.version, "semantic version (v1.2.3) or commit id")->required();
+  push_cmd->add_option("--version", push.version, "semantic version (v1.2.3) or commit id")
+      ->required();
   push_cmd->add_option("--dir", push.dir, "directory with the .proto files")->capture_default_str();
   push_cmd->add_option("--description", push.description, "description of the module and version");
-  push_cmd->add_option("--dep", push.deps, "dependency as module@version (repeatable; latest allowed)");
+  push_cmd->add_option("--dep", push.deps,
+                       "dependency as module@version (repeatable; latest allowed)");
   push_cmd->add_flag("--no-git", push.no_git, "do not record git source information");
   add_common(push_cmd);
 
@@ -239,7 +250,8 @@ int main(int argc, char** argv) {
   add_common(modules_cmd);
 
   std::string versions_module;
-  auto* versions_cmd = app.add_subcommand("versions", "list the versions of a module, newest first");
+  auto* versions_cmd =
+      app.add_subcommand("versions", "list the versions of a module, newest first");
   versions_cmd->add_option("--module", versions_module, "module name")->required();
   add_common(versions_cmd);
 

@@ -1,0 +1,206 @@
+#pragma once
+
+// Helpers for tests that use real files and real processes.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace spoke::testing {
+
+namespace fs = std::filesystem;
+
+// A fresh directory removed at destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "spoke-test-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+  fs::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  fs::path path_;
+};
+
+inline void write_file(const fs::path& p, const std::string& content) {
+  fs::create_directories(p.parent_path());
+  std::ofstream out(p, std::ios::binary);
+  out << content;
+}
+
+inline std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Path of a built binary handed to the test by meson through the environment.
+inline std::string binary_from_env(const char* var) {
+  const char* v = std::getenv(var);
+  if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(var) + " is not set");
+  return v;
+}
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// A child process with stdout/stderr redirected to files.
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const fs::path& out_file, const fs::path& err_file,
+          const std::vector<std::string>& extra_env = {}, const std::string& cwd = "")
+      : out_file_(out_file), err_file_(err_file) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::vector<std::string> env_storage;
+    for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+    for (const auto& e : extra_env) env_storage.push_back(e);
+    std::vector<char*> envp;
+    for (auto& e : env_storage) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    int rc = posix_spawn(&pid_, argv[0].c_str(), &actions, nullptr, args.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("posix_spawn " + argv[0] + " failed");
+  }
+  ~Process() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void signal(int sig) { ::kill(pid_, sig); }
+
+  // Waits for exit; returns the exit code (128+signal when killed).
+  int wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  std::string out() const { return read_file(out_file_); }
+  std::string err() const { return read_file(err_file_); }
+
+ private:
+  pid_t pid_ = -1;
+  fs::path out_file_, err_file_;
+};
+
+// Runs a command to completion.
+inline ProcessResult run(const std::vector<std::string>& argv, const fs::path& scratch,
+                         const std::vector<std::string>& extra_env = {},
+                         const std::string& cwd = "") {
+  static int counter = 0;
+  ++counter;
+  fs::path out = scratch / ("run-" + std::to_string(counter) + ".out");
+  fs::path err = scratch / ("run-" + std::to_string(counter) + ".err");
+  Process p(argv, out, err, extra_env, cwd);
+  ProcessResult r;
+  r.exit_code = p.wait();
+  r.out = read_file(out);
+  r.err = read_file(err);
+  return r;
+}
+
+// A real spoke-server on ephemeral ports with its data in `data_dir`.
+class Server {
+ public:
+  explicit Server(const fs::path& work, std::vector<std::string> extra_args = {},
+                  const std::string& data_dir = "")
+      : work_(work) {
+    fs::create_directories(work);
+    fs::path port_file = work / "ports";
+    fs::remove(port_file);
+    std::vector<std::string> argv = {binary_from_env("SPOKE_SERVER_BIN"),
+                                     "--port",
+                                     "0",
+                                     "--health-port",
+                                     "0",
+                                     "--host",
+                                     "127.0.0.1",
+                                     "--port-file",
+                                     port_file.string(),
+                                     "--storage-dir",
+                                     data_dir.empty() ? (work / "data").string() : data_dir,
+                                     "--threads",
+                                     "8"};
+    for (auto& a : extra_args) argv.push_back(std::move(a));
+    process_ = std::make_unique<Process>(argv, work / "server.out", work / "server.err");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (fs::exists(port_file)) {
+        std::ifstream in(port_file);
+        in >> port_ >> health_port_;
+        if (port_ > 0) return;
+      }
+      int status = 0;
+      if (::waitpid(process_->pid(), &status, WNOHANG) > 0) {
+        throw std::runtime_error("spoke-server exited at start: " + read_file(work / "server.err"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    throw std::runtime_error("spoke-server did not start: " + read_file(work / "server.err"));
+  }
+
+  int port() const { return port_; }
+  int health_port() const { return health_port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  Process& process() { return *process_; }
+  // Sends SIGTERM and waits; returns the exit code.
+  int stop() {
+    process_->signal(SIGTERM);
+    return process_->wait();
+  }
+  std::string log() const { return read_file(work_ / "server.out"); }
+
+ private:
+  fs::path work_;
+  std::unique_ptr<Process> process_;
+  int port_ = 0;
+  int health_port_ = 0;
+};
+
+inline const char* kExampleProto =
+    "syntax = \"proto3\";\npackage example;\n\nmessage Hello {\n  string message = 1;\n}\n";
+
+}  // namespace spoke::testing
