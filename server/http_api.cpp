@@ -41,6 +41,22 @@ void reply(Response& res, const Result<T>& result, int status, Render&& render) 
   send_json(res, status, render(result.value()));
 }
 
+// True when an If-None-Match header (a list of entity tags, weak or strong, or "*") matches.
+bool etag_matches(const std::string& header, const std::string& etag) {
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    std::size_t end = header.find(',', pos);
+    if (end == std::string::npos) end = header.size();
+    std::string tag = header.substr(pos, end - pos);
+    tag.erase(0, tag.find_first_not_of(" \t"));
+    tag.erase(tag.find_last_not_of(" \t") + 1);
+    if (tag.starts_with("W/")) tag.erase(0, 2);
+    if (tag == "*" || tag == etag) return true;
+    pos = end + 1;
+  }
+  return false;
+}
+
 bool wants_json(const Request& req) {
   auto accept = req.get_header_value("Accept");
   return accept.find("application/json") != std::string::npos;
@@ -153,9 +169,10 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<RouteTable
   httplib::Server::HandlerWithResponse on_error = [table](const Request& req, Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     Status s;
-    if (res.status == 404) {
-      auto methods = table->methods_for(req.path);
-      if (!methods.empty()) {
+    auto methods = table->methods_for(req.path);
+    bool wrong_method = !methods.empty() && methods.count(req.method) == 0;
+    if (res.status == 404 || (res.status == 400 && wrong_method)) {
+      if (wrong_method) {
         res.status = 405;
         res.set_header("Allow", join(methods));
         s = Status(Code::kInvalidArgument, "method_not_allowed",
@@ -332,7 +349,7 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
     res.set_header("ETag", etag);
     res.set_header("Cache-Control",
                    req.matches[2] == "latest" ? "no-cache" : "public, max-age=31536000, immutable");
-    if (req.get_header_value("If-None-Match") == etag) {
+    if (etag_matches(req.get_header_value("If-None-Match"), etag)) {
       res.status = 304;
       return;
     }

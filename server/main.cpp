@@ -1,6 +1,7 @@
 // spoke-server: wires libspoke to the REST API and the health endpoints.
 #include <httplib.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -37,6 +38,12 @@ void log_line(const spoke::wire::json& j) {
 }
 
 void tune(httplib::Server& server, const Config& c) {
+  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server
+  // start on a port already in use and silently split the traffic with the first.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   int threads = c.threads;
   server.new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));

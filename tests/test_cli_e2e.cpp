@@ -1,7 +1,7 @@
 // End to end: the real spoke binary against a real spoke-server.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include <doctest/doctest.h>
 #include <httplib.h>
+#include "support/doctest.h"
 
 #include <nlohmann/json.hpp>
 
@@ -166,12 +166,16 @@ TEST_CASE_FIXTURE(Fixture, "failures_exit_1_with_one_line_and_usage_errors_exit_
   auto unreachable = run({cli, "modules", "-registry", "http://127.0.0.1:1"}, dir.path());
   CHECK(unreachable.exit_code == 1);
   CHECK(unreachable.err.starts_with("spoke: cannot reach the registry at http://127.0.0.1:1"));
+  CHECK(unreachable.err.find("connection refused or host unreachable") != std::string::npos);
 
   auto usage = spoke({"push", "-module", "example"});
   CHECK(usage.exit_code == 2);
   CHECK(usage.err.find("--version is required") != std::string::npos);
   CHECK(spoke({}).exit_code == 2);
-  CHECK(spoke({"frobnicate"}).exit_code == 2);
+  auto unknown = spoke({"frobnicate"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.starts_with(
+      "spoke: unknown command \"frobnicate\"; commands: push, pull, modules, versions"));
   CHECK(spoke({"push", "--no-such-flag"}).exit_code == 2);
   CHECK(spoke({"--help"}).exit_code == 0);
 

@@ -1,11 +1,11 @@
 // The REST API against a real spoke-server on ephemeral ports.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <arpa/inet.h>
-#include <doctest/doctest.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <zlib.h>
+#include "support/doctest.h"
 
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -161,6 +161,11 @@ TEST_CASE_FIXTURE(Fixture, "raw_files_have_etags_and_json_form") {
   auto stale = client.Get("/modules/example/versions/v1.0.0/files/example.proto",
                           httplib::Headers{{"If-None-Match", "\"sha256:00\""}});
   CHECK(stale->status == 200);
+  for (std::string header : {"\"sha256:00\", " + etag, "W/" + etag, std::string("*")}) {
+    auto r2 = client.Get("/modules/example/versions/v1.0.0/files/example.proto",
+                         httplib::Headers{{"If-None-Match", header}});
+    CHECK_MESSAGE(r2->status == 304, header);
+  }
 
   auto as_json = client.Get("/modules/example/versions/latest/files/example.proto",
                             httplib::Headers{{"Accept", "application/json"}});
@@ -260,6 +265,8 @@ TEST_CASE_FIXTURE(Fixture, "wrong_method_is_405_and_wrong_media_type_is_415") {
   check_error(r, 405, "method_not_allowed");
   CHECK(r->get_header_value("Allow") == "GET, PATCH");
   check_error(client.Put("/modules", "{}", "application/json"), 405, "method_not_allowed");
+  // Without a body httplib rejects the request before routing; still a 405 on a known path.
+  check_error(client.Post("/modules/example", "", ""), 405, "method_not_allowed");
   check_error(client.Post("/modules", "name=x", "application/x-www-form-urlencoded"), 415,
               "unsupported_media_type");
   httplib::Headers enc{{"Content-Encoding", "compress"}};
@@ -394,4 +401,103 @@ TEST_CASE("readiness_fails_when_storage_is_gone") {
   CHECK(r->status == 503);
   CHECK(json::parse(r->body)["status"] == "unavailable");
   CHECK(health.Get("/health/live")->status == 200);
+}
+
+TEST_CASE("server_configuration_from_original_flags_and_environment") {
+  TempDir dir;
+  std::string server_bin = spoke::testing::binary_from_env("SPOKE_SERVER_BIN");
+  SUBCASE("single_dash_flags_as_the_original_writes_them") {
+    std::string data = (dir.path() / "flag-data").string();
+    Server server(dir.path() / "s", {"-storage-dir", data, "-max-body-size", "1MiB"}, "", {},
+                  false);
+    httplib::Client client("127.0.0.1", server.port());
+    REQUIRE(
+        client.Post("/modules/example/versions", push_body("v1.0.0").dump(), "application/json")
+            ->status == 201);
+    CHECK(std::filesystem::exists(std::filesystem::path(data) / "spoke.db"));
+  }
+  SUBCASE("environment_selects_the_filesystem_default_and_its_root") {
+    std::string root = (dir.path() / "env-root").string();
+    Server server(dir.path() / "s", {}, "",
+                  {"SPOKE_STORAGE_TYPE=filesystem", "SPOKE_FILESYSTEM_ROOT=" + root}, false);
+    httplib::Client client("127.0.0.1", server.port());
+    REQUIRE(
+        client.Post("/modules/example/versions", push_body("v1.0.0").dump(), "application/json")
+            ->status == 201);
+    CHECK(std::filesystem::exists(std::filesystem::path(root) / "spoke.db"));
+    CHECK(std::filesystem::exists(std::filesystem::path(root) / "blobs" / "sha256"));
+  }
+  SUBCASE("flags_win_over_environment") {
+    std::string env_root = (dir.path() / "env-root").string();
+    std::string flag_root = (dir.path() / "flag-root").string();
+    Server server(dir.path() / "s", {"--storage-dir", flag_root}, "",
+                  {"SPOKE_FILESYSTEM_ROOT=" + env_root}, false);
+    CHECK(std::filesystem::exists(std::filesystem::path(flag_root) / "spoke.db"));
+    CHECK_FALSE(std::filesystem::exists(env_root));
+  }
+  SUBCASE("bad_configuration_exits_with_a_message") {
+    auto unknown = spoke::testing::run({server_bin, "--port", "0", "--health-port", "0",
+                                        "--storage-dir", (dir.path() / "d").string()},
+                                       dir.path(), {"SPOKE_STORAGE_TYPE=oracle"});
+    CHECK(unknown.exit_code == 1);
+    CHECK(unknown.err.find("unknown storage type \"oracle\"") != std::string::npos);
+    auto bad_size = spoke::testing::run({server_bin, "-max-body-size", "lots"}, dir.path());
+    CHECK(bad_size.exit_code == 2);
+    CHECK(bad_size.err.find("invalid --max-body-size") != std::string::npos);
+    auto bad_port = spoke::testing::run({server_bin, "-port", "http"}, dir.path());
+    CHECK(bad_port.exit_code == 2);
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "garbage_input_never_gets_a_5xx") {
+  // A fixed-seed stream of malformed bodies and paths: every answer is a 4xx with a JSON error.
+  std::uint32_t seed = 12345;
+  auto next = [&] {
+    seed = seed * 1664525u + 1013904223u;
+    return seed >> 8;
+  };
+  const std::vector<std::string> fragments = {"{",           "}",
+                                              "[",           "]",
+                                              "\"",          ":",
+                                              ",",           "null",
+                                              "1e999",       "\"version\"",
+                                              "\"files\"",   "\"path\"",
+                                              "\"content\"", "\"../x.proto\"",
+                                              "\"v1.0.0\"",  "true",
+                                              "\\u0000",     "\xc3"};
+  const std::vector<std::string> paths = {"/modules", "/modules/example/versions",
+                                          "/modules/example"};
+  for (int i = 0; i < 300; ++i) {
+    std::string body;
+    int n = 1 + static_cast<int>(next() % 12);
+    for (int k = 0; k < n; ++k) body += fragments[next() % fragments.size()];
+    const std::string& path = paths[next() % paths.size()];
+    auto r = path == "/modules/example" ? client.Patch(path, body, "application/json")
+                                        : client.Post(path, body, "application/json");
+    REQUIRE(r);
+    CHECK_MESSAGE(r->status < 500, body);
+    CHECK_MESSAGE(r->status >= 400, body);
+    CHECK(json::parse(r->body, nullptr, false).contains("error"));
+  }
+  for (const char* path : {"/modules/%ff", "/modules/a/versions/%00/files/x.proto",
+                           "/modules/a/versions/v1.0.0/files/..%2f..%2fetc%2fpasswd",
+                           "/modules/example/versions/v1.0.0/files/", "/modules//versions"}) {
+    auto r = client.Get(path);
+    REQUIRE(r);
+    CHECK_MESSAGE(r->status >= 400, path);
+    CHECK_MESSAGE(r->status < 500, path);
+  }
+}
+
+TEST_CASE("a_second_server_cannot_take_a_port_in_use") {
+  TempDir dir;
+  Server first(dir.path() / "first");
+  auto second =
+      spoke::testing::run({spoke::testing::binary_from_env("SPOKE_SERVER_BIN"), "--host",
+                           "127.0.0.1", "--port", std::to_string(first.port()), "--health-port",
+                           "0", "--storage-dir", (dir.path() / "d2").string()},
+                          dir.path());
+  CHECK(second.exit_code == 1);
+  CHECK(second.err.find("cannot listen on 127.0.0.1:" + std::to_string(first.port())) !=
+        std::string::npos);
 }

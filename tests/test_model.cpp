@@ -1,5 +1,5 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include <doctest/doctest.h>
+#include "support/doctest.h"
 
 #include "spoke/model.h"
 #include "support/test_support.h"

@@ -1,5 +1,5 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include <doctest/doctest.h>
+#include "support/doctest.h"
 
 #include <atomic>
 #include <functional>
@@ -295,4 +295,17 @@ TEST_CASE("read_proto_tree_collects_proto_files_relative_to_the_root") {
   CHECK((*tree)[1].path == "sub/a.proto");
   CHECK((*tree)[1].content == "a");
   CHECK(read_proto_tree(dir.str() + "/missing").status().reason() == "dir_not_found");
+}
+
+TEST_CASE("one_semantic_version_has_one_spelling") {
+  TempDir dir;
+  auto reg = sqlite_registry(dir);
+  REQUIRE(reg->push(example_push("v1.0.0")).ok());
+  auto r = reg->push(example_push("1.0.0"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().reason() == "version_exists");
+  CHECK(r.status().fields().at("existing_version") == "v1.0.0");
+  // Build metadata makes a distinct version string; a pre-release is another version.
+  CHECK(reg->push(example_push("1.0.0+build.7")).ok());
+  CHECK(reg->push(example_push("1.0.0-rc.1")).ok());
 }

@@ -1,6 +1,6 @@
 // One contract, run against every backend.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
-#include <doctest/doctest.h>
+#include "support/doctest.h"
 
 #include <atomic>
 #include <functional>

@@ -248,7 +248,7 @@ Result<json> parse_object(std::string_view text) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for numbers like 1e999
     // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 5: ..."
     std::string what = e.what();
     auto pos = what.find("] ");

@@ -111,10 +111,10 @@ Status validate_files(const std::vector<File>& files) {
     }
   }
   if (problems.empty()) return Status::OK();
-  std::string message =
-      problems.size() == 1
-          ? problems.front().message
-          : fmt::format("{} (and {} more problems)", problems.front().message, problems.size() - 1);
+  std::string message = problems.size() == 1
+                            ? problems.front().message
+                            : fmt::format("{} (and {} more problem{})", problems.front().message,
+                                          problems.size() - 1, problems.size() == 2 ? "" : "s");
   std::string reason = "invalid_files";
   if (problems.size() == 1) {
     const std::string& m = problems.front().message;

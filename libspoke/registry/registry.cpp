@@ -53,6 +53,25 @@ struct Registry::Impl {
   Storage storage;
   internal::ImmutableCache file_cache{64u << 20};
 
+  // "v1.2.3" and "1.2.3" are one semantic version: a module holds only one spelling of it.
+  Status check_no_other_spelling(const std::string& module, const VersionId& id) {
+    if (id.kind != VersionId::Kind::kSemVer) return Status::OK();
+    auto refs = storage.metadata->list_versions(module);
+    if (!refs.ok()) return refs.status().code() == Code::kNotFound ? Status::OK() : refs.status();
+    for (const auto& r : refs.value()) {
+      auto other = parse_version(r.version);
+      if (other.ok() && other->kind == VersionId::Kind::kSemVer &&
+          compare_semver(other->semver, id.semver) == 0 && other->semver.build == id.semver.build) {
+        return Status::Conflict(fmt::format("version {}@{} already exists as {}; \"{}\" and \"{}\" "
+                                            "name the same semantic version",
+                                            module, id.raw, r.version, id.raw, r.version),
+                                "version_exists")
+            .with_field("existing_version", r.version);
+      }
+    }
+    return Status::OK();
+  }
+
   Result<std::vector<Dependency>> pin_dependencies(const std::string& module,
                                                    const std::vector<std::string>& specs,
                                                    Registry& self) {
@@ -291,6 +310,7 @@ Result<PushResult> Registry::push(const PushRequest& request) {
   auto existing = impl_->storage.metadata->get_version(v.module, v.version);
   if (existing.ok()) return answer_existing(std::move(existing));
   if (existing.status().code() != Code::kNotFound) return existing.status();
+  SPOKE_RETURN_IF_ERROR(impl_->check_no_other_spelling(v.module, version_id.value()));
 
   // Blobs first: a version's metadata never points at a missing blob.
   std::set<std::string_view> written;

@@ -146,7 +146,8 @@ inline ProcessResult run(const std::vector<std::string>& argv, const fs::path& s
 class Server {
  public:
   explicit Server(const fs::path& work, std::vector<std::string> extra_args = {},
-                  const std::string& data_dir = "")
+                  const std::string& data_dir = "", std::vector<std::string> env = {},
+                  bool default_storage_flag = true)
       : work_(work) {
     fs::create_directories(work);
     fs::path port_file = work / "ports";
@@ -160,12 +161,14 @@ class Server {
                                      "127.0.0.1",
                                      "--port-file",
                                      port_file.string(),
-                                     "--storage-dir",
-                                     data_dir.empty() ? (work / "data").string() : data_dir,
                                      "--threads",
                                      "8"};
+    if (default_storage_flag) {
+      argv.push_back("--storage-dir");
+      argv.push_back(data_dir.empty() ? (work / "data").string() : data_dir);
+    }
     for (auto& a : extra_args) argv.push_back(std::move(a));
-    process_ = std::make_unique<Process>(argv, work / "server.out", work / "server.err");
+    process_ = std::make_unique<Process>(argv, work / "server.out", work / "server.err", env);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
       if (fs::exists(port_file)) {

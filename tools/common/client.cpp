@@ -36,9 +36,27 @@ RegistryClient::RegistryClient(const std::string& url) : url_(url) {
 Result<wire::json> RegistryClient::finish(const httplib::Result& r, const std::string& what,
                                           int* http_status) {
   if (!r) {
-    return Status::Unavailable(fmt::format("cannot reach the registry at {} ({}): {}", url_, what,
-                                           httplib::to_string(r.error())),
-                               "registry_unreachable");
+    std::string why;
+    switch (r.error()) {
+      case httplib::Error::Connection:
+        why = "connection refused or host unreachable";
+        break;
+      case httplib::Error::ConnectionTimeout:
+        why = "connection timed out";
+        break;
+      case httplib::Error::Read:
+        why = "the connection was closed while reading the answer";
+        break;
+      case httplib::Error::Write:
+        why = "the connection was closed while sending the request";
+        break;
+      default:
+        why = httplib::to_string(r.error());
+        break;
+    }
+    return Status::Unavailable(
+        fmt::format("cannot reach the registry at {} ({}): {}", url_, what, why),
+        "registry_unreachable");
   }
   if (http_status != nullptr) *http_status = r->status;
   if (r->status >= 400) return wire::parse_error_json(r->status, r->body);

@@ -34,7 +34,7 @@ int fail(const Status& s) {
   for (const auto& d : s.diagnostics()) {
     std::string where = d.file;
     if (d.line > 0) where += fmt::format(":{}:{}", d.line, d.column);
-    if (d.message.find(d.file) == 0) {
+    if (d.file.empty() || d.message.find(d.file) != std::string::npos) {
       std::cerr << "  " << d.message << "\n";
     } else {
       std::cerr << "  " << where << ": " << d.message << "\n";
@@ -255,6 +255,12 @@ int main(int argc, char** argv) {
   versions_cmd->add_option("--module", versions_module, "module name")->required();
   add_common(versions_cmd);
 
+  if (argc > 1 && argv[1][0] != '-' &&
+      app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); }).empty()) {
+    std::cerr << "spoke: unknown command \"" << argv[1]
+              << "\"; commands: push, pull, modules, versions (run spoke --help for usage)\n";
+    return 2;
+  }
   auto args = spoke::cli::normalize_long_flags(argc, argv);
   std::vector<const char*> cargs;
   for (const auto& a : args) cargs.push_back(a.c_str());
