@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 
+#include "spoke/schema.h"
 #include "spoke/wire.h"
 
 namespace spoke::server {
@@ -315,7 +316,11 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
                 if (!push.ok()) return send_error(res, push.status());
                 auto r = reg->push(push.value());
                 if (!r.ok()) return send_error(res, r.status());
-                send_json(res, r->created ? 201 : 200, wire::to_json(r->version, false));
+                json out = wire::to_json(r->version, false);
+                json warnings = json::array();
+                for (const auto& w : r->warnings) warnings.push_back(wire::to_json(w));
+                out["warnings"] = std::move(warnings);
+                send_json(res, r->created ? 201 : 200, out);
               });
 
   table->add(versions, "GET");
@@ -340,6 +345,44 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
     reply(res, reg->get_version(req.matches[1], req.matches[2], with_content), 200,
           [with_content](const Version& v) { return wire::to_json(v, with_content); });
   });
+
+  const std::string dependencies = version + "/dependencies";
+  table->add(dependencies, "GET");
+  server.Get(dependencies, [reg](const Request& req, Response& res) {
+    reply(res, reg->get_dependencies(req.matches[1], req.matches[2]), 200,
+          [](const DependencyReport& r) { return wire::to_json(r); });
+  });
+
+  const std::string descriptor = version + "/descriptor";
+  table->add(descriptor, "GET");
+  server.Get(descriptor, [reg](const Request& req, Response& res) {
+    std::string source_info = req.get_param_value("source_info");
+    if (!source_info.empty() && source_info != "true" && source_info != "false") {
+      return send_error(res,
+                        Status::InvalidArgument(
+                            fmt::format("source_info=\"{}\" must be true or false", source_info),
+                            "invalid_parameter"));
+    }
+    auto schema = reg->get_schema(req.matches[1], req.matches[2]);
+    if (!schema.ok()) return send_error(res, schema.status());
+    std::string bytes = descriptor_set(*schema.value(), source_info == "true").SerializeAsString();
+    res.status = 200;
+    res.set_header("Content-Disposition", fmt::format("attachment; filename={}-{}.binpb",
+                                                      req.matches[1].str(), req.matches[2].str()));
+    res.set_content(std::move(bytes),
+                    "application/x-protobuf; messageType=google.protobuf.FileDescriptorSet");
+  });
+
+  table->add("/validate", "POST");
+  server.Post("/validate",
+              [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
+                auto body = read_json_body(req, reader, limit);
+                if (!body.ok()) return send_error(res, body.status());
+                auto request = wire::parse_validate_request(body.value());
+                if (!request.ok()) return send_error(res, request.status());
+                reply(res, reg->validate(request.value()), 200,
+                      [](const ValidateReport& r) { return wire::to_json(r); });
+              });
 
   table->add(file, "GET");
   server.Get(file, [reg](const Request& req, Response& res) {

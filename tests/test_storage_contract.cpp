@@ -125,6 +125,13 @@ TEST_CASE("metadata_store_contract") {
     CHECK(store->get_file("beta", "v1.0.0", "missing.proto").status().reason() == "file_not_found");
     CHECK(store->get_file("beta", "v0.0.1", "a.proto").status().reason() == "version_not_found");
 
+    auto holders = store->find_path("dir/b.proto");
+    REQUIRE(holders.ok());
+    REQUIRE(holders->size() == 2);
+    CHECK((*holders)[0] == std::pair<std::string, std::string>{"beta", "v1.0.0"});
+    CHECK((*holders)[1] == std::pair<std::string, std::string>{"beta", "v1.1.0"});
+    CHECK(store->find_path("nowhere.proto")->empty());
+
     auto refs = store->list_versions("beta");
     REQUIRE(refs.ok());
     CHECK(refs->size() == 2);

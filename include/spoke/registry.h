@@ -40,13 +40,37 @@ struct PushRequest {
   std::string module_description;  // used only when the push creates the module
   std::vector<FileInput> files;
   std::vector<std::string> dependencies;  // "module@version", "latest" allowed
+  // With no dependencies declared: resolve each import the files do not satisfy themselves to
+  // the module whose latest version provides that path.
+  bool infer_dependencies = false;
   SourceInfo source_info;
 };
 
 struct PushResult {
-  Version version;       // files without contents
-  bool created = false;  // false: identical content was already there
+  Version version;                   // files without contents
+  bool created = false;              // false: identical content was already there
+  std::vector<Diagnostic> warnings;  // e.g. unused imports
 };
+
+struct ValidateRequest {
+  std::string module;  // optional: names the module, so a cycle back to it is caught
+  std::vector<FileInput> files;
+  std::vector<std::string> dependencies;
+  bool infer_dependencies = false;
+};
+
+struct ValidateReport {
+  bool valid = false;
+  std::vector<Diagnostic> diagnostics;
+  std::vector<Dependency> dependencies;  // as pinned
+};
+
+struct DependencyReport {
+  std::vector<Dependency> direct;
+  std::vector<Dependency> transitive;  // the whole closure, breadth first, direct ones included
+};
+
+class Schema;
 
 struct CreateModuleResult {
   Module module;
@@ -88,6 +112,19 @@ class Registry {
   // One file with its content.
   Result<File> get_file(const std::string& module, const std::string& version,
                         const std::string& path);
+
+  // Parses and links `request.files` against their dependency closure without storing
+  // anything. Dependency problems are errors; schema problems are diagnostics of the report.
+  Result<ValidateReport> validate(const ValidateRequest& request);
+  // The dependencies a version pinned, direct and transitive.
+  Result<DependencyReport> get_dependencies(const std::string& module, const std::string& version);
+  // The version's files linked with their closure (cached by version digest).
+  Result<std::shared_ptr<const Schema>> get_schema(const std::string& module,
+                                                   const std::string& version);
+  // "module@version" for each module the imports of `files` need (see PushRequest).
+  // Unprocessable("unresolved_import" / "ambiguous_import") naming the import.
+  Result<std::vector<std::string>> infer_dependencies(const std::string& module,
+                                                      const std::vector<FileInput>& files);
 
  private:
   struct Impl;

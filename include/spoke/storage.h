@@ -47,6 +47,11 @@ class MetadataStore {
   virtual Result<File> get_file(const std::string& module, const std::string& version,
                                 const std::string& path) = 0;
 
+  // Every (module, version) holding a file at `path`: the path index used to infer which module
+  // an import comes from.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> find_path(
+      const std::string& path) = 0;
+
   // In one transaction: creates `module_if_missing` when there is no such module, then inserts
   // the version with its files and dependencies, assigning `sequence`. Conflict("version_exists")
   // when the version exists; nothing is written then.

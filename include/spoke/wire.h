@@ -29,6 +29,12 @@ int http_status(const Status& s);
 // InvalidArgument naming the offending field when a field has the wrong type.
 Result<PushRequest> parse_push_request(const json& body, const std::string& module);
 
+// Parses a validate body {files:[{path, content}], dependencies, module, infer_dependencies}.
+Result<ValidateRequest> parse_validate_request(const json& body);
+
+json to_json(const ValidateReport& r);
+json to_json(const DependencyReport& r);
+
 // Reads back what to_json wrote (for clients).
 Result<Version> parse_version_json(const json& j);
 Result<Module> parse_module_json(const json& j);

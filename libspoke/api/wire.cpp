@@ -20,6 +20,46 @@ Status read_string(const json& obj, const char* key, std::string& out,
   return Status::OK();
 }
 
+Status read_bool(const json& obj, const char* key, bool& out) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return Status::OK();
+  if (!it->is_boolean()) return wrong_type(key, "true or false");
+  out = it->get<bool>();
+  return Status::OK();
+}
+
+// {files: [{path, content}], dependencies: ["module@version"]}, shared by push and validate.
+Status read_files_and_dependencies(const json& body, std::vector<FileInput>& out_files,
+                                   std::vector<std::string>& out_deps) {
+  auto files = body.find("files");
+  if (files == body.end() || files->is_null()) {
+    return Status::InvalidArgument("field \"files\" is required", "missing_field");
+  }
+  if (!files->is_array()) return wrong_type("files", "an array of {path, content}");
+  for (std::size_t i = 0; i < files->size(); ++i) {
+    const json& f = (*files)[i];
+    std::string where = fmt::format("files[{}]", i);
+    if (!f.is_object()) return wrong_type(where, "an object {path, content}");
+    auto path = f.find("path");
+    if (path == f.end() || !path->is_string()) return wrong_type(where + ".path", "a string");
+    auto content = f.find("content");
+    if (content == f.end() || !content->is_string()) {
+      return wrong_type(where + ".content", "a string");
+    }
+    out_files.push_back({path->get<std::string>(), content->get<std::string>()});
+  }
+  if (auto deps = body.find("dependencies"); deps != body.end() && !deps->is_null()) {
+    if (!deps->is_array()) return wrong_type("dependencies", "an array of \"module@version\"");
+    for (std::size_t i = 0; i < deps->size(); ++i) {
+      if (!(*deps)[i].is_string()) {
+        return wrong_type(fmt::format("dependencies[{}]", i), "a string \"module@version\"");
+      }
+      out_deps.push_back((*deps)[i].get<std::string>());
+    }
+  }
+  return Status::OK();
+}
+
 Timestamp parse_timestamp(const std::string& text) {
   std::tm tm{};
   int ms = 0;
@@ -132,44 +172,40 @@ Result<PushRequest> parse_push_request(const json& body, const std::string& modu
   r.version = version->get<std::string>();
   SPOKE_RETURN_IF_ERROR(read_string(body, "description", r.description));
   SPOKE_RETURN_IF_ERROR(read_string(body, "module_description", r.module_description));
-
-  auto files = body.find("files");
-  if (files == body.end() || files->is_null()) {
-    return Status::InvalidArgument("field \"files\" is required", "missing_field");
-  }
-  if (!files->is_array()) return wrong_type("files", "an array of {path, content}");
-  for (std::size_t i = 0; i < files->size(); ++i) {
-    const json& f = (*files)[i];
-    std::string where = fmt::format("files[{}]", i);
-    if (!f.is_object()) return wrong_type(where, "an object {path, content}");
-    FileInput in;
-    auto path = f.find("path");
-    if (path == f.end() || !path->is_string()) return wrong_type(where + ".path", "a string");
-    auto content = f.find("content");
-    if (content == f.end() || !content->is_string())
-      return wrong_type(where + ".content", "a string");
-    in.path = path->get<std::string>();
-    in.content = content->get<std::string>();
-    r.files.push_back(std::move(in));
-  }
-
-  if (auto deps = body.find("dependencies"); deps != body.end() && !deps->is_null()) {
-    if (!deps->is_array()) return wrong_type("dependencies", "an array of \"module@version\"");
-    for (std::size_t i = 0; i < deps->size(); ++i) {
-      if (!(*deps)[i].is_string()) {
-        return wrong_type(fmt::format("dependencies[{}]", i), "a string \"module@version\"");
-      }
-      r.dependencies.push_back((*deps)[i].get<std::string>());
-    }
-  }
+  SPOKE_RETURN_IF_ERROR(read_files_and_dependencies(body, r.files, r.dependencies));
+  SPOKE_RETURN_IF_ERROR(read_bool(body, "infer_dependencies", r.infer_dependencies));
   if (auto si = body.find("source_info"); si != body.end() && !si->is_null()) {
-    if (!si->is_object())
+    if (!si->is_object()) {
       return wrong_type("source_info", "an object {repository, commit_sha, branch}");
+    }
     SPOKE_RETURN_IF_ERROR(read_string(*si, "repository", r.source_info.repository, "source_info."));
     SPOKE_RETURN_IF_ERROR(read_string(*si, "commit_sha", r.source_info.commit_sha, "source_info."));
     SPOKE_RETURN_IF_ERROR(read_string(*si, "branch", r.source_info.branch, "source_info."));
   }
   return r;
+}
+
+Result<ValidateRequest> parse_validate_request(const json& body) {
+  ValidateRequest r;
+  SPOKE_RETURN_IF_ERROR(read_string(body, "module", r.module));
+  SPOKE_RETURN_IF_ERROR(read_files_and_dependencies(body, r.files, r.dependencies));
+  SPOKE_RETURN_IF_ERROR(read_bool(body, "infer_dependencies", r.infer_dependencies));
+  return r;
+}
+
+json to_json(const ValidateReport& r) {
+  json diags = json::array();
+  for (const auto& d : r.diagnostics) diags.push_back(to_json(d));
+  json deps = json::array();
+  for (const auto& d : r.dependencies) deps.push_back(to_json(d));
+  return {{"valid", r.valid}, {"diagnostics", std::move(diags)}, {"dependencies", std::move(deps)}};
+}
+
+json to_json(const DependencyReport& r) {
+  json direct = json::array(), transitive = json::array();
+  for (const auto& d : r.direct) direct.push_back(to_json(d));
+  for (const auto& d : r.transitive) transitive.push_back(to_json(d));
+  return {{"direct", std::move(direct)}, {"transitive", std::move(transitive)}};
 }
 
 Result<Version> parse_version_json(const json& j) {

@@ -3,9 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <list>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "registry/file_cache.h"
+#include "resolve/closure.h"
+#include "spoke/schema.h"
 
 namespace spoke {
 namespace {
@@ -71,6 +76,26 @@ struct Registry::Impl {
     }
     return Status::OK();
   }
+
+  // Links `files` against the closure of `pinned`: closure rules first (cycles, two versions of
+  // one module, one path with two contents), then parsing and linking.
+  Result<SchemaResult> check_schema(const std::string& root, const std::string& module,
+                                    const std::vector<File>& files,
+                                    const std::vector<Dependency>& pinned) {
+    auto closure = internal::compute_closure(*storage.metadata, root, module, pinned);
+    if (!closure.ok()) return closure.status();
+    SPOKE_RETURN_IF_ERROR(internal::check_path_conflicts(root, files, closure.value()));
+    auto dep_files = internal::load_closure_files(*storage.blobs, closure.value());
+    if (!dep_files.ok()) return dep_files.status();
+    std::vector<FileInput> targets;
+    targets.reserve(files.size());
+    for (const auto& f : files) targets.push_back({f.path, f.content});
+    return build_schema(targets, dep_files.value());
+  }
+
+  // Recently used schemas by version digest: building one means parsing all its files.
+  std::mutex schema_mu;
+  std::list<std::pair<std::string, std::shared_ptr<const Schema>>> schemas;
 
   Result<std::vector<Dependency>> pin_dependencies(const std::string& module,
                                                    const std::vector<std::string>& specs,
@@ -293,7 +318,15 @@ Result<PushResult> Registry::push(const PushRequest& request) {
             [](const File& a, const File& b) { return a.path < b.path; });
   for (auto& f : v.files) f.digest = content_digest(f.content);
 
-  auto pinned = impl_->pin_dependencies(request.module, request.dependencies, *this);
+  std::vector<std::string> specs = request.dependencies;
+  if (specs.empty() && request.infer_dependencies) {
+    std::vector<FileInput> inputs;
+    for (const auto& f : v.files) inputs.push_back({f.path, f.content});
+    auto inferred = infer_dependencies(request.module, inputs);
+    if (!inferred.ok()) return inferred.status();
+    specs = std::move(inferred).value();
+  }
+  auto pinned = impl_->pin_dependencies(request.module, specs, *this);
   if (!pinned.ok()) return pinned.status();
   v.dependencies = std::move(pinned).value();
   v.digest = compute_version_digest(v.files, v.dependencies);
@@ -311,6 +344,26 @@ Result<PushResult> Registry::push(const PushRequest& request) {
   if (existing.ok()) return answer_existing(std::move(existing));
   if (existing.status().code() != Code::kNotFound) return existing.status();
   SPOKE_RETURN_IF_ERROR(impl_->check_no_other_spelling(v.module, version_id.value()));
+
+  // Nothing that does not parse and link against its dependencies gets in.
+  auto checked = impl_->check_schema(v.module + "@" + v.version, v.module, v.files, v.dependencies);
+  if (!checked.ok()) return checked.status();
+  if (!checked->valid()) {
+    const Diagnostic* first = nullptr;
+    for (const auto& d : checked->diagnostics) {
+      if (d.severity == "error") {
+        first = &d;
+        break;
+      }
+    }
+    return Status::Unprocessable(
+               fmt::format("{}@{} does not compile: {} error{}, first: {}", v.module, v.version,
+                           checked->error_count(), checked->error_count() == 1 ? "" : "s",
+                           format_diagnostic(*first)),
+               "invalid_schema")
+        .with_diagnostics(std::move(checked->diagnostics));
+  }
+  std::vector<Diagnostic> warnings = std::move(checked->diagnostics);
 
   // Blobs first: a version's metadata never points at a missing blob.
   std::set<std::string_view> written;
@@ -330,7 +383,117 @@ Result<PushResult> Registry::push(const PushRequest& request) {
     }
     return inserted.status();
   }
-  return PushResult{std::move(inserted).value(), true};
+  return PushResult{std::move(inserted).value(), true, std::move(warnings)};
+}
+
+Result<ValidateReport> Registry::validate(const ValidateRequest& request) {
+  if (!request.module.empty()) SPOKE_RETURN_IF_ERROR(validate_module_name(request.module));
+  std::vector<File> files;
+  for (const auto& in : request.files) {
+    files.push_back({in.path, in.content, content_digest(in.content), in.content.size()});
+  }
+  SPOKE_RETURN_IF_ERROR(validate_files(files));
+  std::vector<std::string> specs = request.dependencies;
+  if (specs.empty() && request.infer_dependencies) {
+    auto inferred = infer_dependencies(request.module, request.files);
+    if (!inferred.ok()) return inferred.status();
+    specs = std::move(inferred).value();
+  }
+  auto pinned = impl_->pin_dependencies(request.module, specs, *this);
+  if (!pinned.ok()) return pinned.status();
+  std::string root = request.module.empty() ? "(files)" : request.module;
+  auto checked = impl_->check_schema(root, request.module, files, pinned.value());
+  if (!checked.ok()) return checked.status();
+  return ValidateReport{checked->valid(), std::move(checked->diagnostics),
+                        std::move(pinned).value()};
+}
+
+Result<DependencyReport> Registry::get_dependencies(const std::string& module,
+                                                    const std::string& version) {
+  auto v = get_version(module, version, false);
+  if (!v.ok()) return v.status();
+  auto closure = internal::compute_closure(*impl_->storage.metadata, v->module + "@" + v->version,
+                                           v->module, v->dependencies);
+  if (!closure.ok()) return closure.status();
+  DependencyReport report;
+  report.direct = v->dependencies;
+  for (const auto& entry : closure.value()) report.transitive.push_back(entry.pin);
+  return report;
+}
+
+Result<std::shared_ptr<const Schema>> Registry::get_schema(const std::string& module,
+                                                           const std::string& version) {
+  auto v = get_version(module, version, true);
+  if (!v.ok()) return v.status();
+  {
+    std::lock_guard lock(impl_->schema_mu);
+    for (auto it = impl_->schemas.begin(); it != impl_->schemas.end(); ++it) {
+      if (it->first == v->digest) {
+        impl_->schemas.splice(impl_->schemas.begin(), impl_->schemas, it);
+        return it->second;
+      }
+    }
+  }
+  auto checked =
+      impl_->check_schema(v->module + "@" + v->version, v->module, v->files, v->dependencies);
+  if (!checked.ok()) return checked.status();
+  if (!checked->valid()) {
+    return Status::Internal(
+               fmt::format("stored version {}@{} no longer compiles", v->module, v->version),
+               "invalid_stored_schema")
+        .with_diagnostics(std::move(checked->diagnostics));
+  }
+  std::lock_guard lock(impl_->schema_mu);
+  impl_->schemas.emplace_front(v->digest, checked->schema);
+  if (impl_->schemas.size() > 4) impl_->schemas.pop_back();
+  return checked->schema;
+}
+
+Result<std::vector<std::string>> Registry::infer_dependencies(const std::string& module,
+                                                              const std::vector<FileInput>& files) {
+  std::set<std::string> own;
+  for (const auto& f : files) own.insert(f.path);
+  std::map<std::string, std::string> needed;  // module -> exact latest version
+  std::set<std::string> looked_up;
+  for (const auto& f : files) {
+    for (const auto& imp : scan_imports(f.content)) {
+      if (own.count(imp) != 0 || is_well_known_file(imp) || !looked_up.insert(imp).second) continue;
+      auto holders = impl_->storage.metadata->find_path(imp);
+      if (!holders.ok()) return holders.status();
+      std::vector<std::pair<std::string, std::string>> candidates;  // (module, latest)
+      std::set<std::string> modules;
+      for (const auto& [m, _] : holders.value()) {
+        if (m != module) modules.insert(m);
+      }
+      for (const auto& m : modules) {
+        auto latest = resolve_version(m, "latest");
+        if (!latest.ok()) return latest.status();
+        for (const auto& [hm, hv] : holders.value()) {
+          if (hm == m && hv == latest.value()) candidates.emplace_back(m, hv);
+        }
+      }
+      if (candidates.empty()) {
+        return Status::Unprocessable(
+            fmt::format("import \"{}\" (in {}) is not in this module, not a well-known type, and "
+                        "not provided by the latest version of any module; push the module that "
+                        "provides it first or declare the dependency",
+                        imp, f.path),
+            "unresolved_import");
+      }
+      if (candidates.size() > 1) {
+        return Status::Unprocessable(
+            fmt::format("import \"{}\" (in {}) is provided by both {}@{} and {}@{}; declare the "
+                        "one you mean in spoke.yaml or with -dep",
+                        imp, f.path, candidates[0].first, candidates[0].second, candidates[1].first,
+                        candidates[1].second),
+            "ambiguous_import");
+      }
+      needed.emplace(candidates[0].first, candidates[0].second);
+    }
+  }
+  std::vector<std::string> specs;
+  for (const auto& [m, v] : needed) specs.push_back(m + "@" + v);
+  return specs;
 }
 
 }  // namespace spoke

@@ -72,6 +72,20 @@ class MemoryMetadataStore final : public MetadataStore {
                             "file_not_found");
   }
 
+  Result<std::vector<std::pair<std::string, std::string>>> find_path(
+      const std::string& path) override {
+    std::shared_lock lock(mu_);
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [name, entry] : modules_) {
+      for (const auto& [version, v] : entry.versions) {
+        for (const auto& f : v.files) {
+          if (f.path == path) out.emplace_back(name, version);
+        }
+      }
+    }
+    return out;
+  }
+
   Result<Version> insert_version(const Module& module_if_missing, Version version) override {
     std::unique_lock lock(mu_);
     auto it = modules_.find(version.module);

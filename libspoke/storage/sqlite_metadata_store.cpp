@@ -276,6 +276,20 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
+  Result<std::vector<std::pair<std::string, std::string>>> find_path(
+      const std::string& path) override {
+    return guard([&](Connection& c) -> Result<std::vector<std::pair<std::string, std::string>>> {
+      auto& q = c.stmt(
+          "SELECT v.module, v.version FROM files f JOIN versions v ON v.id = f.version_id "
+          "WHERE f.path = ? ORDER BY v.module, v.id");
+      q.bind(1, path);
+      std::vector<std::pair<std::string, std::string>> out;
+      while (q.executeStep())
+        out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
+      return out;
+    });
+  }
+
   Result<Version> insert_version(const Module& module_if_missing, Version v) override {
     return guard([&](Connection& c) -> Result<Version> {
       WriteTransaction tx(c.db);

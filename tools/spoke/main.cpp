@@ -12,6 +12,8 @@
 #include "common/client.h"
 #include "spoke/file_tree.h"
 #include "spoke/model.h"
+#include "spoke/module_config.h"
+#include "spoke/schema.h"
 #include "spoke/wire.h"
 
 namespace {
@@ -32,12 +34,10 @@ struct Common {
 int fail(const Status& s) {
   std::cerr << "spoke: " << s.message() << "\n";
   for (const auto& d : s.diagnostics()) {
-    std::string where = d.file;
-    if (d.line > 0) where += fmt::format(":{}:{}", d.line, d.column);
-    if (d.file.empty() || d.message.find(d.file) != std::string::npos) {
+    if (d.line == 0 && (d.file.empty() || d.message.find(d.file) != std::string::npos)) {
       std::cerr << "  " << d.message << "\n";
     } else {
-      std::cerr << "  " << where << ": " << d.message << "\n";
+      std::cerr << "  " << spoke::format_diagnostic(d) << "\n";
     }
   }
   return kExitFailure;
@@ -57,7 +57,32 @@ struct PushArgs {
   bool no_git = false;
 };
 
-int run_push(const Common& common, const PushArgs& a) {
+// Fills module and deps from `dir`/spoke.yaml where the flags left them empty.
+Status apply_module_config(const std::string& dir, std::string& module,
+                           std::vector<std::string>& deps, bool& declared) {
+  auto config = spoke::read_module_config(dir);
+  if (!config.ok()) return config.status();
+  declared = !deps.empty();
+  if (config->has_value()) {
+    if (module.empty()) module = config->value().module;
+    if (deps.empty()) deps = config->value().deps;
+    declared = true;
+  }
+  if (module.empty()) {
+    return Status::InvalidArgument("--module is required (or module: in spoke.yaml)", "usage");
+  }
+  return Status::OK();
+}
+
+int run_push(const Common& common, PushArgs a) {
+  bool declared = false;
+  if (Status s = apply_module_config(a.dir, a.module, a.deps, declared); !s.ok()) {
+    if (s.reason() == "usage") {
+      std::cerr << "spoke: " << s.message() << " (run spoke --help for usage)\n";
+      return 2;
+    }
+    return fail(s);
+  }
   if (Status s = spoke::validate_module_name(a.module); !s.ok()) return fail(s);
   if (auto v = spoke::parse_version(a.version); !v.ok()) return fail(v.status());
   auto tree = spoke::read_proto_tree(a.dir);
@@ -75,7 +100,8 @@ int run_push(const Common& common, const PushArgs& a) {
                {"description", a.description},
                {"module_description", a.description},
                {"files", std::move(files)},
-               {"dependencies", a.deps}};
+               {"dependencies", a.deps},
+               {"infer_dependencies", !declared}};
   if (!a.no_git) {
     auto si = spoke::detect_git_source_info(a.dir);
     if (!si.commit_sha.empty()) body["source_info"] = spoke::wire::to_json(si);
@@ -92,6 +118,14 @@ int run_push(const Common& common, const PushArgs& a) {
   }
   auto v = spoke::wire::parse_version_json(r.value());
   if (!v.ok()) return fail(v.status());
+  for (const auto& w : r->value("warnings", json::array())) {
+    std::cerr << spoke::format_diagnostic({w.value("file", ""), w.value("line", 0),
+                                           w.value("column", 0), w.value("severity", "warning"),
+                                           w.value("message", "")})
+              << "\n";
+  }
+  for (const auto& d : v->dependencies)
+    std::cout << "depends on " << d.spec() << " " << d.digest << "\n";
   if (status == 201) {
     std::cout << fmt::format("pushed {}@{} ({} files)\ndigest {}\n", v->module, v->version,
                              v->files.size(), v->digest);
@@ -208,6 +242,90 @@ int run_versions(const Common& common, const std::string& module) {
   return 0;
 }
 
+// ---- validate ---------------------------------------------------------------------------------
+
+struct ValidateArgs {
+  std::string dir = ".";
+  std::vector<std::string> includes;
+  std::string error_format = "text";
+  std::vector<std::string> deps;
+  bool recursive = false;
+};
+
+// The files of `specs` and of everything they depend on, fetched from the registry.
+Result<std::vector<spoke::FileInput>> fetch_closure_files(RegistryClient& client,
+                                                          const std::vector<std::string>& specs) {
+  std::vector<std::pair<std::string, std::string>> versions;
+  std::set<std::string> seen;
+  for (const auto& spec : specs) {
+    auto parsed = spoke::parse_dependency_spec(spec);
+    if (!parsed.ok()) return parsed.status();
+    auto deps = client.get(version_path(parsed->first, parsed->second) + "/dependencies");
+    if (!deps.ok()) return deps.status();
+    auto v = client.get(version_path(parsed->first, parsed->second));
+    if (!v.ok()) return v.status();
+    versions.emplace_back(parsed->first, v->value("version", parsed->second));
+    for (const auto& d : deps.value()["transitive"]) {
+      versions.emplace_back(d["module"].get<std::string>(), d["version"].get<std::string>());
+    }
+  }
+  std::vector<spoke::FileInput> files;
+  for (const auto& [module, version] : versions) {
+    if (!seen.insert(module + "@" + version).second) continue;
+    auto r = client.get(version_path(module, version) + "?include=content");
+    if (!r.ok()) return r.status();
+    for (const auto& f : r.value()["files"]) {
+      files.push_back({f["path"].get<std::string>(), f["content"].get<std::string>()});
+    }
+  }
+  return files;
+}
+
+// Prints diagnostics as protoc does (text), one JSON object per line (json), or as GitHub
+// Actions annotations (github).
+void print_diagnostics(const std::vector<spoke::Diagnostic>& diags, const std::string& format) {
+  for (const auto& d : diags) {
+    if (format == "json") {
+      std::cout << spoke::wire::to_json(d).dump() << "\n";
+    } else if (format == "github") {
+      std::string props = "file=" + d.file;
+      if (d.line > 0) props += fmt::format(",line={},col={}", d.line, d.column);
+      std::cout << fmt::format("::{} {}::{}\n", d.severity == "warning" ? "warning" : "error",
+                               props, d.message);
+    } else {
+      std::cerr << spoke::format_diagnostic(d) << "\n";
+    }
+  }
+}
+
+int run_validate(const Common& common, ValidateArgs a) {
+  auto tree = spoke::read_proto_tree(a.dir);
+  if (!tree.ok()) return fail(tree.status());
+  if (tree->empty())
+    return fail(Status::InvalidArgument(fmt::format("no .proto files under {}", a.dir)));
+  std::vector<spoke::FileInput> deps;
+  for (const auto& inc : a.includes) {
+    auto more = spoke::read_proto_tree(inc);
+    if (!more.ok()) return fail(more.status());
+    for (auto& f : more.value()) deps.push_back(std::move(f));
+  }
+  if (a.recursive) {
+    std::string module;
+    bool declared = false;
+    if (Status s = apply_module_config(a.dir, module, a.deps, declared);
+        !s.ok() && s.reason() != "usage") {
+      return fail(s);
+    }
+    RegistryClient client(common.registry);
+    auto fetched = fetch_closure_files(client, a.deps);
+    if (!fetched.ok()) return fail(fetched.status());
+    for (auto& f : fetched.value()) deps.push_back(std::move(f));
+  }
+  auto result = spoke::build_schema(tree.value(), deps);
+  print_diagnostics(result.diagnostics, a.error_format);
+  return result.valid() ? 0 : kExitFailure;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -228,7 +346,7 @@ int main(int argc, char** argv) {
 
   PushArgs push;
   auto* push_cmd = app.add_subcommand("push", "push the .proto files under -dir as module@version");
-  push_cmd->add_option("--module", push.module, "module name")->required();
+  push_cmd->add_option("--module", push.module, "module name (default: module: in spoke.yaml)");
   push_cmd->add_option("--version", push.version, "semantic version (v1.2.3) or commit id")
       ->required();
   push_cmd->add_option("--dir", push.dir, "directory with the .proto files")->capture_default_str();
@@ -246,6 +364,21 @@ int main(int argc, char** argv) {
   pull_cmd->add_flag("--recursive", pull.recursive, "also pull the dependencies, transitively");
   add_common(pull_cmd);
 
+  ValidateArgs validate;
+  auto* validate_cmd = app.add_subcommand("validate", "parse and link the .proto files under -dir");
+  validate_cmd->add_option("--dir", validate.dir, "import root holding the files to validate")
+      ->capture_default_str();
+  validate_cmd->add_option("-I,--include", validate.includes, "extra import root (repeatable)");
+  validate_cmd->add_option(
+      "--dep", validate.deps,
+      "dependency module@version to fetch with -recursive (default: spoke.yaml)");
+  validate_cmd->add_flag("--recursive", validate.recursive,
+                         "fetch the declared dependencies and their closure from -registry first");
+  validate_cmd->add_option("--error-format", validate.error_format, "text, json or github")
+      ->check(CLI::IsMember({"text", "json", "github"}))
+      ->capture_default_str();
+  add_common(validate_cmd);
+
   auto* modules_cmd = app.add_subcommand("modules", "list the modules in the registry");
   add_common(modules_cmd);
 
@@ -257,8 +390,9 @@ int main(int argc, char** argv) {
 
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); }).empty()) {
-    std::cerr << "spoke: unknown command \"" << argv[1]
-              << "\"; commands: push, pull, modules, versions (run spoke --help for usage)\n";
+    std::cerr
+        << "spoke: unknown command \"" << argv[1]
+        << "\"; commands: push, pull, validate, modules, versions (run spoke --help for usage)\n";
     return 2;
   }
   auto args = spoke::cli::normalize_long_flags(argc, argv);
@@ -278,6 +412,7 @@ int main(int argc, char** argv) {
 
   if (*push_cmd) return run_push(common, push);
   if (*pull_cmd) return run_pull(common, pull);
+  if (*validate_cmd) return run_validate(common, validate);
   if (*modules_cmd) return run_modules(common);
   if (*versions_cmd) return run_versions(common, versions_module);
   return 2;

@@ -1,0 +1,346 @@
+#include "spoke/schema.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/compiler/parser.h>
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+namespace spoke {
+
+namespace pb = google::protobuf;
+
+namespace {
+
+// One parsed file: its proto (SourceCodeInfo moved aside before linking), where each element
+// was, and what the parser said.
+struct ParsedFile {
+  std::string path;
+  const std::string* content = nullptr;
+  bool is_target = false;
+  pb::FileDescriptorProto proto;
+  pb::SourceCodeInfo source_info;
+  pb::compiler::SourceLocationTable locations;
+  std::vector<Diagnostic> diagnostics;
+  bool parsed_ok = false;
+};
+
+class ParseErrors final : public pb::io::ErrorCollector {
+ public:
+  explicit ParseErrors(ParsedFile& f) : f_(f) {}
+  void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
+    f_.diagnostics.push_back({f_.path, line + 1, column + 1, "error", message});
+  }
+  void AddWarning(int line, pb::io::ColumnNumber column, const std::string& message) override {
+    f_.diagnostics.push_back(
+        {f_.path, line < 0 ? 0 : line + 1, line < 0 ? 0 : column + 1, "warning", message});
+  }
+
+ private:
+  ParsedFile& f_;
+};
+
+void parse_file(ParsedFile& f) {
+  pb::io::ArrayInputStream input(f.content->data(), static_cast<int>(f.content->size()));
+  ParseErrors errors(f);
+  pb::io::Tokenizer tokenizer(&input, &errors);
+  pb::compiler::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  parser.RecordSourceLocationsTo(&f.locations);
+  f.proto.set_name(f.path);
+  bool ok = parser.Parse(&tokenizer, &f.proto);
+  f.parsed_ok = ok && std::none_of(f.diagnostics.begin(), f.diagnostics.end(),
+                                   [](const Diagnostic& d) { return d.severity == "error"; });
+  f.source_info.Swap(f.proto.mutable_source_code_info());
+  f.proto.clear_source_code_info();
+}
+
+// Runs fn(i) for i in [0, n) on up to `threads` threads.
+template <typename Fn>
+void parallel_for(std::size_t n, int threads, Fn&& fn) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), n));
+  if (threads <= 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+// Maps the pool's link errors to lines and columns through the file's location table.
+class LinkErrors final : public pb::DescriptorPool::ErrorCollector {
+ public:
+  explicit LinkErrors(ParsedFile& f) : f_(f) {}
+  void AddError(const std::string& filename, const std::string& element_name,
+                const pb::Message* descriptor, ErrorLocation location,
+                const std::string& message) override {
+    add(filename, element_name, descriptor, location, message, "error");
+  }
+  void AddWarning(const std::string& filename, const std::string& element_name,
+                  const pb::Message* descriptor, ErrorLocation location,
+                  const std::string& message) override {
+    add(filename, element_name, descriptor, location, message, "warning");
+  }
+
+ private:
+  void add(const std::string& filename, const std::string& element_name,
+           const pb::Message* descriptor, ErrorLocation location, const std::string& message,
+           const char* severity) {
+    int line = -1, column = -1;
+    if (location == IMPORT) {
+      f_.locations.FindImport(descriptor, element_name, &line, &column);
+    } else {
+      f_.locations.Find(descriptor, location, &line, &column);
+    }
+    // Files are linked in an order of our own, so an import that failed reads "has not been
+    // loaded"; protoc, which loads imports on demand, says this.
+    std::string text = message;
+    static constexpr std::string_view kNotLoaded = "\" has not been loaded.";
+    if (location == IMPORT && text.ends_with(kNotLoaded)) {
+      text = text.substr(0, text.size() - kNotLoaded.size()) + "\" was not found or had errors.";
+    }
+    f_.diagnostics.push_back(
+        {filename, line < 0 ? 0 : line + 1, line < 0 ? 0 : column + 1, severity, std::move(text)});
+  }
+  ParsedFile& f_;
+};
+
+}  // namespace
+
+bool is_well_known_file(const std::string& path) {
+  if (!path.starts_with("google/protobuf/")) return false;
+  return pb::DescriptorPool::generated_pool()->FindFileByName(path) != nullptr;
+}
+
+struct Schema::Impl {
+  // The pool reads the well-known types from the generated pool underneath it.
+  pb::DescriptorPool pool{pb::DescriptorPool::generated_pool()};
+  std::vector<std::string> targets;
+  std::vector<std::string> linked;
+  std::unordered_map<std::string, pb::SourceCodeInfo> source_infos;
+};
+
+Schema::Schema() : impl_(std::make_unique<Impl>()) {}
+Schema::~Schema() = default;
+const pb::DescriptorPool& Schema::pool() const { return impl_->pool; }
+const std::vector<std::string>& Schema::target_files() const { return impl_->targets; }
+const std::vector<std::string>& Schema::linked_files() const { return impl_->linked; }
+const pb::FileDescriptor* Schema::file(const std::string& path) const {
+  return impl_->pool.FindFileByName(path);
+}
+const pb::SourceCodeInfo* Schema::source_info(const std::string& path) const {
+  auto it = impl_->source_infos.find(path);
+  return it == impl_->source_infos.end() ? nullptr : &it->second;
+}
+bool Schema::to_proto(const std::string& path, bool with_source_info,
+                      pb::FileDescriptorProto* out) const {
+  const pb::FileDescriptor* fd = file(path);
+  if (fd == nullptr) return false;
+  out->Clear();
+  fd->CopyTo(out);
+  fd->CopyJsonNameTo(out);
+  if (with_source_info) {
+    if (const auto* si = source_info(path)) {
+      *out->mutable_source_code_info() = *si;
+    } else {
+      fd->CopySourceCodeInfoTo(out);
+    }
+  }
+  return true;
+}
+
+struct SchemaBuilder {
+  static std::shared_ptr<Schema> make() { return std::shared_ptr<Schema>(new Schema()); }
+  static auto& impl(Schema& s) { return *s.impl_; }
+};
+
+bool SchemaResult::valid() const { return error_count() == 0; }
+std::size_t SchemaResult::error_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(diagnostics.begin(), diagnostics.end(),
+                    [](const Diagnostic& d) { return d.severity == "error"; }));
+}
+
+SchemaResult build_schema(const std::vector<FileInput>& targets,
+                          const std::vector<FileInput>& dependencies,
+                          const SchemaOptions& options) {
+  SchemaResult result;
+  auto schema = SchemaBuilder::make();
+  auto& impl = SchemaBuilder::impl(*schema);
+
+  // Files by path; targets win over dependency files of the same path.
+  std::unordered_map<std::string, std::unique_ptr<ParsedFile>> files;
+  std::unordered_map<std::string, const FileInput*> available;
+  for (const auto& d : dependencies) available.emplace(d.path, &d);
+  std::vector<ParsedFile*> batch;
+  for (const auto& t : targets) {
+    auto f = std::make_unique<ParsedFile>();
+    f->path = t.path;
+    f->content = &t.content;
+    f->is_target = true;
+    batch.push_back(f.get());
+    impl.targets.push_back(t.path);
+    files[t.path] = std::move(f);
+  }
+  std::sort(impl.targets.begin(), impl.targets.end());
+
+  // Parse in waves: the targets, then the dependency files they import, and so on.
+  while (!batch.empty()) {
+    parallel_for(batch.size(), options.threads, [&](std::size_t i) { parse_file(*batch[i]); });
+    std::vector<ParsedFile*> next;
+    for (ParsedFile* f : batch) {
+      for (const auto& imp : f->proto.dependency()) {
+        if (files.count(imp) != 0) continue;
+        auto it = available.find(imp);
+        if (it == available.end()) continue;
+        auto dep = std::make_unique<ParsedFile>();
+        dep->path = imp;
+        dep->content = &it->second->content;
+        next.push_back(dep.get());
+        files[imp] = std::move(dep);
+      }
+    }
+    batch = std::move(next);
+  }
+
+  // Link order: imports before importers (depth-first), cycles reported as protoc does.
+  std::vector<ParsedFile*> order;
+  std::unordered_map<std::string, int> state;  // 1 = on the stack, 2 = done
+  std::vector<std::string> stack;
+  std::function<void(ParsedFile*)> visit = [&](ParsedFile* f) {
+    state[f->path] = 1;
+    stack.push_back(f->path);
+    for (int i = 0; i < f->proto.dependency_size(); ++i) {
+      const std::string& imp = f->proto.dependency(i);
+      auto it = files.find(imp);
+      if (it == files.end()) continue;
+      int s = state[imp];
+      if (s == 1) {
+        // As protoc: reported on the file that imports itself, at its import of the next file
+        // of the chain. The back edge is not followed, so linking the chain's files then fails
+        // with "was not found or had errors" on each, as it does in protoc.
+        auto from = std::find(stack.begin(), stack.end(), imp);
+        std::string chain;
+        for (auto p = from; p != stack.end(); ++p) chain += *p + " -> ";
+        chain += imp;
+        ParsedFile* root = it->second.get();
+        const std::string& next_in_chain = from + 1 != stack.end() ? *(from + 1) : imp;
+        int line = -1, column = -1;
+        root->locations.FindImport(&root->proto, next_in_chain, &line, &column);
+        root->diagnostics.push_back({root->path, line < 0 ? 0 : line + 1, line < 0 ? 0 : column + 1,
+                                     "error", "File recursively imports itself: " + chain});
+      } else if (s == 0) {
+        visit(it->second.get());
+      }
+    }
+    stack.pop_back();
+    state[f->path] = 2;
+    order.push_back(f);
+  };
+  std::vector<std::string> roots;
+  for (const auto& [path, _] : files) roots.push_back(path);
+  std::sort(roots.begin(), roots.end());
+  for (const auto& path : roots) {
+    if (state[path] == 0) visit(files[path].get());
+  }
+
+  std::set<std::string> reported_missing;
+  for (ParsedFile* f : order) {
+    if (!f->parsed_ok) continue;
+    for (const auto& imp : f->proto.dependency()) {
+      if (files.count(imp) == 0 && !is_well_known_file(imp) &&
+          reported_missing.insert(imp).second) {
+        f->diagnostics.push_back({imp, 0, 0, "error", "File not found."});
+      }
+    }
+    if (options.warn_unused_imports && f->is_target) impl.pool.AddUnusedImportTrackFile(f->path);
+    LinkErrors errors(*f);
+    const pb::FileDescriptor* fd = impl.pool.BuildFileCollectingErrors(f->proto, &errors);
+    if (fd != nullptr) {
+      impl.linked.push_back(f->path);
+      impl.source_infos.emplace(f->path, std::move(f->source_info));
+    }
+  }
+  impl.pool.ClearUnusedImportTrackFiles();
+
+  // Diagnostics grouped by file (targets in path order, then dependency files), each file's in
+  // the order they were found.
+  std::vector<std::string> report_order = impl.targets;
+  for (const auto& path : roots) {
+    if (!files[path]->is_target) report_order.push_back(path);
+  }
+  for (const auto& path : report_order) {
+    auto& d = files[path]->diagnostics;
+    result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(d.begin()),
+                              std::make_move_iterator(d.end()));
+  }
+  result.schema = std::move(schema);
+  return result;
+}
+
+pb::FileDescriptorSet descriptor_set(const Schema& schema, bool with_source_info) {
+  pb::FileDescriptorSet out;
+  std::set<std::string> done;
+  std::function<void(const pb::FileDescriptor*)> add = [&](const pb::FileDescriptor* fd) {
+    if (!done.insert(fd->name()).second) return;
+    for (int i = 0; i < fd->dependency_count(); ++i) add(fd->dependency(i));
+    schema.to_proto(fd->name(), with_source_info, out.add_file());
+  };
+  for (const auto& path : schema.target_files()) {
+    if (const auto* fd = schema.file(path)) add(fd);
+  }
+  return out;
+}
+
+std::vector<std::string> scan_imports(const std::string& content) {
+  class Quiet final : public pb::io::ErrorCollector {
+   public:
+    void AddError(int, pb::io::ColumnNumber, const std::string&) override {}
+  } quiet;
+  pb::io::ArrayInputStream input(content.data(), static_cast<int>(content.size()));
+  pb::io::Tokenizer tokenizer(&input, &quiet);
+  std::vector<std::string> out;
+  int depth = 0;
+  while (tokenizer.Next()) {
+    const auto& tok = tokenizer.current();
+    if (tok.type == pb::io::Tokenizer::TYPE_SYMBOL) {
+      if (tok.text == "{") ++depth;
+      if (tok.text == "}") --depth;
+      continue;
+    }
+    if (depth != 0 || tok.type != pb::io::Tokenizer::TYPE_IDENTIFIER || tok.text != "import")
+      continue;
+    if (!tokenizer.Next()) break;
+    if (tokenizer.current().type == pb::io::Tokenizer::TYPE_IDENTIFIER &&
+        (tokenizer.current().text == "public" || tokenizer.current().text == "weak")) {
+      if (!tokenizer.Next()) break;
+    }
+    if (tokenizer.current().type == pb::io::Tokenizer::TYPE_STRING) {
+      std::string path;
+      pb::io::Tokenizer::ParseString(tokenizer.current().text, &path);
+      out.push_back(std::move(path));
+    }
+  }
+  return out;
+}
+
+std::string format_diagnostic(const Diagnostic& d) {
+  std::string where = d.line > 0 ? fmt::format("{}:{}:{}", d.file, d.line, d.column) : d.file;
+  return fmt::format("{}: {}{}", where, d.severity == "warning" ? "warning: " : "", d.message);
+}
+
+}  // namespace spoke
