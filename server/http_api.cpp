@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 
+#include "spoke/ast.h"
 #include "spoke/schema.h"
 #include "spoke/wire.h"
 
@@ -161,10 +162,54 @@ std::string join(const std::set<std::string>& items) {
   return out;
 }
 
+// GET /modules/{module}/versions/{version}/files/{path}, split by hand.
+void serve_file(Registry& reg, const std::string& module, const std::string& version,
+                const std::string& path, const Request& req, Response& res) {
+  auto f = reg.get_file(module, version, path);
+  if (!f.ok()) return send_error(res, f.status());
+  std::string etag = "\"" + f->digest + "\"";
+  res.set_header("ETag", etag);
+  res.set_header("Cache-Control",
+                 version == "latest" ? "no-cache" : "public, max-age=31536000, immutable");
+  if (etag_matches(req.get_header_value("If-None-Match"), etag)) {
+    res.status = 304;
+    return;
+  }
+  if (wants_json(req)) {
+    send_json(res, 200, {{"path", f->path}, {"content", f->content}, {"digest", f->digest}});
+    return;
+  }
+  res.status = 200;
+  res.set_content(std::move(f->content), "text/plain; charset=utf-8");
+}
+
+// Serves a file read without the regex routes; false when `req` is not one.
+bool serve_file_fast(Registry& reg, const Request& req, Response& res) {
+  static constexpr std::string_view kPrefix = "/modules/";
+  const std::string& p = req.path;
+  if (req.method != "GET" || p.compare(0, kPrefix.size(), kPrefix) != 0) return false;
+  std::size_t m_end = p.find('/', kPrefix.size());
+  if (m_end == std::string::npos || m_end == kPrefix.size()) return false;
+  static constexpr std::string_view kVersions = "/versions/";
+  if (p.compare(m_end, kVersions.size(), kVersions) != 0) return false;
+  std::size_t v_start = m_end + kVersions.size();
+  std::size_t v_end = p.find('/', v_start);
+  if (v_end == std::string::npos || v_end == v_start) return false;
+  static constexpr std::string_view kFiles = "/files/";
+  if (p.compare(v_end, kFiles.size(), kFiles) != 0 || p.size() == v_end + kFiles.size())
+    return false;
+  serve_file(reg, p.substr(kPrefix.size(), m_end - kPrefix.size()),
+             p.substr(v_start, v_end - v_start), p.substr(v_end + kFiles.size()), req, res);
+  return true;
+}
+
 void install_common_handlers(httplib::Server& server, std::shared_ptr<RouteTable> table,
-                             bool access_log) {
-  server.set_pre_routing_handler([](const Request&, Response&) {
+                             bool access_log, Registry* fast_files) {
+  server.set_pre_routing_handler([fast_files](const Request& req, Response& res) {
     request_start = std::chrono::steady_clock::now();
+    if (fast_files != nullptr && serve_file_fast(*fast_files, req, res)) {
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   httplib::Server::HandlerWithResponse on_error = [table](const Request& req, Response& res) {
@@ -373,6 +418,14 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
                     "application/x-protobuf; messageType=google.protobuf.FileDescriptorSet");
   });
 
+  const std::string ast = version + "/ast";
+  table->add(ast, "GET");
+  server.Get(ast, [reg](const Request& req, Response& res) {
+    auto schema = reg->get_schema(req.matches[1], req.matches[2]);
+    if (!schema.ok()) return send_error(res, schema.status());
+    send_json(res, 200, schema_ast_json(*schema.value()));
+  });
+
   table->add("/validate", "POST");
   server.Post("/validate",
               [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
@@ -384,27 +437,14 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
                       [](const ValidateReport& r) { return wire::to_json(r); });
               });
 
+  // File reads are the hot path: the pre-routing handler serves them without running the
+  // regex routes (see serve_file_fast). The regex route stays for completeness and for 405s.
   table->add(file, "GET");
   server.Get(file, [reg](const Request& req, Response& res) {
-    auto f = reg->get_file(req.matches[1], req.matches[2], req.matches[3]);
-    if (!f.ok()) return send_error(res, f.status());
-    std::string etag = "\"" + f->digest + "\"";
-    res.set_header("ETag", etag);
-    res.set_header("Cache-Control",
-                   req.matches[2] == "latest" ? "no-cache" : "public, max-age=31536000, immutable");
-    if (etag_matches(req.get_header_value("If-None-Match"), etag)) {
-      res.status = 304;
-      return;
-    }
-    if (wants_json(req)) {
-      send_json(res, 200, {{"path", f->path}, {"content", f->content}, {"digest", f->digest}});
-      return;
-    }
-    res.status = 200;
-    res.set_content(std::move(f->content), "text/plain; charset=utf-8");
+    serve_file(*reg, req.matches[1], req.matches[2], req.matches[3], req, res);
   });
 
-  install_common_handlers(server, table, options.access_log);
+  install_common_handlers(server, table, options.access_log, reg);
 }
 
 void register_health_routes(httplib::Server& server, Registry& registry) {
@@ -422,7 +462,7 @@ void register_health_routes(httplib::Server& server, Registry& registry) {
         res, 503,
         {{"status", "unavailable"}, {"error", {{"code", s.reason()}, {"message", s.message()}}}});
   });
-  install_common_handlers(server, table, false);
+  install_common_handlers(server, table, false, nullptr);
 }
 
 }  // namespace spoke::server

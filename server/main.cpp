@@ -27,6 +27,7 @@ struct Config {
   int threads = 64;
   int keep_alive_max = 100000;
   int read_timeout_s = 60;
+  int listen_backlog = 1024;
   std::string port_file;
   bool no_access_log = false;
 };
@@ -37,12 +38,18 @@ void log_line(const spoke::wire::json& j) {
   std::fflush(stdout);
 }
 
-void tune(httplib::Server& server, const Config& c) {
+// The listening socket of a server, remembered so its backlog can be raised after bind.
+struct ListenSocket {
+  socket_t fd = -1;
+};
+
+void tune(httplib::Server& server, const Config& c, ListenSocket& listen_socket) {
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server
   // start on a port already in use and silently split the traffic with the first.
-  server.set_socket_options([](socket_t sock) {
+  server.set_socket_options([&listen_socket](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    listen_socket.fd = sock;
   });
   int threads = c.threads;
   server.new_task_queue = [threads] {
@@ -53,9 +60,14 @@ void tune(httplib::Server& server, const Config& c) {
   server.set_read_timeout(c.read_timeout_s, 0);
 }
 
-int bind_server(httplib::Server& server, const std::string& host, int port) {
-  if (port == 0) return server.bind_to_any_port(host);
-  return server.bind_to_port(host, port) ? port : -1;
+// Binds and listens. httplib listens with a backlog of 5, which drops connections when many
+// clients connect at once; listen() again raises it (on Linux that only changes the backlog).
+int bind_server(httplib::Server& server, const std::string& host, int port,
+                const ListenSocket& listen_socket, int backlog) {
+  int bound =
+      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  if (bound >= 0 && listen_socket.fd >= 0) ::listen(listen_socket.fd, backlog);
+  return bound;
 }
 
 }  // namespace
@@ -81,6 +93,10 @@ int main(int argc, char** argv) {
   app.add_option("--keep-alive-max", c.keep_alive_max, "requests served per keep-alive connection")
       ->envname("SPOKE_KEEP_ALIVE_MAX")
       ->check(CLI::Range(1, 100000000));
+  app.add_option("--listen-backlog", c.listen_backlog,
+                 "connections the kernel queues before accept")
+      ->envname("SPOKE_LISTEN_BACKLOG")
+      ->check(CLI::Range(1, 65535));
   app.add_option("--read-timeout", c.read_timeout_s, "seconds to wait for a client's request")
       ->envname("SPOKE_READ_TIMEOUT");
   app.add_option("--port-file", c.port_file,
@@ -118,18 +134,19 @@ int main(int argc, char** argv) {
 
   httplib::Server api;
   httplib::Server health;
-  tune(api, c);
-  tune(health, Config{.threads = 2});
+  ListenSocket api_socket, health_socket;
+  tune(api, c, api_socket);
+  tune(health, Config{.threads = 2}, health_socket);
   spoke::server::register_api_routes(api, *registry.value(), {max_body, !c.no_access_log});
   api.set_payload_max_length(max_body);
   spoke::server::register_health_routes(health, *registry.value());
 
-  int api_port = bind_server(api, c.host, c.port);
+  int api_port = bind_server(api, c.host, c.port, api_socket, c.listen_backlog);
   if (api_port < 0) {
     std::cerr << "spoke-server: cannot listen on " << c.host << ":" << c.port << "\n";
     return 1;
   }
-  int health_port = bind_server(health, c.host, c.health_port);
+  int health_port = bind_server(health, c.host, c.health_port, health_socket, c.listen_backlog);
   if (health_port < 0) {
     std::cerr << "spoke-server: cannot listen on " << c.host << ":" << c.health_port
               << " (health)\n";
