@@ -10,6 +10,7 @@
 
 #include "common/args.h"
 #include "common/client.h"
+#include "spoke/ast.h"
 #include "spoke/file_tree.h"
 #include "spoke/model.h"
 #include "spoke/module_config.h"
@@ -298,15 +299,13 @@ void print_diagnostics(const std::vector<spoke::Diagnostic>& diags, const std::s
   }
 }
 
-int run_validate(const Common& common, ValidateArgs a) {
-  auto tree = spoke::read_proto_tree(a.dir);
-  if (!tree.ok()) return fail(tree.status());
-  if (tree->empty())
-    return fail(Status::InvalidArgument(fmt::format("no .proto files under {}", a.dir)));
+// The files to link against: -I roots, then (with -recursive) the declared dependencies and
+// their closure fetched from the registry.
+Result<std::vector<spoke::FileInput>> gather_dependencies(const Common& common, ValidateArgs& a) {
   std::vector<spoke::FileInput> deps;
   for (const auto& inc : a.includes) {
     auto more = spoke::read_proto_tree(inc);
-    if (!more.ok()) return fail(more.status());
+    if (!more.ok()) return more.status();
     for (auto& f : more.value()) deps.push_back(std::move(f));
   }
   if (a.recursive) {
@@ -314,16 +313,45 @@ int run_validate(const Common& common, ValidateArgs a) {
     bool declared = false;
     if (Status s = apply_module_config(a.dir, module, a.deps, declared);
         !s.ok() && s.reason() != "usage") {
-      return fail(s);
+      return s;
     }
     RegistryClient client(common.registry);
     auto fetched = fetch_closure_files(client, a.deps);
-    if (!fetched.ok()) return fail(fetched.status());
+    if (!fetched.ok()) return fetched.status();
     for (auto& f : fetched.value()) deps.push_back(std::move(f));
   }
+  return deps;
+}
+
+int run_validate(const Common& common, ValidateArgs a) {
+  auto tree = spoke::read_proto_tree(a.dir);
+  if (!tree.ok()) return fail(tree.status());
+  if (tree->empty())
+    return fail(Status::InvalidArgument(fmt::format("no .proto files under {}", a.dir)));
+  auto gathered = gather_dependencies(common, a);
+  if (!gathered.ok()) return fail(gathered.status());
+  auto& deps = gathered.value();
   auto result = spoke::build_schema(tree.value(), deps);
   print_diagnostics(result.diagnostics, a.error_format);
   return result.valid() ? 0 : kExitFailure;
+}
+
+// Prints the structure of the files under -dir as JSON (the same shape as GET .../ast).
+int run_ast(const Common& common, ValidateArgs a) {
+  auto tree = spoke::read_proto_tree(a.dir);
+  if (!tree.ok()) return fail(tree.status());
+  auto gathered = gather_dependencies(common, a);
+  if (!gathered.ok()) return fail(gathered.status());
+  auto& deps = gathered.value();
+  auto result = spoke::build_schema(tree.value(), deps);
+  if (!result.valid()) {
+    print_diagnostics(result.diagnostics, "text");
+    return kExitFailure;
+  }
+  std::cout
+      << spoke::schema_ast_json(*result.schema).dump(2, ' ', false, json::error_handler_t::replace)
+      << "\n";
+  return 0;
 }
 
 }  // namespace
@@ -379,6 +407,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   add_common(validate_cmd);
 
+  ValidateArgs ast;
+  auto* ast_cmd =
+      app.add_subcommand("ast", "print the structure of the .proto files under -dir as JSON");
+  ast_cmd->add_option("--dir", ast.dir, "import root holding the files")->capture_default_str();
+  ast_cmd->add_option("-I,--include", ast.includes, "extra import root (repeatable)");
+  ast_cmd->add_option("--dep", ast.deps, "dependency module@version to fetch with -recursive");
+  ast_cmd->add_flag("--recursive", ast.recursive,
+                    "fetch the declared dependencies from -registry first");
+  add_common(ast_cmd);
+
   auto* modules_cmd = app.add_subcommand("modules", "list the modules in the registry");
   add_common(modules_cmd);
 
@@ -390,9 +428,9 @@ int main(int argc, char** argv) {
 
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); }).empty()) {
-    std::cerr
-        << "spoke: unknown command \"" << argv[1]
-        << "\"; commands: push, pull, validate, modules, versions (run spoke --help for usage)\n";
+    std::cerr << "spoke: unknown command \"" << argv[1]
+              << "\"; commands: push, pull, validate, ast, modules, versions (run spoke --help for "
+                 "usage)\n";
     return 2;
   }
   auto args = spoke::cli::normalize_long_flags(argc, argv);
@@ -413,6 +451,7 @@ int main(int argc, char** argv) {
   if (*push_cmd) return run_push(common, push);
   if (*pull_cmd) return run_pull(common, pull);
   if (*validate_cmd) return run_validate(common, validate);
+  if (*ast_cmd) return run_ast(common, ast);
   if (*modules_cmd) return run_modules(common);
   if (*versions_cmd) return run_versions(common, versions_module);
   return 2;
