@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -15,6 +17,7 @@
 #include "spoke/model.h"
 #include "spoke/module_config.h"
 #include "spoke/schema.h"
+#include "spoke/validate_dir.h"
 #include "spoke/wire.h"
 
 namespace {
@@ -63,12 +66,12 @@ Status apply_module_config(const std::string& dir, std::string& module,
                            std::vector<std::string>& deps, bool& declared) {
   auto config = spoke::read_module_config(dir);
   if (!config.ok()) return config.status();
-  declared = !deps.empty();
   if (config->has_value()) {
     if (module.empty()) module = config->value().module;
     if (deps.empty()) deps = config->value().deps;
-    declared = true;
   }
+  // Nothing declared (no -dep, no deps: in spoke.yaml): the registry infers from imports.
+  declared = !deps.empty();
   if (module.empty()) {
     return Status::InvalidArgument("--module is required (or module: in spoke.yaml)", "usage");
   }
@@ -251,35 +254,75 @@ struct ValidateArgs {
   std::string error_format = "text";
   std::vector<std::string> deps;
   bool recursive = false;
+  bool no_cache = false;
 };
 
 // The files of `specs` and of everything they depend on, fetched from the registry.
+// The files of `specs` and of everything they depend on, fetched from the registry, under the
+// rules a push applies: one version per module, one content per path.
 Result<std::vector<spoke::FileInput>> fetch_closure_files(RegistryClient& client,
                                                           const std::vector<std::string>& specs) {
-  std::vector<std::pair<std::string, std::string>> versions;
-  std::set<std::string> seen;
+  std::vector<std::pair<std::string, std::string>> versions;  // (module, exact version)
+  std::map<std::string, std::string> version_of;              // module -> exact version
+  auto add = [&](const std::string& module, const std::string& version) -> Status {
+    auto [it, fresh] = version_of.emplace(module, version);
+    if (fresh) {
+      versions.emplace_back(module, version);
+    } else if (it->second != version) {
+      return Status::Unprocessable(fmt::format("module {} is needed at two versions: {} and {}", module,
+                                               it->second, version),
+                                   "dependency_conflict");
+    }
+    return Status::OK();
+  };
   for (const auto& spec : specs) {
     auto parsed = spoke::parse_dependency_spec(spec);
     if (!parsed.ok()) return parsed.status();
-    auto deps = client.get(version_path(parsed->first, parsed->second) + "/dependencies");
-    if (!deps.ok()) return deps.status();
     auto v = client.get(version_path(parsed->first, parsed->second));
     if (!v.ok()) return v.status();
-    versions.emplace_back(parsed->first, v->value("version", parsed->second));
+    std::string exact = v->value("version", parsed->second);
+    SPOKE_RETURN_IF_ERROR(add(parsed->first, exact));
+    auto deps = client.get(version_path(parsed->first, exact) + "/dependencies");
+    if (!deps.ok()) return deps.status();
     for (const auto& d : deps.value()["transitive"]) {
-      versions.emplace_back(d["module"].get<std::string>(), d["version"].get<std::string>());
+      SPOKE_RETURN_IF_ERROR(add(d["module"].get<std::string>(), d["version"].get<std::string>()));
     }
   }
   std::vector<spoke::FileInput> files;
+  std::map<std::string, std::pair<std::string, std::string>> owner;  // path -> (spec, digest)
   for (const auto& [module, version] : versions) {
-    if (!seen.insert(module + "@" + version).second) continue;
     auto r = client.get(version_path(module, version) + "?include=content");
     if (!r.ok()) return r.status();
+    std::string spec = module + "@" + version;
     for (const auto& f : r.value()["files"]) {
-      files.push_back({f["path"].get<std::string>(), f["content"].get<std::string>()});
+      std::string path = f["path"].get<std::string>();
+      std::string digest = f.value("digest", "");
+      auto [it, fresh] = owner.emplace(path, std::pair{spec, digest});
+      if (!fresh) {
+        if (it->second.second == digest) continue;
+        return Status::Unprocessable(fmt::format("{} is provided by both {} and {} with different content",
+                                                 path, it->second.first, spec),
+                                     "path_conflict");
+      }
+      files.push_back({std::move(path), f["content"].get<std::string>()});
     }
   }
   return files;
+}
+
+// GitHub workflow commands: '%', CR and LF are escaped in the message; ':' and ',' too in
+// property values.
+std::string github_escape(const std::string& s, bool property) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%') out += "%25";
+    else if (c == '\r') out += "%0D";
+    else if (c == '\n') out += "%0A";
+    else if (property && c == ':') out += "%3A";
+    else if (property && c == ',') out += "%2C";
+    else out += c;
+  }
+  return out;
 }
 
 // Prints diagnostics as protoc does (text), one JSON object per line (json), or as GitHub
@@ -289,10 +332,10 @@ void print_diagnostics(const std::vector<spoke::Diagnostic>& diags, const std::s
     if (format == "json") {
       std::cout << spoke::wire::to_json(d).dump() << "\n";
     } else if (format == "github") {
-      std::string props = "file=" + d.file;
+      std::string props = "file=" + github_escape(d.file, true);
       if (d.line > 0) props += fmt::format(",line={},col={}", d.line, d.column);
       std::cout << fmt::format("::{} {}::{}\n", d.severity == "warning" ? "warning" : "error",
-                               props, d.message);
+                               props, github_escape(d.message, false));
     } else {
       std::cerr << spoke::format_diagnostic(d) << "\n";
     }
@@ -308,7 +351,7 @@ Result<std::vector<spoke::FileInput>> gather_dependencies(const Common& common, 
     if (!more.ok()) return more.status();
     for (auto& f : more.value()) deps.push_back(std::move(f));
   }
-  if (a.recursive) {
+  if (a.recursive || !a.deps.empty()) {
     std::string module;
     bool declared = false;
     if (Status s = apply_module_config(a.dir, module, a.deps, declared);
@@ -324,22 +367,28 @@ Result<std::vector<spoke::FileInput>> gather_dependencies(const Common& common, 
 }
 
 int run_validate(const Common& common, ValidateArgs a) {
-  auto tree = spoke::read_proto_tree(a.dir);
-  if (!tree.ok()) return fail(tree.status());
-  if (tree->empty())
-    return fail(Status::InvalidArgument(fmt::format("no .proto files under {}", a.dir)));
-  auto gathered = gather_dependencies(common, a);
-  if (!gathered.ok()) return fail(gathered.status());
-  auto& deps = gathered.value();
-  auto result = spoke::build_schema(tree.value(), deps);
-  print_diagnostics(result.diagnostics, a.error_format);
-  return result.valid() ? 0 : kExitFailure;
+  spoke::DirectoryValidationOptions options;
+  options.dir = a.dir;
+  options.include_dirs = a.includes;
+  if (!a.no_cache) options.cache_dir = spoke::default_cache_dir();
+  if (a.recursive || !a.deps.empty()) {
+    ValidateArgs fetch_only = a;
+    fetch_only.includes.clear();
+    auto fetched = gather_dependencies(common, fetch_only);
+    if (!fetched.ok()) return fail(fetched.status());
+    options.extra_dependencies = std::move(fetched).value();
+  }
+  auto result = spoke::validate_directory(options);
+  if (!result.ok()) return fail(result.status());
+  print_diagnostics(result->diagnostics, a.error_format);
+  return result->valid ? 0 : kExitFailure;
 }
 
 // Prints the structure of the files under -dir as JSON (the same shape as GET .../ast).
 int run_ast(const Common& common, ValidateArgs a) {
   auto tree = spoke::read_proto_tree(a.dir);
   if (!tree.ok()) return fail(tree.status());
+  if (tree->empty()) return fail(Status::InvalidArgument(fmt::format("no .proto files under {}", a.dir)));
   auto gathered = gather_dependencies(common, a);
   if (!gathered.ok()) return fail(gathered.status());
   auto& deps = gathered.value();
@@ -399,9 +448,12 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("-I,--include", validate.includes, "extra import root (repeatable)");
   validate_cmd->add_option(
       "--dep", validate.deps,
-      "dependency module@version to fetch with -recursive (default: spoke.yaml)");
+      "dependency module@version to fetch from -registry with its closure (repeatable; "
+                           "implies -recursive; default: deps: in spoke.yaml)");
   validate_cmd->add_flag("--recursive", validate.recursive,
                          "fetch the declared dependencies and their closure from -registry first");
+  validate_cmd->add_flag("--no-cache", validate.no_cache,
+                         "do not use or fill the result cache ($SPOKE_CACHE_DIR, ~/.cache/spoke)");
   validate_cmd->add_option("--error-format", validate.error_format, "text, json or github")
       ->check(CLI::IsMember({"text", "json", "github"}))
       ->capture_default_str();
@@ -448,11 +500,20 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  if (*push_cmd) return run_push(common, push);
-  if (*pull_cmd) return run_pull(common, pull);
-  if (*validate_cmd) return run_validate(common, validate);
-  if (*ast_cmd) return run_ast(common, ast);
-  if (*modules_cmd) return run_modules(common);
-  if (*versions_cmd) return run_versions(common, versions_module);
-  return 2;
+  auto dispatch = [&]() -> int {
+    if (*push_cmd) return run_push(common, push);
+    if (*pull_cmd) return run_pull(common, pull);
+    if (*validate_cmd) return run_validate(common, validate);
+    if (*ast_cmd) return run_ast(common, ast);
+    if (*modules_cmd) return run_modules(common);
+    if (*versions_cmd) return run_versions(common, versions_module);
+    return 2;
+  };
+  int code = dispatch();
+  // Large trees (a linked googleapis is ~1 GB of small objects) are left to the OS to reclaim:
+  // freeing them one by one takes seconds.
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
 }
