@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -38,10 +41,9 @@ class ParseErrors final : public pb::io::ErrorCollector {
   void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
     f_.diagnostics.push_back({f_.path, line + 1, column + 1, "error", message});
   }
-  void AddWarning(int line, pb::io::ColumnNumber column, const std::string& message) override {
-    f_.diagnostics.push_back(
-        {f_.path, line < 0 ? 0 : line + 1, line < 0 ? 0 : column + 1, "warning", message});
-  }
+  // The parser's own warnings (naming style) are dropped, as protoc drops them: diagnostics
+  // stay the ones protoc prints.
+  void AddWarning(int, pb::io::ColumnNumber, const std::string&) override {}
 
  private:
   ParsedFile& f_;
@@ -178,6 +180,16 @@ std::size_t SchemaResult::error_count() const {
 SchemaResult build_schema(const std::vector<FileInput>& targets,
                           const std::vector<FileInput>& dependencies,
                           const SchemaOptions& options) {
+  // SPOKE_TIMING=1 prints how long each phase took, for benchmarking.
+  static const bool timing = std::getenv("SPOKE_TIMING") != nullptr;
+  auto t0 = std::chrono::steady_clock::now();
+  auto phase = [&](const char* name) {
+    if (!timing) return;
+    auto now = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "spoke timing: %s %.3f s\n", name,
+                 std::chrono::duration<double>(now - t0).count());
+    t0 = now;
+  };
   SchemaResult result;
   auto schema = SchemaBuilder::make();
   auto& impl = SchemaBuilder::impl(*schema);
@@ -217,6 +229,7 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
     batch = std::move(next);
   }
 
+  phase("parse");
   // Link order: imports before importers (depth-first), cycles reported as protoc does.
   std::vector<ParsedFile*> order;
   std::unordered_map<std::string, int> state;  // 1 = on the stack, 2 = done
@@ -276,6 +289,7 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
     }
   }
   impl.pool.ClearUnusedImportTrackFiles();
+  phase("link");
 
   // Diagnostics grouped by file (targets in path order, then dependency files), each file's in
   // the order they were found.
@@ -288,6 +302,9 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
     result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(d.begin()),
                               std::make_move_iterator(d.end()));
   }
+  phase("report");
+  files.clear();
+  phase("free parsed files");
   result.schema = std::move(schema);
   return result;
 }

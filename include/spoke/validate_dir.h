@@ -1,0 +1,40 @@
+#pragma once
+
+// Validating a directory of .proto files on disk, with a cache of results keyed by content.
+
+#include <string>
+#include <vector>
+
+#include "spoke/registry.h"
+#include "spoke/schema.h"
+#include "spoke/status.h"
+
+namespace spoke {
+
+struct DirectoryValidationOptions {
+  std::string dir;                            // import root holding the files to validate
+  std::vector<std::string> include_dirs;      // extra import roots (their files are dependencies)
+  std::vector<FileInput> extra_dependencies;  // e.g. fetched from a registry
+  // Where results are cached; empty disables the cache. Results are keyed by the sha256 of
+  // every file's path and content digest (targets and dependencies). Content digests are
+  // remembered per file by (size, mtime, inode), as git's index does, so an unchanged tree is
+  // answered without reading it.
+  std::string cache_dir;
+};
+
+struct DirectoryValidation {
+  bool valid = false;
+  std::vector<Diagnostic> diagnostics;
+  bool cache_hit = false;
+  std::size_t file_count = 0;
+  // What linked; null on a cache hit. Large for big trees: a caller about to exit can leave it.
+  std::shared_ptr<const Schema> schema;
+};
+
+// NotFound when `dir` is missing; InvalidArgument when it holds no .proto file.
+Result<DirectoryValidation> validate_directory(const DirectoryValidationOptions& options);
+
+// $SPOKE_CACHE_DIR, else $XDG_CACHE_HOME/spoke, else $HOME/.cache/spoke; empty if none is set.
+std::string default_cache_dir();
+
+}  // namespace spoke
