@@ -332,14 +332,19 @@ std::vector<std::string> scan_imports(const std::string& content) {
   pb::io::Tokenizer tokenizer(&input, &quiet);
   std::vector<std::string> out;
   int depth = 0;
+  bool statement_start = true;  // `import` only starts a statement at the top level
   while (tokenizer.Next()) {
     const auto& tok = tokenizer.current();
+    bool at_start = statement_start;
+    statement_start = false;
     if (tok.type == pb::io::Tokenizer::TYPE_SYMBOL) {
       if (tok.text == "{") ++depth;
       if (tok.text == "}") --depth;
+      statement_start = depth == 0 && (tok.text == ";" || tok.text == "}");
       continue;
     }
-    if (depth != 0 || tok.type != pb::io::Tokenizer::TYPE_IDENTIFIER || tok.text != "import")
+    if (!at_start || depth != 0 || tok.type != pb::io::Tokenizer::TYPE_IDENTIFIER ||
+        tok.text != "import")
       continue;
     if (!tokenizer.Next()) break;
     if (tokenizer.current().type == pb::io::Tokenizer::TYPE_IDENTIFIER &&

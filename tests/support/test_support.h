@@ -46,6 +46,18 @@ class TempDir {
   fs::path path_;
 };
 
+// protoc from PATH, or "" when there is none (a test needing it fails: it proves nothing without).
+inline std::string find_protoc() {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    if (dir.empty()) continue;
+    fs::path candidate = fs::path(dir) / "protoc";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+  }
+  return "";
+}
+
 inline void write_file(const fs::path& p, const std::string& content) {
   fs::create_directories(p.parent_path());
   std::ofstream out(p, std::ios::binary);
