@@ -2,6 +2,8 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include "support/doctest.h"
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <functional>
 #include <thread>
@@ -224,10 +226,28 @@ TEST_CASE("blob_store_contract") {
     std::string empty_digest = content_digest("");
     CHECK(store->put(empty_digest, "").ok());
     CHECK(store->get(empty_digest).value().empty());
+    // A batch: new blobs, one already stored, and a duplicate within the batch.
+    std::vector<std::string> contents;
+    for (int i = 0; i < 300; ++i) contents.push_back(fmt::format("message M{} {{}}\n", i));
+    std::vector<std::string> digests;
+    std::vector<std::pair<std::string, std::string_view>> batch;
+    for (const auto& c : contents) {
+      digests.push_back(content_digest(c));
+      batch.emplace_back(digests.back(), c);
+    }
+    batch.emplace_back(digest, content);
+    batch.emplace_back(digests[7], contents[7]);
+    REQUIRE(store->put_many(batch).ok());
+    CHECK(store->put_many(batch).ok());  // idempotent
+    CHECK(store->put_many({}).ok());
+    for (std::size_t i = 0; i < contents.size(); ++i) {
+      CHECK(store->get(digests[i]).value() == contents[i]);
+    }
     if (backend.persistent) {
       store.reset();
       auto reopened = backend.open(dir.str());
       CHECK(reopened->get(digest).value() == content);
+      CHECK(reopened->get(digests[299]).value() == contents[299]);
     }
   }
 }
@@ -239,6 +259,12 @@ TEST_CASE("filesystem_blob_store_rejects_malformed_digests_and_leaves_no_tempora
     CHECK(store->put(bad, "x").reason() == "invalid_digest");
     CHECK(store->get(bad).status().reason() == "invalid_digest");
   }
+  // A batch with a malformed digest stores nothing of it and leaves no temporary behind.
+  std::string fine = "message Fine {}\n";
+  CHECK(store->put_many({{content_digest(fine), fine}, {"sha256:nope", "x"}}).reason() ==
+        "invalid_digest");
+  CHECK(std::filesystem::is_empty(dir.path() / "blobs" / "tmp"));
+  CHECK_FALSE(store->exists(content_digest(fine)).value());
   std::string content(1 << 20, 'x');
   REQUIRE(store->put(content_digest(content), content).ok());
   CHECK(std::filesystem::is_empty(dir.path() / "blobs" / "tmp"));

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "spoke/model.h"
@@ -65,6 +66,16 @@ class BlobStore {
   virtual ~BlobStore() = default;
   virtual Status ping() = 0;
   virtual Status put(const std::string& digest, std::string_view content) = 0;
+  // Stores every (digest, content) pair; when it returns OK all of them are durable. Backends
+  // may make this much cheaper than one put each (one flush for the batch instead of one per
+  // blob). On error, some blobs may be stored: blobs are immutable and addressed by content, so
+  // a retry is safe and nothing points at a partial set.
+  virtual Status put_many(const std::vector<std::pair<std::string, std::string_view>>& blobs) {
+    for (const auto& [digest, content] : blobs) {
+      if (Status s = put(digest, content); !s.ok()) return s;
+    }
+    return Status::OK();
+  }
   // NotFound when absent.
   virtual Result<std::string> get(const std::string& digest) = 0;
   virtual Result<bool> exists(const std::string& digest) = 0;

@@ -7,14 +7,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <unordered_map>
+
+#include "util/timing.h"
 
 namespace spoke {
 
@@ -180,16 +179,8 @@ std::size_t SchemaResult::error_count() const {
 SchemaResult build_schema(const std::vector<FileInput>& targets,
                           const std::vector<FileInput>& dependencies,
                           const SchemaOptions& options) {
-  // SPOKE_TIMING=1 prints how long each phase took, for benchmarking.
-  static const bool timing = std::getenv("SPOKE_TIMING") != nullptr;
-  auto t0 = std::chrono::steady_clock::now();
-  auto phase = [&](const char* name) {
-    if (!timing) return;
-    auto now = std::chrono::steady_clock::now();
-    std::fprintf(stderr, "spoke timing: %s %.3f s\n", name,
-                 std::chrono::duration<double>(now - t0).count());
-    t0 = now;
-  };
+  internal::PhaseTimer timer("build_schema");
+  auto phase = [&](const char* name) { timer.phase(name); };
   SchemaResult result;
   auto schema = SchemaBuilder::make();
   auto& impl = SchemaBuilder::impl(*schema);

@@ -11,6 +11,7 @@
 #include "registry/file_cache.h"
 #include "resolve/closure.h"
 #include "spoke/schema.h"
+#include "util/timing.h"
 
 namespace spoke {
 namespace {
@@ -296,6 +297,7 @@ Result<File> Registry::get_file(const std::string& module, const std::string& ve
 }
 
 Result<PushResult> Registry::push(const PushRequest& request) {
+  internal::PhaseTimer timer("push");
   SPOKE_RETURN_IF_ERROR(validate_module_name(request.module));
   auto version_id = parse_version(request.version);
   if (!version_id.ok()) return version_id.status();
@@ -317,6 +319,7 @@ Result<PushResult> Registry::push(const PushRequest& request) {
   std::sort(v.files.begin(), v.files.end(),
             [](const File& a, const File& b) { return a.path < b.path; });
   for (auto& f : v.files) f.digest = content_digest(f.content);
+  timer.phase("digests");
 
   std::vector<std::string> specs = request.dependencies;
   if (specs.empty() && request.infer_dependencies) {
@@ -366,16 +369,20 @@ Result<PushResult> Registry::push(const PushRequest& request) {
   std::vector<Diagnostic> warnings = std::move(checked->diagnostics);
 
   // Blobs first: a version's metadata never points at a missing blob.
-  std::set<std::string_view> written;
+  std::set<std::string_view> seen;
+  std::vector<std::pair<std::string, std::string_view>> blobs;
   for (const auto& f : v.files) {
-    if (!written.insert(f.digest).second) continue;
-    SPOKE_RETURN_IF_ERROR(impl_->storage.blobs->put(f.digest, f.content));
+    if (seen.insert(f.digest).second) blobs.emplace_back(f.digest, f.content);
   }
+  timer.phase("validate");
+  SPOKE_RETURN_IF_ERROR(impl_->storage.blobs->put_many(blobs));
+  timer.phase("blobs");
 
   Timestamp now = now_ms();
   v.created_at = now;
   Module module_if_missing{v.module, request.module_description, now, now};
   auto inserted = impl_->storage.metadata->insert_version(module_if_missing, std::move(v));
+  timer.phase("metadata");
   if (!inserted.ok()) {
     if (inserted.status().reason() == "version_exists") {
       // Lost a race with a concurrent push of the same version.
