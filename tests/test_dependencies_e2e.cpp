@@ -247,7 +247,7 @@ TEST_CASE_FIXTURE(Fixture, "cli_latest_is_pinned_to_an_exact_version_covered_by_
                   "common@latest", "-no-git"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   std::string digest = expected_digest(api, {{"common", "v1.1.0", d110}});
-  CHECK_MESSAGE(r.out == "depends on common@v1.1.0 " + d110 + "\npushed api@v1.0.0 (1 files)\n" +
+  CHECK_MESSAGE(r.out == "depends on common@v1.1.0 " + d110 + "\npushed api@v1.0.0 (1 file)\n" +
                              "digest " + digest + "\n",
                 r.out);
   json stored = get_json("/modules/api/versions/v1.0.0");
@@ -270,7 +270,7 @@ TEST_CASE_FIXTURE(Fixture, "cli_latest_is_pinned_to_an_exact_version_covered_by_
   auto pull = spoke({"pull", "-module", "api", "-version", "v1.0.0", "-dir",
                      (dir / "pulled").string(), "-recursive"});
   REQUIRE_MESSAGE(pull.exit_code == 0, pull.err);
-  CHECK(has(pull.out, "pulled common@v1.1.0 (1 files, digest " + d110 + ")"));
+  CHECK(has(pull.out, "pulled common@v1.1.0 (1 file, digest " + d110 + ")"));
   CHECK(read_file(dir / "pulled/common/ids.proto") == kIdsV2);
 }
 
@@ -298,7 +298,7 @@ TEST_CASE_FIXTURE(Fixture, "cli_spoke_yaml_names_the_module_and_its_dependencies
       "api", {{"api/api.proto", kApi}, {"spoke.yaml", "module: api\ndeps:\n  - common@v1.0.0\n"}});
   auto r = spoke({"push", "-version", "v1.0.0", "-dir", a.string(), "-no-git"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  CHECK(r.out.starts_with("depends on common@v1.0.0 " + d100 + "\npushed api@v1.0.0 (1 files)\n"));
+  CHECK(r.out.starts_with("depends on common@v1.0.0 " + d100 + "\npushed api@v1.0.0 (1 file)\n"));
   json stored = get_json("/modules/api/versions/v1.0.0");
   CHECK(stored["pinned_dependencies"] == json::array({dep("common", "v1.0.0", d100)}));
   // spoke.yaml is not a .proto file and is not pushed.
@@ -335,7 +335,7 @@ TEST_CASE_FIXTURE(Fixture, "cli_dep_flags_replace_the_deps_of_spoke_yaml") {
       spoke({"push", "-version", "v1.0.0", "-dir", a.string(), "-dep", "common@v1.1.0", "-no-git"});
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   // Only the flag's list: other@v1.0.0 of spoke.yaml is not merged in.
-  CHECK(r.out.starts_with("depends on common@v1.1.0 " + d110 + "\npushed api@v1.0.0 (1 files)\n"));
+  CHECK(r.out.starts_with("depends on common@v1.1.0 " + d110 + "\npushed api@v1.0.0 (1 file)\n"));
   json stored = get_json("/modules/api/versions/v1.0.0");
   CHECK(stored["pinned_dependencies"] == json::array({dep("common", "v1.1.0", d110)}));
 
@@ -746,9 +746,9 @@ TEST_CASE_FIXTURE(Fixture, "cli_pull_recursive_writes_the_closure_protoc_compile
   auto pull = spoke(
       {"pull", "-module", "chain-a", "-version", "v1.0.0", "-dir", out.string(), "-recursive"});
   REQUIRE_MESSAGE(pull.exit_code == 0, pull.err);
-  CHECK(pull.out == "pulled chain-a@v1.0.0 (1 files, digest " + d["a"] +
-                        ")\npulled chain-b@v1.0.0 (1 files, digest " + d["b"] +
-                        ")\npulled chain-c@v1.0.0 (1 files, digest " + d["c"] +
+  CHECK(pull.out == "pulled chain-a@v1.0.0 (1 file, digest " + d["a"] +
+                        ")\npulled chain-b@v1.0.0 (1 file, digest " + d["b"] +
+                        ")\npulled chain-c@v1.0.0 (1 file, digest " + d["c"] +
                         ")\nwrote 3 files under " + out.string() + "\n");
   CHECK(read_file(out / "chain/a/a.proto") == kChainA);
   CHECK(read_file(out / "chain/b/b.proto") == kChainB);

@@ -22,6 +22,9 @@
 
 namespace {
 
+// "1 file", "2 files".
+std::string count_files(std::size_t n) { return fmt::format("{} file{}", n, n == 1 ? "" : "s"); }
+
 using spoke::Result;
 using spoke::Status;
 using spoke::cli::encode_segment;
@@ -131,8 +134,8 @@ int run_push(const Common& common, PushArgs a) {
   for (const auto& d : v->dependencies)
     std::cout << "depends on " << d.spec() << " " << d.digest << "\n";
   if (status == 201) {
-    std::cout << fmt::format("pushed {}@{} ({} files)\ndigest {}\n", v->module, v->version,
-                             v->files.size(), v->digest);
+    std::cout << fmt::format("pushed {}@{} ({})\ndigest {}\n", v->module, v->version,
+                             count_files(v->files.size()), v->digest);
   } else {
     std::cout << fmt::format("{}@{} already exists with identical content\ndigest {}\n", v->module,
                              v->version, v->digest);
@@ -191,11 +194,12 @@ int run_pull(const Common& common, const PullArgs& a) {
     return 0;
   }
   for (const auto& p : pulled) {
-    std::cout << fmt::format("pulled {}@{} ({} files, digest {})\n", p["module"].get<std::string>(),
-                             p["version"].get<std::string>(), p["files"].get<std::size_t>(),
+    std::cout << fmt::format("pulled {}@{} ({}, digest {})\n", p["module"].get<std::string>(),
+                             p["version"].get<std::string>(),
+                             count_files(p["files"].get<std::size_t>()),
                              p["digest"].get<std::string>());
   }
-  std::cout << fmt::format("wrote {} files under {}\n", files.size(), a.dir);
+  std::cout << fmt::format("wrote {} under {}\n", count_files(files.size()), a.dir);
   return 0;
 }
 
@@ -269,8 +273,8 @@ Result<std::vector<spoke::FileInput>> fetch_closure_files(RegistryClient& client
     if (fresh) {
       versions.emplace_back(module, version);
     } else if (it->second != version) {
-      return Status::Unprocessable(fmt::format("module {} is needed at two versions: {} and {}", module,
-                                               it->second, version),
+      return Status::Unprocessable(fmt::format("module {} is needed at two versions: {} and {}",
+                                               module, it->second, version),
                                    "dependency_conflict");
     }
     return Status::OK();
@@ -300,9 +304,10 @@ Result<std::vector<spoke::FileInput>> fetch_closure_files(RegistryClient& client
       auto [it, fresh] = owner.emplace(path, std::pair{spec, digest});
       if (!fresh) {
         if (it->second.second == digest) continue;
-        return Status::Unprocessable(fmt::format("{} is provided by both {} and {} with different content",
-                                                 path, it->second.first, spec),
-                                     "path_conflict");
+        return Status::Unprocessable(
+            fmt::format("{} is provided by both {} and {} with different content", path,
+                        it->second.first, spec),
+            "path_conflict");
       }
       files.push_back({std::move(path), f["content"].get<std::string>()});
     }
@@ -315,12 +320,18 @@ Result<std::vector<spoke::FileInput>> fetch_closure_files(RegistryClient& client
 std::string github_escape(const std::string& s, bool property) {
   std::string out;
   for (char c : s) {
-    if (c == '%') out += "%25";
-    else if (c == '\r') out += "%0D";
-    else if (c == '\n') out += "%0A";
-    else if (property && c == ':') out += "%3A";
-    else if (property && c == ',') out += "%2C";
-    else out += c;
+    if (c == '%')
+      out += "%25";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else if (property && c == ':')
+      out += "%3A";
+    else if (property && c == ',')
+      out += "%2C";
+    else
+      out += c;
   }
   return out;
 }
@@ -388,7 +399,8 @@ int run_validate(const Common& common, ValidateArgs a) {
 int run_ast(const Common& common, ValidateArgs a) {
   auto tree = spoke::read_proto_tree(a.dir);
   if (!tree.ok()) return fail(tree.status());
-  if (tree->empty()) return fail(Status::InvalidArgument(fmt::format("no .proto files under {}", a.dir)));
+  if (tree->empty())
+    return fail(Status::InvalidArgument(fmt::format("no .proto files under {}", a.dir)));
   auto gathered = gather_dependencies(common, a);
   if (!gathered.ok()) return fail(gathered.status());
   auto& deps = gathered.value();
@@ -449,7 +461,7 @@ int main(int argc, char** argv) {
   validate_cmd->add_option(
       "--dep", validate.deps,
       "dependency module@version to fetch from -registry with its closure (repeatable; "
-                           "implies -recursive; default: deps: in spoke.yaml)");
+      "implies -recursive; default: deps: in spoke.yaml)");
   validate_cmd->add_flag("--recursive", validate.recursive,
                          "fetch the declared dependencies and their closure from -registry first");
   validate_cmd->add_flag("--no-cache", validate.no_cache,
