@@ -166,6 +166,124 @@ TEST_CASE("metadata_store_contract") {
   }
 }
 
+TEST_CASE("job_artifact_and_policy_contract") {
+  for (const auto& backend : metadata_backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    auto store = backend.open(dir.str());
+
+    // jobs
+    CompileJob j;
+    j.id = "job_0000000000000001";
+    j.module = "beta";
+    j.version = "v1.0.0";
+    j.language = "cpp";
+    j.grpc = true;
+    j.options = {"lite", "dllexport_decl=X"};
+    j.status = "queued";
+    j.created_at = 10;
+    REQUIRE(store->insert_job(j).ok());
+    CHECK(store->insert_job(j).reason() == "job_exists");
+    auto got = store->get_job(j.id);
+    REQUIRE(got.ok());
+    CHECK(got->language == "cpp");
+    CHECK(got->grpc);
+    CHECK(got->options == std::vector<std::string>{"lite", "dllexport_decl=X"});
+    CHECK(got->status == "queued");
+    CHECK(store->get_job("job_missing").status().reason() == "job_not_found");
+
+    CompileJob k = j;
+    k.id = "job_0000000000000002";
+    k.language = "python";
+    k.grpc = false;
+    k.options = {};
+    k.created_at = 11;
+    REQUIRE(store->insert_job(k).ok());
+    CompileJob other = j;
+    other.id = "job_0000000000000003";
+    other.version = "v2.0.0";
+    other.created_at = 12;
+    REQUIRE(store->insert_job(other).ok());
+
+    j.status = "succeeded";
+    j.generator = "builtin:cpp@libprotoc-3.21.12";
+    j.artifact_key = "sha256:" + std::string(64, 'f');
+    j.file_count = 4;
+    j.started_at = 20;
+    j.finished_at = 30;
+    j.attempts = 2;
+    j.error = "";
+    REQUIRE(store->update_job(j).ok());
+    auto updated = store->get_job(j.id).value();
+    CHECK(updated.status == "succeeded");
+    CHECK(updated.generator == j.generator);
+    CHECK(updated.artifact_key == j.artifact_key);
+    CHECK(updated.file_count == 4);
+    CHECK(updated.started_at == 20);
+    CHECK(updated.finished_at == 30);
+    CHECK(updated.attempts == 2);
+    CompileJob ghost = j;
+    ghost.id = "job_ghost";
+    CHECK(store->update_job(ghost).reason() == "job_not_found");
+
+    auto listed = store->list_jobs("beta", "v1.0.0").value();
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0].id == k.id);  // newest first
+    CHECK(listed[1].id == j.id);
+    CHECK(store->list_jobs("beta", "v9.0.0").value().empty());
+    auto pending = store->list_jobs_by_status({"queued", "running"}).value();
+    REQUIRE(pending.size() == 2);
+    CHECK(pending[0].id == k.id);  // oldest first
+    CHECK(pending[1].id == other.id);
+
+    // artifacts: first write wins
+    Artifact a;
+    a.key = j.artifact_key;
+    a.module = "beta";
+    a.version = "v1.0.0";
+    a.language = "cpp";
+    a.generator = j.generator;
+    a.manifest_digest = "sha256:" + std::string(64, '1');
+    a.file_count = 4;
+    a.total_size = 1234;
+    a.created_at = 30;
+    REQUIRE(store->put_artifact(a).ok());
+    Artifact again = a;
+    again.file_count = 99;
+    REQUIRE(store->put_artifact(again).ok());
+    auto art = store->get_artifact(a.key);
+    REQUIRE(art.ok());
+    CHECK(art->file_count == 4);
+    CHECK(art->total_size == 1234);
+    CHECK(art->manifest_digest == a.manifest_digest);
+    CHECK(store->get_artifact("sha256:" + std::string(64, '2')).status().reason() ==
+          "artifact_not_found");
+
+    // module policies
+    CHECK(store->get_module_policy("beta").status().reason() == "module_not_found");
+    CHECK(store->put_module_policy("beta", {}).reason() == "module_not_found");
+    REQUIRE(store->create_module({"beta", "", 1, 1}).ok());
+    CHECK_FALSE(store->get_module_policy("beta").value().has_value());
+    REQUIRE(store->put_module_policy("beta", {"WIRE_JSON", true, false, 40}).ok());
+    REQUIRE(store->put_module_policy("beta", {"BACKWARD", false, true, 41}).ok());
+    auto policy = store->get_module_policy("beta").value();
+    REQUIRE(policy.has_value());
+    CHECK(policy->compatibility == "BACKWARD");
+    CHECK_FALSE(policy->ignore_unstable_packages);
+    CHECK(policy->transitive);
+    CHECK(policy->updated_at == 41);
+
+    if (backend.persistent) {
+      store.reset();
+      auto reopened = backend.open(dir.str());
+      CHECK(reopened->get_job(j.id)->status == "succeeded");
+      CHECK(reopened->list_jobs_by_status({"queued"}).value().size() == 2);
+      CHECK(reopened->get_artifact(a.key)->file_count == 4);
+      CHECK(reopened->get_module_policy("beta").value()->compatibility == "BACKWARD");
+    }
+  }
+}
+
 TEST_CASE("concurrent_inserts_of_one_version_have_exactly_one_winner") {
   for (const auto& backend : metadata_backends()) {
     CAPTURE(backend.name);
@@ -194,13 +312,38 @@ TEST_CASE("concurrent_inserts_of_one_version_have_exactly_one_winner") {
   }
 }
 
+TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
+  TempDir dir;
+  std::string db = dir.str() + "/spoke.db";
+  {
+    auto store = open_sqlite_metadata_store(db).value();
+    REQUIRE(store->insert_version({"old", "", 1, 1}, make_version("old", "v1.0.0")).ok());
+  }
+  {
+    // As a database written before jobs, artifacts and policies existed.
+    SQLite::Database raw(db, SQLite::OPEN_READWRITE);
+    raw.exec("DROP TABLE jobs; DROP TABLE artifacts; DROP TABLE module_configs;");
+    raw.exec("DELETE FROM schema_version WHERE version > 1");
+  }
+  auto store = open_sqlite_metadata_store(db);
+  REQUIRE_MESSAGE(store.ok(), store.status().to_string());
+  CHECK(store.value()->get_version("old", "v1.0.0")->digest ==
+        make_version("old", "v1.0.0").digest);
+  CompileJob j;
+  j.id = "job_after_migration";
+  j.status = "queued";
+  CHECK(store.value()->insert_job(j).ok());
+  SQLite::Database raw(db, SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 2);
+}
+
 TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
   TempDir dir;
   std::string db = dir.str() + "/spoke.db";
   { REQUIRE(open_sqlite_metadata_store(db).ok()); }
   {
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 1);
+    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 2);
     raw.exec("INSERT INTO schema_version VALUES (999)");
   }
   auto reopened = open_sqlite_metadata_store(db);

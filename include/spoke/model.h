@@ -57,6 +57,49 @@ struct Version {
   std::int64_t sequence = 0;  // push order within the store, ascending
 };
 
+// ---- compile jobs and artifacts ---------------------------------------------------------------
+
+// A request to generate code for one version, and what became of it.
+struct CompileJob {
+  std::string id;  // "job_<16 hex>"
+  std::string module;
+  std::string version;  // exact, never "latest"
+  std::string language;
+  bool grpc = false;
+  std::vector<std::string> options;
+  std::string status;        // "queued", "running", "succeeded", "failed"
+  std::string error;         // when failed
+  std::string generator;     // what ran ("builtin:cpp@libprotoc-3.21.12", ...), once known
+  std::string artifact_key;  // the artifact it produced or found, when succeeded
+  std::uint64_t file_count = 0;
+  Timestamp created_at = 0;
+  Timestamp started_at = 0;   // 0 until running
+  Timestamp finished_at = 0;  // 0 until done
+  std::int64_t attempts = 0;  // times a worker took it (a restart can make it more than one)
+};
+
+// Generated code for one (version digest, generator, options): a manifest blob listing each
+// file's name and content digest; the files are blobs of their own.
+struct Artifact {
+  std::string key;  // "sha256:<hex>" over version digest, generator and options
+  std::string module;
+  std::string version;
+  std::string language;
+  std::string generator;
+  std::string manifest_digest;  // blob: JSON [{"name", "digest", "size"}]
+  std::uint64_t file_count = 0;
+  std::uint64_t total_size = 0;
+  Timestamp created_at = 0;
+};
+
+// A module's breaking-change policy. Empty `compatibility`: the server's default.
+struct ModulePolicy {
+  std::string compatibility;  // a buf category, a Confluent level, or "NONE"
+  bool ignore_unstable_packages = false;
+  bool transitive = false;  // check against every earlier version, not only the previous one
+  Timestamp updated_at = 0;
+};
+
 // ---- names and paths --------------------------------------------------------------------------
 
 // OK when `name` is a valid module name: lowercase letters, digits, '-', '_', '.', starting with a

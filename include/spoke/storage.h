@@ -57,6 +57,30 @@ class MetadataStore {
   // the version with its files and dependencies, assigning `sequence`. Conflict("version_exists")
   // when the version exists; nothing is written then.
   virtual Result<Version> insert_version(const Module& module_if_missing, Version version) = 0;
+
+  // ---- compile jobs and artifacts ----
+  // Conflict("job_exists") when the id is taken.
+  virtual Status insert_job(const CompileJob& job) = 0;
+  // NotFound("job_not_found") when absent.
+  virtual Result<CompileJob> get_job(const std::string& id) = 0;
+  // Replaces the stored job of that id. NotFound when absent.
+  virtual Status update_job(const CompileJob& job) = 0;
+  // The jobs of one version, newest first.
+  virtual Result<std::vector<CompileJob>> list_jobs(const std::string& module,
+                                                    const std::string& version) = 0;
+  // Jobs in any of `statuses`, oldest first (to resume work after a restart).
+  virtual Result<std::vector<CompileJob>> list_jobs_by_status(
+      const std::vector<std::string>& statuses) = 0;
+  // Inserts the artifact unless one with its key exists (then a no-op).
+  virtual Status put_artifact(const Artifact& artifact) = 0;
+  // NotFound("artifact_not_found") when absent.
+  virtual Result<Artifact> get_artifact(const std::string& key) = 0;
+
+  // ---- module configuration ----
+  // The stored configuration, or nullopt when none was set. NotFound when the module is absent.
+  virtual Result<std::optional<ModulePolicy>> get_module_policy(const std::string& module) = 0;
+  // NotFound when the module is absent.
+  virtual Status put_module_policy(const std::string& module, const ModulePolicy& config) = 0;
 };
 
 // Content-addressed bytes. Keys are "sha256:<hex>" digests of the content.

@@ -1,6 +1,7 @@
 // In-memory backends: nothing persisted. Used by tests and for experiments.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -16,7 +17,7 @@ class MemoryMetadataStore final : public MetadataStore {
 
   Result<bool> create_module(const Module& module) override {
     std::unique_lock lock(mu_);
-    return modules_.emplace(module.name, Entry{module, {}}).second;
+    return modules_.emplace(module.name, Entry{module, {}, std::nullopt}).second;
   }
 
   Result<Module> get_module(const std::string& name) override {
@@ -90,7 +91,7 @@ class MemoryMetadataStore final : public MetadataStore {
     std::unique_lock lock(mu_);
     auto it = modules_.find(version.module);
     if (it == modules_.end())
-      it = modules_.emplace(version.module, Entry{module_if_missing, {}}).first;
+      it = modules_.emplace(version.module, Entry{module_if_missing, {}, std::nullopt}).first;
     if (it->second.versions.count(version.version) != 0) {
       return Status::Conflict(
           fmt::format("version {}@{} already exists", version.module, version.version),
@@ -102,11 +103,93 @@ class MemoryMetadataStore final : public MetadataStore {
     return version;
   }
 
+  Status insert_job(const CompileJob& job) override {
+    std::unique_lock lock(mu_);
+    if (!jobs_.emplace(job.id, job).second) {
+      return Status::Conflict(fmt::format("job {} already exists", job.id), "job_exists");
+    }
+    job_order_.push_back(job.id);
+    return Status::OK();
+  }
+
+  Result<CompileJob> get_job(const std::string& id) override {
+    std::shared_lock lock(mu_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) return job_not_found(id);
+    return it->second;
+  }
+
+  Status update_job(const CompileJob& job) override {
+    std::unique_lock lock(mu_);
+    auto it = jobs_.find(job.id);
+    if (it == jobs_.end()) return job_not_found(job.id);
+    it->second = job;
+    return Status::OK();
+  }
+
+  Result<std::vector<CompileJob>> list_jobs(const std::string& module,
+                                            const std::string& version) override {
+    std::shared_lock lock(mu_);
+    std::vector<CompileJob> out;
+    for (auto it = job_order_.rbegin(); it != job_order_.rend(); ++it) {
+      const CompileJob& j = jobs_.at(*it);
+      if (j.module == module && j.version == version) out.push_back(j);
+    }
+    return out;
+  }
+
+  Result<std::vector<CompileJob>> list_jobs_by_status(
+      const std::vector<std::string>& statuses) override {
+    std::shared_lock lock(mu_);
+    std::vector<CompileJob> out;
+    for (const auto& id : job_order_) {
+      const CompileJob& j = jobs_.at(id);
+      if (std::find(statuses.begin(), statuses.end(), j.status) != statuses.end()) {
+        out.push_back(j);
+      }
+    }
+    return out;
+  }
+
+  Status put_artifact(const Artifact& artifact) override {
+    std::unique_lock lock(mu_);
+    artifacts_.try_emplace(artifact.key, artifact);
+    return Status::OK();
+  }
+
+  Result<Artifact> get_artifact(const std::string& key) override {
+    std::shared_lock lock(mu_);
+    auto it = artifacts_.find(key);
+    if (it == artifacts_.end()) {
+      return Status::NotFound(fmt::format("artifact {} not found", key), "artifact_not_found");
+    }
+    return it->second;
+  }
+
+  Result<std::optional<ModulePolicy>> get_module_policy(const std::string& module) override {
+    std::shared_lock lock(mu_);
+    auto it = modules_.find(module);
+    if (it == modules_.end()) return module_not_found(module);
+    return it->second.config;
+  }
+
+  Status put_module_policy(const std::string& module, const ModulePolicy& config) override {
+    std::unique_lock lock(mu_);
+    auto it = modules_.find(module);
+    if (it == modules_.end()) return module_not_found(module);
+    it->second.config = config;
+    return Status::OK();
+  }
+
  private:
   struct Entry {
     Module module;
     std::map<std::string, Version> versions;
+    std::optional<ModulePolicy> config;
   };
+  static Status job_not_found(const std::string& id) {
+    return Status::NotFound(fmt::format("job {} not found", id), "job_not_found");
+  }
 
   static std::vector<VersionRef> refs(const Entry& e) {
     std::vector<VersionRef> out;
@@ -131,6 +214,9 @@ class MemoryMetadataStore final : public MetadataStore {
   std::shared_mutex mu_;
   std::map<std::string, Entry> modules_;
   std::int64_t sequence_ = 0;
+  std::map<std::string, CompileJob> jobs_;
+  std::vector<std::string> job_order_;  // insertion order
+  std::map<std::string, Artifact> artifacts_;
 };
 
 class MemoryBlobStore final : public BlobStore {

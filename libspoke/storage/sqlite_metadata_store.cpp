@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -52,7 +55,51 @@ CREATE TABLE dependencies (
   PRIMARY KEY (version_id, position)
 ) WITHOUT ROWID;
 )sql",
+    R"sql(
+CREATE TABLE jobs (
+  id           TEXT PRIMARY KEY,
+  module       TEXT NOT NULL,
+  version      TEXT NOT NULL,
+  language     TEXT NOT NULL,
+  grpc         INTEGER NOT NULL,
+  options      TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  error        TEXT NOT NULL,
+  generator    TEXT NOT NULL,
+  artifact_key TEXT NOT NULL,
+  file_count   INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  started_at   INTEGER NOT NULL,
+  finished_at  INTEGER NOT NULL,
+  attempts     INTEGER NOT NULL,
+  seq          INTEGER NOT NULL
+);
+CREATE INDEX jobs_by_version ON jobs(module, version, seq);
+CREATE INDEX jobs_by_status ON jobs(status, seq);
+CREATE TABLE artifacts (
+  key             TEXT PRIMARY KEY,
+  module          TEXT NOT NULL,
+  version         TEXT NOT NULL,
+  language        TEXT NOT NULL,
+  generator       TEXT NOT NULL,
+  manifest_digest TEXT NOT NULL,
+  file_count      INTEGER NOT NULL,
+  total_size      INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL
+);
+CREATE TABLE module_configs (
+  module                   TEXT PRIMARY KEY REFERENCES modules(name),
+  compatibility            TEXT NOT NULL,
+  ignore_unstable_packages INTEGER NOT NULL,
+  transitive               INTEGER NOT NULL,
+  updated_at               INTEGER NOT NULL
+);
+)sql",
 };
+
+constexpr const char* kJobColumns =
+    "id, module, version, language, grpc, options, status, error, generator, artifact_key, "
+    "file_count, created_at, started_at, finished_at, attempts";
 
 struct Connection {
   explicit Connection(const std::string& path)
@@ -353,7 +400,219 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
+  Status insert_job(const CompileJob& j) override {
+    return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
+      {
+        auto& q = c.stmt("SELECT 1 FROM jobs WHERE id=?");
+        q.bind(1, j.id);
+        if (q.executeStep()) {
+          return Status::Conflict(fmt::format("job {} already exists", j.id), "job_exists");
+        }
+      }
+      auto& q = c.stmt(
+          "INSERT INTO jobs(id, module, version, language, grpc, options, status, error, "
+          "generator, artifact_key, file_count, created_at, started_at, finished_at, attempts, "
+          "seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,(SELECT COALESCE(MAX(seq), 0) + 1 FROM "
+          "jobs))");
+      bind_job(q, j);
+      q.exec();
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<CompileJob> get_job(const std::string& id) override {
+    return guard([&](Connection& c) -> Result<CompileJob> {
+      static const std::string sql = fmt::format("SELECT {} FROM jobs WHERE id=?", kJobColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, id);
+      if (!q.executeStep()) return job_not_found(id);
+      return read_job(q);
+    });
+  }
+
+  Status update_job(const CompileJob& j) override {
+    return guard([&](Connection& c) -> Status {
+      auto& q = c.stmt(
+          "UPDATE jobs SET id=?1, module=?2, version=?3, language=?4, grpc=?5, options=?6, "
+          "status=?7, error=?8, generator=?9, artifact_key=?10, file_count=?11, created_at=?12, "
+          "started_at=?13, finished_at=?14, attempts=?15 WHERE id=?1");
+      bind_job(q, j);
+      if (q.exec() == 0) return job_not_found(j.id);
+      return Status::OK();
+    });
+  }
+
+  Result<std::vector<CompileJob>> list_jobs(const std::string& module,
+                                            const std::string& version) override {
+    return guard([&](Connection& c) -> Result<std::vector<CompileJob>> {
+      static const std::string sql = fmt::format(
+          "SELECT {} FROM jobs WHERE module=? AND version=? ORDER BY seq DESC", kJobColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, module);
+      q.bind(2, version);
+      std::vector<CompileJob> out;
+      while (q.executeStep()) out.push_back(read_job(q));
+      return out;
+    });
+  }
+
+  Result<std::vector<CompileJob>> list_jobs_by_status(
+      const std::vector<std::string>& statuses) override {
+    return guard([&](Connection& c) -> Result<std::vector<CompileJob>> {
+      static const std::string sql =
+          fmt::format("SELECT {} FROM jobs WHERE status=? ORDER BY seq", kJobColumns);
+      std::vector<std::pair<std::int64_t, CompileJob>> found;
+      for (const auto& status : statuses) {
+        auto& q = c.stmt(sql.c_str());
+        q.bind(1, status);
+        while (q.executeStep()) found.emplace_back(0, read_job(q));
+      }
+      std::vector<CompileJob> out;
+      for (auto& [_, j] : found) out.push_back(std::move(j));
+      std::stable_sort(out.begin(), out.end(), [](const CompileJob& a, const CompileJob& b) {
+        return a.created_at < b.created_at;
+      });
+      return out;
+    });
+  }
+
+  Status put_artifact(const Artifact& a) override {
+    return guard([&](Connection& c) -> Status {
+      auto& q = c.stmt(
+          "INSERT INTO artifacts(key, module, version, language, generator, manifest_digest, "
+          "file_count, total_size, created_at) VALUES (?,?,?,?,?,?,?,?,?) "
+          "ON CONFLICT(key) DO NOTHING");
+      q.bind(1, a.key);
+      q.bind(2, a.module);
+      q.bind(3, a.version);
+      q.bind(4, a.language);
+      q.bind(5, a.generator);
+      q.bind(6, a.manifest_digest);
+      q.bind(7, static_cast<int64_t>(a.file_count));
+      q.bind(8, static_cast<int64_t>(a.total_size));
+      q.bind(9, static_cast<int64_t>(a.created_at));
+      q.exec();
+      return Status::OK();
+    });
+  }
+
+  Result<Artifact> get_artifact(const std::string& key) override {
+    return guard([&](Connection& c) -> Result<Artifact> {
+      auto& q = c.stmt(
+          "SELECT key, module, version, language, generator, manifest_digest, file_count, "
+          "total_size, created_at FROM artifacts WHERE key=?");
+      q.bind(1, key);
+      if (!q.executeStep()) {
+        return Status::NotFound(fmt::format("artifact {} not found", key), "artifact_not_found");
+      }
+      Artifact a;
+      a.key = q.getColumn(0).getString();
+      a.module = q.getColumn(1).getString();
+      a.version = q.getColumn(2).getString();
+      a.language = q.getColumn(3).getString();
+      a.generator = q.getColumn(4).getString();
+      a.manifest_digest = q.getColumn(5).getString();
+      a.file_count = static_cast<std::uint64_t>(q.getColumn(6).getInt64());
+      a.total_size = static_cast<std::uint64_t>(q.getColumn(7).getInt64());
+      a.created_at = q.getColumn(8).getInt64();
+      return a;
+    });
+  }
+
+  Result<std::optional<ModulePolicy>> get_module_policy(const std::string& module) override {
+    return guard([&](Connection& c) -> Result<std::optional<ModulePolicy>> {
+      {
+        auto& q = c.stmt("SELECT 1 FROM modules WHERE name=?");
+        q.bind(1, module);
+        if (!q.executeStep()) return module_not_found(module);
+      }
+      auto& q = c.stmt(
+          "SELECT compatibility, ignore_unstable_packages, transitive, updated_at "
+          "FROM module_configs WHERE module=?");
+      q.bind(1, module);
+      if (!q.executeStep()) return std::optional<ModulePolicy>();
+      ModulePolicy config;
+      config.compatibility = q.getColumn(0).getString();
+      config.ignore_unstable_packages = q.getColumn(1).getInt() != 0;
+      config.transitive = q.getColumn(2).getInt() != 0;
+      config.updated_at = q.getColumn(3).getInt64();
+      return std::optional<ModulePolicy>(std::move(config));
+    });
+  }
+
+  Status put_module_policy(const std::string& module, const ModulePolicy& config) override {
+    return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
+      {
+        auto& q = c.stmt("SELECT 1 FROM modules WHERE name=?");
+        q.bind(1, module);
+        if (!q.executeStep()) return module_not_found(module);
+      }
+      auto& q = c.stmt(
+          "INSERT INTO module_configs(module, compatibility, ignore_unstable_packages, "
+          "transitive, updated_at) VALUES (?,?,?,?,?) ON CONFLICT(module) DO UPDATE SET "
+          "compatibility=excluded.compatibility, "
+          "ignore_unstable_packages=excluded.ignore_unstable_packages, "
+          "transitive=excluded.transitive, updated_at=excluded.updated_at");
+      q.bind(1, module);
+      q.bind(2, config.compatibility);
+      q.bind(3, config.ignore_unstable_packages ? 1 : 0);
+      q.bind(4, config.transitive ? 1 : 0);
+      q.bind(5, static_cast<int64_t>(config.updated_at));
+      q.exec();
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
  private:
+  static void bind_job(SQLite::Statement& q, const CompileJob& j) {
+    q.bind(1, j.id);
+    q.bind(2, j.module);
+    q.bind(3, j.version);
+    q.bind(4, j.language);
+    q.bind(5, j.grpc ? 1 : 0);
+    q.bind(6, nlohmann::json(j.options).dump());
+    q.bind(7, j.status);
+    q.bind(8, j.error);
+    q.bind(9, j.generator);
+    q.bind(10, j.artifact_key);
+    q.bind(11, static_cast<int64_t>(j.file_count));
+    q.bind(12, static_cast<int64_t>(j.created_at));
+    q.bind(13, static_cast<int64_t>(j.started_at));
+    q.bind(14, static_cast<int64_t>(j.finished_at));
+    q.bind(15, static_cast<int64_t>(j.attempts));
+  }
+  static CompileJob read_job(SQLite::Statement& q) {
+    CompileJob j;
+    j.id = q.getColumn(0).getString();
+    j.module = q.getColumn(1).getString();
+    j.version = q.getColumn(2).getString();
+    j.language = q.getColumn(3).getString();
+    j.grpc = q.getColumn(4).getInt() != 0;
+    auto options = nlohmann::json::parse(q.getColumn(5).getString(), nullptr, false);
+    if (options.is_array()) {
+      for (const auto& o : options) {
+        if (o.is_string()) j.options.push_back(o.get<std::string>());
+      }
+    }
+    j.status = q.getColumn(6).getString();
+    j.error = q.getColumn(7).getString();
+    j.generator = q.getColumn(8).getString();
+    j.artifact_key = q.getColumn(9).getString();
+    j.file_count = static_cast<std::uint64_t>(q.getColumn(10).getInt64());
+    j.created_at = q.getColumn(11).getInt64();
+    j.started_at = q.getColumn(12).getInt64();
+    j.finished_at = q.getColumn(13).getInt64();
+    j.attempts = q.getColumn(14).getInt64();
+    return j;
+  }
+  static Status job_not_found(const std::string& id) {
+    return Status::NotFound(fmt::format("job {} not found", id), "job_not_found");
+  }
+
   // Runs `fn` on a pooled connection, turning SQLite exceptions into a Status.
   template <typename Fn>
   auto guard(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
