@@ -134,6 +134,7 @@ struct Schema::Impl {
   std::vector<std::string> targets;
   std::vector<std::string> linked;
   std::unordered_map<std::string, pb::SourceCodeInfo> source_infos;
+  bool source_info_in_pool = false;
 };
 
 Schema::Schema() : impl_(std::make_unique<Impl>()) {}
@@ -148,6 +149,7 @@ const pb::SourceCodeInfo* Schema::source_info(const std::string& path) const {
   auto it = impl_->source_infos.find(path);
   return it == impl_->source_infos.end() ? nullptr : &it->second;
 }
+bool Schema::has_source_info_in_pool() const { return impl_->source_info_in_pool; }
 bool Schema::to_proto(const std::string& path, bool with_source_info,
                       pb::FileDescriptorProto* out) const {
   const pb::FileDescriptor* fd = file(path);
@@ -193,6 +195,7 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
   SchemaResult result;
   auto schema = SchemaBuilder::make();
   auto& impl = SchemaBuilder::impl(*schema);
+  impl.source_info_in_pool = options.source_info_in_pool;
 
   // Files by path; targets win over dependency files of the same path.
   std::unordered_map<std::string, std::unique_ptr<ParsedFile>> files;
@@ -282,7 +285,13 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
     }
     if (options.warn_unused_imports && f->is_target) impl.pool.AddUnusedImportTrackFile(f->path);
     LinkErrors errors(*f);
+    // The pool copies what it is given, so the source info is lent for the build only.
+    if (options.source_info_in_pool) f->proto.mutable_source_code_info()->Swap(&f->source_info);
     const pb::FileDescriptor* fd = impl.pool.BuildFileCollectingErrors(f->proto, &errors);
+    if (options.source_info_in_pool) {
+      f->source_info.Swap(f->proto.mutable_source_code_info());
+      f->proto.clear_source_code_info();
+    }
     if (fd != nullptr) {
       impl.linked.push_back(f->path);
       impl.source_infos.emplace(f->path, std::move(f->source_info));
