@@ -53,13 +53,13 @@ struct CompilerOptions {
 };
 
 // Generates code for `request.files` (default: the target files) of `schema`, which must be
-// built with SchemaOptions::source_info_in_pool (generators copy comments from it), else
-// InvalidArgument. Files are sorted by name. All or nothing: any failure returns a Status and
-// no files. Reasons: "unknown_language" (bad name, or grpc for a language without a plugin),
-// "plugin_not_found" (message names the program and, when known, the Debian package),
-// "generator_failed" (a generator's error, a plugin's crash, non-zero exit or bad response; the
-// plugin's stderr is in the message), "plugin_timeout", "invalid_output" (a file name outside the
-// output root, a file written twice, a missing insertion point). Thread-safe.
+// built with SchemaOptions::for_code_generation, else InvalidArgument. Files are sorted by name.
+// All or nothing: any failure returns a Status and no files. Reasons: "unknown_language" (bad name,
+// or grpc for a language without a plugin), "plugin_not_found" (message names the program and, when
+// known, the Debian package), "generator_failed" (a generator's error, a plugin's crash, non-zero
+// exit or bad response; the plugin's stderr is in the message), "plugin_timeout", "invalid_output"
+// (a file name outside the output root, a file written twice, a missing insertion point).
+// Thread-safe.
 Result<std::vector<GeneratedFile>> compile(const Schema& schema, const CompileRequest& request,
                                            const CompilerOptions& options = {});
 
@@ -101,8 +101,8 @@ bool is_builtin_language(const std::string& language);
 // plugins are told in CodeGeneratorRequest.compiler_version.
 std::string libprotoc_version();
 
-// Writes `files` under `dir` (created if needed), each through a temporary name renamed into
-// place. Names are checked first: one absolute or escaping name and nothing is written.
+// Writes `files` under `dir` (created if needed), replacing files of the same names, as protoc
+// does. Names are checked first: one absolute or escaping name and nothing is written.
 Status write_generated_files(const std::string& dir, const std::vector<GeneratedFile>& files);
 
 }  // namespace spoke

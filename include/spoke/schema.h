@@ -35,10 +35,8 @@ class Schema {
   // SourceCodeInfo when `with_source_info`. False when `path` is not in the pool.
   bool to_proto(const std::string& path, bool with_source_info,
                 google::protobuf::FileDescriptorProto* out) const;
-  // True when built with SchemaOptions::source_info_in_pool: the pool's descriptors carry their
-  // source locations and comments (FileDescriptor::GetSourceLocation works), as code generators
-  // need.
-  bool has_source_info_in_pool() const;
+  // True when built with SchemaOptions::for_code_generation.
+  bool built_for_code_generation() const;
 
  private:
   friend struct SchemaBuilder;
@@ -50,9 +48,11 @@ class Schema {
 struct SchemaOptions {
   int threads = 0;  // parser threads; 0 = one per core
   bool warn_unused_imports = true;
-  // Link each file with its SourceCodeInfo, as protoc does, so that code generators read
-  // comments from the pool. Costs memory; validation alone does not need it.
-  bool source_info_in_pool = false;
+  // Link as protoc does before generating code: each file with its SourceCodeInfo (generators
+  // copy comments from the pool), and the well-known types built into the pool itself instead of
+  // read from libprotobuf's generated pool (generators such as Java's resolve custom options
+  // through the file's own pool). Costs memory; validation alone does not need it.
+  bool for_code_generation = false;
 };
 
 struct SchemaResult {

@@ -364,10 +364,10 @@ Result<std::vector<GeneratedFile>> compile(const Schema& schema, const CompileRe
                                            const CompilerOptions& options) {
   auto programs = resolve_programs(request, options);
   if (!programs.ok()) return programs.status();
-  if (!schema.has_source_info_in_pool()) {
+  if (!schema.built_for_code_generation()) {
     return Status::InvalidArgument(
-        "the schema was linked without source info; build it with "
-        "SchemaOptions::source_info_in_pool",
+        "the schema was not linked for code generation; build it with "
+        "SchemaOptions::for_code_generation",
         "invalid_argument");
   }
   std::vector<const pb::FileDescriptor*> files;
@@ -433,7 +433,7 @@ Result<std::vector<GeneratedFile>> compile(const std::vector<FileInput>& targets
   }
   SchemaOptions schema_options;
   schema_options.threads = options.threads;
-  schema_options.source_info_in_pool = true;
+  schema_options.for_code_generation = true;
   auto built = build_schema(targets, dependencies, schema_options);
   if (!built.valid()) {
     return Status::Unprocessable(fmt::format("the schema has {} error{}", built.error_count(),
@@ -505,29 +505,20 @@ Status write_generated_files(const std::string& dir, const std::vector<Generated
     }
   }
   std::error_code ec;
+  std::set<std::string> made;
   for (const auto& f : files) {
     fs::path target = fs::path(dir) / f.name;
-    fs::create_directories(target.parent_path(), ec);
+    if (made.insert(target.parent_path().string()).second) {
+      fs::create_directories(target.parent_path(), ec);
+    }
     if (ec) {
       return Status::Internal(
           fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message()));
     }
-    fs::path tmp = target;
-    tmp += ".spoke-tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out.write(f.content.data(), static_cast<std::streamsize>(f.content.size()));
-      out.close();
-      if (!out) {
-        fs::remove(tmp, ec);
-        return Status::Internal(fmt::format("cannot write {}", target.string()));
-      }
-    }
-    fs::rename(tmp, target, ec);
-    if (ec) {
-      fs::remove(tmp, ec);
-      return Status::Internal(fmt::format("cannot write {}: {}", target.string(), ec.message()));
-    }
+    std::ofstream out(target, std::ios::binary | std::ios::trunc);
+    out.write(f.content.data(), static_cast<std::streamsize>(f.content.size()));
+    out.close();
+    if (!out) return Status::Internal(fmt::format("cannot write {}", target.string()));
   }
   return Status::OK();
 }

@@ -182,7 +182,7 @@ int CompileCommands::run_compile(const std::string& registry, bool json_output) 
   }
 
   SchemaOptions schema_options;
-  schema_options.source_info_in_pool = true;
+  schema_options.for_code_generation = true;
   auto built = build_schema(tree.value(), deps, schema_options);
   for (const auto& d : built.diagnostics) std::cerr << format_diagnostic(d) << "\n";
   if (!built.valid()) return kExitFailure;
