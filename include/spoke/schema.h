@@ -35,6 +35,8 @@ class Schema {
   // SourceCodeInfo when `with_source_info`. False when `path` is not in the pool.
   bool to_proto(const std::string& path, bool with_source_info,
                 google::protobuf::FileDescriptorProto* out) const;
+  // True when built with SchemaOptions::for_code_generation.
+  bool built_for_code_generation() const;
 
  private:
   friend struct SchemaBuilder;
@@ -46,6 +48,11 @@ class Schema {
 struct SchemaOptions {
   int threads = 0;  // parser threads; 0 = one per core
   bool warn_unused_imports = true;
+  // Link as protoc does before generating code: each file with its SourceCodeInfo (generators
+  // copy comments from the pool), and the well-known types built into the pool itself instead of
+  // read from libprotobuf's generated pool (generators such as Java's resolve custom options
+  // through the file's own pool). Costs memory; validation alone does not need it.
+  bool for_code_generation = false;
 };
 
 struct SchemaResult {

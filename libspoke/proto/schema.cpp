@@ -128,25 +128,29 @@ bool is_well_known_file(const std::string& path) {
 }
 
 struct Schema::Impl {
-  // The pool reads the well-known types from the generated pool underneath it.
-  pb::DescriptorPool pool{pb::DescriptorPool::generated_pool()};
+  // The pool reads the well-known types from the generated pool underneath it, or (for code
+  // generation) holds its own copies.
+  std::unique_ptr<pb::DescriptorPool> pool =
+      std::make_unique<pb::DescriptorPool>(pb::DescriptorPool::generated_pool());
   std::vector<std::string> targets;
   std::vector<std::string> linked;
   std::unordered_map<std::string, pb::SourceCodeInfo> source_infos;
+  bool for_code_generation = false;
 };
 
 Schema::Schema() : impl_(std::make_unique<Impl>()) {}
 Schema::~Schema() = default;
-const pb::DescriptorPool& Schema::pool() const { return impl_->pool; }
+const pb::DescriptorPool& Schema::pool() const { return *impl_->pool; }
 const std::vector<std::string>& Schema::target_files() const { return impl_->targets; }
 const std::vector<std::string>& Schema::linked_files() const { return impl_->linked; }
 const pb::FileDescriptor* Schema::file(const std::string& path) const {
-  return impl_->pool.FindFileByName(path);
+  return impl_->pool->FindFileByName(path);
 }
 const pb::SourceCodeInfo* Schema::source_info(const std::string& path) const {
   auto it = impl_->source_infos.find(path);
   return it == impl_->source_infos.end() ? nullptr : &it->second;
 }
+bool Schema::built_for_code_generation() const { return impl_->for_code_generation; }
 bool Schema::to_proto(const std::string& path, bool with_source_info,
                       pb::FileDescriptorProto* out) const {
   const pb::FileDescriptor* fd = file(path);
@@ -184,6 +188,19 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
   SchemaResult result;
   auto schema = SchemaBuilder::make();
   auto& impl = SchemaBuilder::impl(*schema);
+  impl.for_code_generation = options.for_code_generation;
+  if (options.for_code_generation) impl.pool = std::make_unique<pb::DescriptorPool>();
+  auto& pool = *impl.pool;
+  // A well-known type and what it imports, copied from the generated pool into `pool` (for code
+  // generation, where `pool` has no underlay).
+  std::function<void(const pb::FileDescriptor*)> add_well_known =
+      [&](const pb::FileDescriptor* wk) {
+        if (pool.FindFileByName(wk->name()) != nullptr) return;
+        for (int i = 0; i < wk->dependency_count(); ++i) add_well_known(wk->dependency(i));
+        pb::FileDescriptorProto proto;
+        wk->CopyTo(&proto);
+        pool.BuildFile(proto);
+      };
 
   // Files by path; targets win over dependency files of the same path.
   std::unordered_map<std::string, std::unique_ptr<ParsedFile>> files;
@@ -271,15 +288,30 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
         f->diagnostics.push_back({imp, 0, 0, "error", "File not found."});
       }
     }
-    if (options.warn_unused_imports && f->is_target) impl.pool.AddUnusedImportTrackFile(f->path);
+    if (options.for_code_generation) {
+      for (const auto& imp : f->proto.dependency()) {
+        if (files.count(imp) != 0) continue;
+        if (const auto* wk = pb::DescriptorPool::generated_pool()->FindFileByName(imp);
+            wk != nullptr && is_well_known_file(imp)) {
+          add_well_known(wk);
+        }
+      }
+    }
+    if (options.warn_unused_imports && f->is_target) pool.AddUnusedImportTrackFile(f->path);
     LinkErrors errors(*f);
-    const pb::FileDescriptor* fd = impl.pool.BuildFileCollectingErrors(f->proto, &errors);
+    // The pool copies what it is given, so the source info is lent for the build only.
+    if (options.for_code_generation) f->proto.mutable_source_code_info()->Swap(&f->source_info);
+    const pb::FileDescriptor* fd = pool.BuildFileCollectingErrors(f->proto, &errors);
+    if (options.for_code_generation) {
+      f->source_info.Swap(f->proto.mutable_source_code_info());
+      f->proto.clear_source_code_info();
+    }
     if (fd != nullptr) {
       impl.linked.push_back(f->path);
       impl.source_infos.emplace(f->path, std::move(f->source_info));
     }
   }
-  impl.pool.ClearUnusedImportTrackFiles();
+  pool.ClearUnusedImportTrackFiles();
   phase("link");
 
   // Diagnostics grouped by file (targets in path order, then dependency files), each file's in

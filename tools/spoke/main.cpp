@@ -12,6 +12,7 @@
 
 #include "common/args.h"
 #include "common/client.h"
+#include "compile_cmd.h"
 #include "spoke/ast.h"
 #include "spoke/file_tree.h"
 #include "spoke/model.h"
@@ -417,6 +418,22 @@ int run_ast(const Common& common, ValidateArgs a) {
 
 }  // namespace
 
+namespace spoke::cli {
+
+Result<std::vector<spoke::FileInput>> fetch_declared_dependencies(const std::string& registry,
+                                                                  const std::string& dir,
+                                                                  std::vector<std::string> deps) {
+  Common common;
+  common.registry = registry;
+  ValidateArgs a;
+  a.dir = dir;
+  a.deps = std::move(deps);
+  a.recursive = true;
+  return gather_dependencies(common, a);
+}
+
+}  // namespace spoke::cli
+
 int main(int argc, char** argv) {
   CLI::App app{"spoke: push, pull and inspect Protocol Buffers modules in a Spoke registry"};
   app.require_subcommand(1);
@@ -490,11 +507,13 @@ int main(int argc, char** argv) {
   versions_cmd->add_option("--module", versions_module, "module name")->required();
   add_common(versions_cmd);
 
+  spoke::cli::CompileCommands compile_commands(app, add_common);
+
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); }).empty()) {
     std::cerr << "spoke: unknown command \"" << argv[1]
-              << "\"; commands: push, pull, validate, ast, modules, versions (run spoke --help for "
-                 "usage)\n";
+              << "\"; commands: push, pull, validate, ast, modules, versions, compile, "
+                 "languages (run spoke --help for usage)\n";
     return 2;
   }
   auto args = spoke::cli::normalize_long_flags(argc, argv);
@@ -519,6 +538,9 @@ int main(int argc, char** argv) {
     if (*ast_cmd) return run_ast(common, ast);
     if (*modules_cmd) return run_modules(common);
     if (*versions_cmd) return run_versions(common, versions_module);
+    if (int code = compile_commands.run(common.registry, common.json_output); code >= 0) {
+      return code;
+    }
     return 2;
   };
   int code = dispatch();
