@@ -10,7 +10,7 @@ shift || true
 packages=(g++ meson ninja-build pkg-config cmake git ca-certificates
   libprotobuf-dev libprotoc-dev protobuf-compiler
   libsqlitecpp-dev libsqlite3-dev libcpp-httplib-dev libcli11-dev libfmt-dev
-  nlohmann-json3-dev doctest-dev libssl-dev zlib1g-dev libyaml-cpp-dev libgoogle-perftools-dev curl python3)
+  nlohmann-json3-dev doctest-dev libssl-dev zlib1g-dev libyaml-cpp-dev libarchive-dev libgoogle-perftools-dev curl python3)
 # The tests also fetch the googleapis corpus with npm, and compare generated code with protoc's
 # through Go's and gRPC's plugins.
 [ "$mode" != test ] || packages+=(npm protoc-gen-go protoc-gen-go-grpc protobuf-compiler-grpc)

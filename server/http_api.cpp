@@ -85,6 +85,10 @@ Result<std::string> read_body(const Request& req, const ContentReader& reader, s
                     fmt::format("Content-Encoding \"{}\" is not supported; use gzip", enc));
     }
   }
+  // No length and not chunked: there is no body (e.g. `curl -X POST` with no data).
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+    return std::string();
+  }
   std::string body;
   bool too_large = false;
   bool ok = reader([&](const char* data, std::size_t n) {
@@ -272,6 +276,174 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<RouteTable
 
 }  // namespace
 
+json job_json(const CompileJob& j) {
+  json out = {{"job_id", j.id},
+              {"module", j.module},
+              {"version", j.version},
+              {"language", j.language},
+              {"grpc", j.grpc},
+              {"options", j.options},
+              {"status", j.status},
+              {"attempts", j.attempts},
+              {"created_at", format_timestamp(j.created_at)},
+              {"started_at", j.started_at > 0 ? json(format_timestamp(j.started_at)) : json()},
+              {"finished_at", j.finished_at > 0 ? json(format_timestamp(j.finished_at)) : json()},
+              {"duration_ms", job_duration_ms(j)}};
+  if (!j.generator.empty()) out["generator"] = j.generator;
+  if (j.status == "failed") out["error"] = j.error;
+  if (j.status == "succeeded") {
+    out["artifact_key"] = j.artifact_key;
+    out["file_count"] = j.file_count;
+    out["download_url"] =
+        fmt::format("/modules/{}/versions/{}/download/{}", j.module, j.version, j.language);
+  }
+  return out;
+}
+
+json artifact_json(const Artifact& a) {
+  return {{"key", a.key},
+          {"module", a.module},
+          {"version", a.version},
+          {"language", a.language},
+          {"generator", a.generator},
+          {"file_count", a.file_count},
+          {"total_size", a.total_size},
+          {"created_at", format_timestamp(a.created_at)},
+          {"download_url",
+           fmt::format("/modules/{}/versions/{}/download/{}", a.module, a.version, a.language)}};
+}
+
+Status compile_unavailable() {
+  return Status::Unavailable("code generation is not enabled on this server",
+                             "compile_unavailable");
+}
+
+// {grpc, options} of a compile request; the body may be empty. Options are a list of
+// "key=value" strings (as protoc's --<lang>_opt takes them) or an object of key: value.
+Result<CompileSubmission> parse_compile_body(const std::string& body) {
+  CompileSubmission s;
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return s;
+  auto parsed = wire::parse_object(body);
+  if (!parsed.ok()) return parsed.status();
+  const json& j = parsed.value();
+  for (const auto& [key, _] : j.items()) {
+    if (key != "grpc" && key != "options") {
+      return Status::InvalidArgument(
+          fmt::format("unknown field \"{}\"; a compile request has grpc and options", key),
+          "unknown_field");
+    }
+  }
+  if (auto g = j.find("grpc"); g != j.end() && !g->is_null()) {
+    if (!g->is_boolean()) {
+      return Status::InvalidArgument("field \"grpc\" must be a boolean", "invalid_field");
+    }
+    s.grpc = g->get<bool>();
+  }
+  if (auto o = j.find("options"); o != j.end() && !o->is_null()) {
+    if (o->is_array()) {
+      for (const auto& item : *o) {
+        if (!item.is_string() || item.get<std::string>().empty()) {
+          return Status::InvalidArgument(
+              "field \"options\" must be a list of non-empty strings (\"key=value\")",
+              "invalid_field");
+        }
+        s.options.push_back(item.get<std::string>());
+      }
+    } else if (o->is_object()) {
+      for (const auto& [key, value] : o->items()) {
+        if (value.is_string()) {
+          s.options.push_back(value.get<std::string>().empty()
+                                  ? key
+                                  : fmt::format("{}={}", key, value.get<std::string>()));
+        } else if (value.is_boolean() && value.get<bool>()) {
+          s.options.push_back(key);
+        } else {
+          return Status::InvalidArgument(
+              fmt::format("option \"{}\" must be a string (or true for a flag)", key),
+              "invalid_field");
+        }
+      }
+    } else {
+      return Status::InvalidArgument(
+          "field \"options\" must be a list of \"key=value\" strings or an object",
+          "invalid_field");
+    }
+  }
+  return s;
+}
+
+void register_compile_routes(httplib::Server& server, RouteTable& table, CompileService* compiler,
+                             std::size_t limit) {
+  const std::string compile = R"(/modules/([^/]+)/versions/([^/]+)/compile/([^/]+))";
+  const std::string download = R"(/modules/([^/]+)/versions/([^/]+)/download/([^/]+))";
+  const std::string jobs = R"(/modules/([^/]+)/versions/([^/]+)/jobs)";
+
+  table.add(compile, "POST");
+  server.Post(compile,
+              [compiler, limit](const Request& req, Response& res, const ContentReader& reader) {
+                if (compiler == nullptr) return send_error(res, compile_unavailable());
+                auto body = read_body(req, reader, limit);
+                if (!body.ok()) return send_error(res, body.status());
+                auto submission = parse_compile_body(body.value());
+                if (!submission.ok()) return send_error(res, submission.status());
+                submission->module = req.matches[1];
+                submission->version = req.matches[2];
+                submission->language = req.matches[3];
+                if (req.has_param("grpc")) submission->grpc = req.get_param_value("grpc") == "true";
+                auto r = compiler->submit(submission.value());
+                if (!r.ok()) return send_error(res, r.status());
+                json out = job_json(r->job);
+                out["cache_hit"] = r->cache_hit;
+                if (r->artifact) out["artifact"] = artifact_json(*r->artifact);
+                if (!r->cache_hit) res.set_header("Location", "/jobs/" + r->job.id);
+                send_json(res, r->cache_hit ? 200 : 202, out);
+              });
+
+  table.add("/jobs/([^/]+)", "GET");
+  server.Get("/jobs/([^/]+)", [compiler](const Request& req, Response& res) {
+    if (compiler == nullptr) return send_error(res, compile_unavailable());
+    reply(res, compiler->get_job(req.matches[1]), 200, job_json);
+  });
+
+  table.add(jobs, "GET");
+  server.Get(jobs, [compiler](const Request& req, Response& res) {
+    if (compiler == nullptr) return send_error(res, compile_unavailable());
+    reply(res, compiler->list_jobs(req.matches[1], req.matches[2]), 200,
+          [](const std::vector<CompileJob>& list) {
+            json out = json::array();
+            for (const auto& j : list) out.push_back(job_json(j));
+            return json{{"jobs", std::move(out)}};
+          });
+  });
+
+  table.add(download, "GET");
+  server.Get(download, [compiler](const Request& req, Response& res) {
+    if (compiler == nullptr) return send_error(res, compile_unavailable());
+    std::string format_name = req.has_param("format") ? req.get_param_value("format") : "zip";
+    auto format = parse_archive_format(format_name);
+    if (!format.ok()) return send_error(res, format.status());
+    auto d = compiler->download(req.matches[1], req.matches[2], req.matches[3], format.value());
+    if (!d.ok()) return send_error(res, d.status());
+    res.status = 200;
+    res.set_header("Content-Disposition", fmt::format("attachment; filename={}", d->filename));
+    res.set_content(std::move(d->body), d->content_type);
+  });
+
+  table.add("/languages", "GET");
+  server.Get("/languages", [compiler](const Request&, Response& res) {
+    if (compiler == nullptr) return send_error(res, compile_unavailable());
+    json out = json::array();
+    for (const auto& l : compiler->languages()) {
+      json item = {{"language", l.language}, {"builtin", l.builtin}};
+      if (!l.program.empty()) item["plugin"] = l.program;
+      item["grpc"] = !l.grpc_program.empty();
+      if (!l.grpc_program.empty()) item["grpc_plugin"] = l.grpc_program;
+      out.push_back(std::move(item));
+    }
+    send_json(res, 200, {{"languages", std::move(out)}});
+  });
+}
+
 void register_api_routes(httplib::Server& server, Registry& registry, const ApiOptions& options) {
   auto table = std::make_shared<RouteTable>();
   const std::size_t limit = options.max_body_bytes;
@@ -352,21 +524,25 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
               [](const Module& m) { return wire::to_json(m); });
       });
 
+  CompileService* compiler = options.compile;
   table->add(versions, "POST");
-  server.Post(versions,
-              [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
-                auto body = read_json_body(req, reader, limit);
-                if (!body.ok()) return send_error(res, body.status());
-                auto push = wire::parse_push_request(body.value(), req.matches[1]);
-                if (!push.ok()) return send_error(res, push.status());
-                auto r = reg->push(push.value());
-                if (!r.ok()) return send_error(res, r.status());
-                json out = wire::to_json(r->version, false);
-                json warnings = json::array();
-                for (const auto& w : r->warnings) warnings.push_back(wire::to_json(w));
-                out["warnings"] = std::move(warnings);
-                send_json(res, r->created ? 201 : 200, out);
-              });
+  server.Post(versions, [reg, limit, compiler](const Request& req, Response& res,
+                                               const ContentReader& reader) {
+    auto body = read_json_body(req, reader, limit);
+    if (!body.ok()) return send_error(res, body.status());
+    auto push = wire::parse_push_request(body.value(), req.matches[1]);
+    if (!push.ok()) return send_error(res, push.status());
+    auto r = reg->push(push.value());
+    if (!r.ok()) return send_error(res, r.status());
+    json out = wire::to_json(r->version, false);
+    json warnings = json::array();
+    for (const auto& w : r->warnings) warnings.push_back(wire::to_json(w));
+    out["warnings"] = std::move(warnings);
+    send_json(res, r->created ? 201 : 200, out);
+    if (r->created && compiler != nullptr) {
+      compiler->on_push(r->version.module, r->version.version);
+    }
+  });
 
   table->add(versions, "GET");
   server.Get(versions, [reg](const Request& req, Response& res) {
@@ -444,6 +620,7 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
     serve_file(*reg, req.matches[1], req.matches[2], req.matches[3], req, res);
   });
 
+  register_compile_routes(server, *table, compiler, limit);
   install_common_handlers(server, table, options.access_log, reg);
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 
+#include "spoke/compile_service.h"
 #include "spoke/registry.h"
 
 namespace spoke::server {
@@ -11,6 +12,8 @@ namespace spoke::server {
 struct ApiOptions {
   std::size_t max_body_bytes = 256u << 20;  // counted after decompression
   bool access_log = true;
+  // Compile jobs, downloads and /languages; those routes answer 503 without it.
+  CompileService* compile = nullptr;
 };
 
 // Registers the REST routes on `server`, calling `registry` for everything. `registry` must

@@ -30,6 +30,10 @@ struct Config {
   int listen_backlog = 1024;
   std::string port_file;
   bool no_access_log = false;
+  int compile_workers = 2;
+  std::string auto_compile;
+  double plugin_timeout_s = 60;
+  std::vector<std::string> plugin_dirs;
 };
 
 void log_line(const spoke::wire::json& j) {
@@ -102,6 +106,18 @@ int main(int argc, char** argv) {
   app.add_option("--port-file", c.port_file,
                  "write \"<api port> <health port>\" here once listening (useful with --port 0)");
   app.add_flag("--no-access-log", c.no_access_log, "do not log one JSON line per request");
+  app.add_option("--compile-workers", c.compile_workers, "background workers for compile jobs")
+      ->envname("SPOKE_COMPILE_WORKERS")
+      ->check(CLI::Range(1, 64));
+  app.add_option("--auto-compile", c.auto_compile,
+                 "languages compiled on every push, comma-separated (e.g. go,python)")
+      ->envname("SPOKE_AUTO_COMPILE");
+  app.add_option("--plugin-timeout", c.plugin_timeout_s,
+                 "seconds a protoc plugin may run before the job fails")
+      ->envname("SPOKE_PLUGIN_TIMEOUT")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--plugin-dir", c.plugin_dirs,
+                 "directory searched for protoc-gen-* plugins before $PATH (repeatable)");
 
   auto args = spoke::cli::normalize_long_flags(argc, argv);
   std::vector<const char*> cargs;
@@ -132,12 +148,39 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  spoke::CompileServiceOptions compile_options;
+  compile_options.workers = c.compile_workers;
+  compile_options.compiler.plugin_dirs = c.plugin_dirs;
+  compile_options.compiler.plugin_timeout =
+      std::chrono::milliseconds(static_cast<std::int64_t>(c.plugin_timeout_s * 1000));
+  for (std::size_t pos = 0; pos <= c.auto_compile.size();) {
+    std::size_t end = c.auto_compile.find(',', pos);
+    if (end == std::string::npos) end = c.auto_compile.size();
+    std::string language = c.auto_compile.substr(pos, end - pos);
+    if (!language.empty()) {
+      spoke::CompileRequest probe;
+      probe.language = language;
+      if (auto s = spoke::check_compile_request(probe, compile_options.compiler); !s.ok()) {
+        std::cerr << "spoke-server: --auto-compile " << language << ": " << s.message() << "\n";
+        return 2;
+      }
+      compile_options.auto_compile.push_back(language);
+    }
+    pos = end + 1;
+  }
+  spoke::CompileService compiler(*registry.value(), compile_options);
+  if (auto s = compiler.start(); !s.ok()) {
+    std::cerr << "spoke-server: cannot resume compile jobs: " << s.message() << "\n";
+    return 1;
+  }
+
   httplib::Server api;
   httplib::Server health;
   ListenSocket api_socket, health_socket;
   tune(api, c, api_socket);
   tune(health, Config{.threads = 2}, health_socket);
-  spoke::server::register_api_routes(api, *registry.value(), {max_body, !c.no_access_log});
+  spoke::server::register_api_routes(api, *registry.value(),
+                                     {max_body, !c.no_access_log, &compiler});
   api.set_payload_max_length(max_body);
   spoke::server::register_health_routes(health, *registry.value());
 
@@ -186,6 +229,7 @@ int main(int argc, char** argv) {
   health_thread.join();
   stopping = true;
   signal_thread.join();
+  compiler.stop();           // waits for running jobs; queued ones resume at the next start
   registry.value().reset();  // closes storage
   log_line({{"ts", spoke::format_timestamp(spoke::now_ms())}, {"msg", "stopped"}});
   return 0;

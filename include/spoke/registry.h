@@ -72,6 +72,13 @@ struct DependencyReport {
 
 class Schema;
 
+// A stored version's files with contents, and every file of its dependency closure.
+struct VersionSources {
+  Version version;                      // files with contents
+  std::vector<FileInput> files;         // the version's own files
+  std::vector<FileInput> dependencies;  // files of the pinned closure
+};
+
 struct CreateModuleResult {
   Module module;
   bool created = false;
@@ -121,6 +128,13 @@ class Registry {
   // The version's files linked with their closure (cached by version digest).
   Result<std::shared_ptr<const Schema>> get_schema(const std::string& module,
                                                    const std::string& version);
+  // The version's files and its closure's files, as build_schema and compile take them.
+  Result<VersionSources> get_sources(const std::string& module, const std::string& version);
+
+  // The stores underneath, for components built on the registry (compile jobs, policies).
+  MetadataStore& metadata();
+  BlobStore& blobs();
+
   // "module@version" for each module the imports of `files` need (see PushRequest).
   // Unprocessable("unresolved_import" / "ambiguous_import") naming the import.
   Result<std::vector<std::string>> infer_dependencies(const std::string& module,

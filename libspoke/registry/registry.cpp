@@ -456,6 +456,25 @@ Result<std::shared_ptr<const Schema>> Registry::get_schema(const std::string& mo
   return checked->schema;
 }
 
+Result<VersionSources> Registry::get_sources(const std::string& module,
+                                            const std::string& version) {
+  auto v = get_version(module, version, true);
+  if (!v.ok()) return v.status();
+  auto closure = internal::compute_closure(*impl_->storage.metadata, v->module + "@" + v->version,
+                                           v->module, v->dependencies);
+  if (!closure.ok()) return closure.status();
+  auto deps = internal::load_closure_files(*impl_->storage.blobs, closure.value());
+  if (!deps.ok()) return deps.status();
+  VersionSources out;
+  for (const auto& f : v->files) out.files.push_back({f.path, f.content});
+  out.dependencies = std::move(deps).value();
+  out.version = std::move(v).value();
+  return out;
+}
+
+MetadataStore& Registry::metadata() { return *impl_->storage.metadata; }
+BlobStore& Registry::blobs() { return *impl_->storage.blobs; }
+
 Result<std::vector<std::string>> Registry::infer_dependencies(const std::string& module,
                                                               const std::vector<FileInput>& files) {
   std::set<std::string> own;

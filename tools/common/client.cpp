@@ -74,6 +74,15 @@ Result<wire::json> RegistryClient::get(const std::string& path) {
   return finish(client_->Get(prefix_ + path, headers), "GET " + path, nullptr);
 }
 
+Result<std::string> RegistryClient::get_bytes(const std::string& path) {
+  auto r = client_->Get(prefix_ + path);
+  if (!r || r->status >= 400) {
+    auto failed = finish(r, "GET " + path, nullptr);
+    return failed.status();
+  }
+  return std::move(r->body);
+}
+
 Result<wire::json> RegistryClient::post(const std::string& path, const wire::json& body,
                                         bool compress, int* http_status) {
   client_->set_compress(compress);

@@ -17,6 +17,8 @@ class RegistryClient {
   explicit RegistryClient(const std::string& url);
 
   Result<wire::json> get(const std::string& path);
+  // The raw body of a successful GET (e.g. an archive); errors as get's.
+  Result<std::string> get_bytes(const std::string& path);
   // Sends `body` gzip-compressed when `compress`.
   Result<wire::json> post(const std::string& path, const wire::json& body, bool compress,
                           int* http_status = nullptr);

@@ -4,12 +4,16 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <future>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <thread>
 
+#include "common/client.h"
+#include "spoke/archive.h"
 #include "spoke/compile.h"
 #include "spoke/file_tree.h"
 #include "spoke/schema.h"
@@ -95,6 +99,13 @@ CompileCommands::CompileCommands(CLI::App& app, const std::function<void(CLI::Ap
                    "seconds a plugin may run before it is killed")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  compile_->add_option("--module", a.module,
+                       "compile this registry module on the server and download the result "
+                       "(instead of -dir)");
+  compile_->add_option("--version", a.version, "version of -module (default: latest)");
+  compile_->add_option("--wait", a.wait_s, "seconds to wait for the server's build")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   add_common(compile_);
 
   languages_ = app.add_subcommand("languages", "list the languages this installation generates");
@@ -119,6 +130,16 @@ int CompileCommands::run_compile(const std::string& registry, bool json_output) 
     if (std::find(languages.begin(), languages.end(), l) == languages.end()) languages.push_back(l);
   }
   if (languages.empty()) return usage_error("-lang or -languages is required");
+  if (!a.version.empty() && a.module.empty()) return usage_error("-version needs -module");
+  if (!a.module.empty()) {
+    if (!a.includes.empty() || a.recursive || !a.deps.empty() || !a.plugins.empty() ||
+        !a.grpc_options.empty()) {
+      return usage_error(
+          "-module builds on the server: -I, -recursive, -dep, -plugin and "
+          "-grpc-opt apply to -dir only");
+    }
+    return run_registry_compile(registry, json_output, languages);
+  }
 
   CompilerOptions compiler;
   compiler.plugin_timeout =
@@ -216,6 +237,99 @@ int CompileCommands::run_compile(const std::string& registry, bool json_output) 
     } else {
       std::cout << fmt::format("{}: wrote {} files under {}\n", languages[i], generated[i].size(),
                                out);
+    }
+  }
+  if (json_output) std::cout << nlohmann::json{{"languages", report}}.dump(2) << "\n";
+  return 0;
+}
+
+// -module: asks the server to build each language (or finds its cached build), waits for the
+// jobs, downloads the archives and unpacks them; nothing is written unless every language built.
+int CompileCommands::run_registry_compile(const std::string& registry, bool json_output,
+                                          const std::vector<std::string>& languages) const {
+  const auto& a = args_;
+  RegistryClient client(registry);
+  const std::string module = encode_segment(a.module);
+  const std::string version = encode_segment(a.version.empty() ? "latest" : a.version);
+  std::vector<std::string> options;
+  for (const auto& o : a.options) {
+    auto [prefix, option] = split_language_prefix(o);
+    if (!prefix.empty() && prefix != languages.front() && languages.size() == 1) {
+      return usage_error(fmt::format("-opt {}: {} is not the language compiled", o, prefix));
+    }
+    options.push_back(o);
+  }
+  struct Build {
+    std::string language, job_id, exact_version;
+    bool cached = false;
+    std::vector<GeneratedFile> files;
+  };
+  std::vector<Build> builds;
+  for (const auto& language : languages) {
+    nlohmann::json body = {{"grpc", a.grpc}, {"options", nlohmann::json::array()}};
+    for (const auto& o : options) {
+      auto [prefix, option] = split_language_prefix(o);
+      if (prefix.empty() || prefix == language) body["options"].push_back(option);
+    }
+    auto submitted = client.post(fmt::format("/modules/{}/versions/{}/compile/{}", module, version,
+                                             encode_segment(language)),
+                                 body, false);
+    if (!submitted.ok()) return failure(submitted.status());
+    Build b;
+    b.language = language;
+    b.job_id = submitted.value().value("job_id", "");
+    b.exact_version = submitted.value().value("version", a.version);
+    b.cached = submitted.value().value("cache_hit", false);
+    builds.push_back(std::move(b));
+  }
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(static_cast<long long>(a.wait_s * 1000));
+  for (auto& b : builds) {
+    for (;;) {
+      auto job = client.get("/jobs/" + encode_segment(b.job_id));
+      if (!job.ok()) return failure(job.status());
+      std::string status = job.value().value("status", "");
+      if (status == "failed") {
+        return failure(Status::Unprocessable(
+            fmt::format("the server could not compile {}@{} to {}: {}", a.module, b.exact_version,
+                        b.language, job.value().value("error", "")),
+            "compile_failed"));
+      }
+      if (status == "succeeded") break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        return failure(Status::Unavailable(
+            fmt::format("the server's build of {}@{} for {} is still {} after {} s (job {})",
+                        a.module, b.exact_version, b.language, status, a.wait_s, b.job_id),
+            "compile_timeout"));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    auto archive = client.get_bytes(fmt::format("/modules/{}/versions/{}/download/{}?format={}",
+                                                module, encode_segment(b.exact_version),
+                                                encode_segment(b.language), a.format));
+    if (!archive.ok()) return failure(archive.status());
+    auto files = read_archive(archive.value());
+    if (!files.ok()) return failure(files.status());
+    b.files = std::move(files).value();
+  }
+  nlohmann::json report = nlohmann::json::array();
+  for (const auto& b : builds) {
+    std::string out = builds.size() == 1 ? a.out : a.out + "/" + b.language;
+    if (Status s = write_generated_files(out, b.files); !s.ok()) return failure(s);
+    if (json_output) {
+      nlohmann::json names = nlohmann::json::array();
+      for (const auto& f : b.files) names.push_back(f.name);
+      report.push_back({{"language", b.language},
+                        {"module", a.module},
+                        {"version", b.exact_version},
+                        {"job_id", b.job_id},
+                        {"cache_hit", b.cached},
+                        {"out", out},
+                        {"files", names}});
+    } else {
+      std::cout << fmt::format("{}: {}@{} built by the registry{}; wrote {} file{} under {}\n",
+                               b.language, a.module, b.exact_version, b.cached ? " (cached)" : "",
+                               b.files.size(), b.files.size() == 1 ? "" : "s", out);
     }
   }
   if (json_output) std::cout << nlohmann::json{{"languages", report}}.dump(2) << "\n";

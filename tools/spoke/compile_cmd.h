@@ -35,7 +35,12 @@ class CompileCommands {
     std::vector<std::string> options, grpc_options, includes, deps, plugins;
     bool recursive = false;
     double plugin_timeout = 60;
+    std::string module, version;  // a registry build instead of -dir
+    std::string format = "tar.gz";
+    double wait_s = 600;
   };
+  int run_registry_compile(const std::string& registry, bool json_output,
+                           const std::vector<std::string>& languages) const;
   int run_compile(const std::string& registry, bool json_output) const;
   int run_languages(bool json_output) const;
 

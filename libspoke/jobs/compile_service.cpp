@@ -1,0 +1,319 @@
+#include "spoke/compile_service.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "util/sha256.h"
+
+namespace spoke {
+namespace {
+
+std::string new_job_id() {
+  static std::mutex mu;
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::lock_guard lock(mu);
+  return fmt::format("job_{:016x}", rng());
+}
+
+CompileRequest to_request(const CompileJob& job) {
+  CompileRequest r;
+  r.language = job.language;
+  r.grpc = job.grpc;
+  r.options = job.options;
+  return r;
+}
+
+bool same_request(const CompileJob& a, const CompileSubmission& b) {
+  return a.language == b.language && a.grpc == b.grpc && a.options == b.options;
+}
+
+}  // namespace
+
+std::int64_t job_duration_ms(const CompileJob& job) {
+  return job.finished_at > 0 && job.started_at > 0 ? job.finished_at - job.started_at : 0;
+}
+
+CompileService::CompileService(Registry& registry, CompileServiceOptions options)
+    : registry_(registry), options_(std::move(options)) {}
+
+CompileService::~CompileService() { stop(); }
+
+Status CompileService::start() {
+  // A job left running by a process that died never finished: it runs again.
+  auto pending = registry_.metadata().list_jobs_by_status({"queued", "running"});
+  if (!pending.ok()) return pending.status();
+  {
+    std::lock_guard lock(mu_);
+    for (auto& job : pending.value()) {
+      if (job.status == "running") {
+        job.status = "queued";
+        job.started_at = 0;
+        SPOKE_RETURN_IF_ERROR(registry_.metadata().update_job(job));
+      }
+      queue_.push_back(job.id);
+    }
+    stopping_ = false;
+  }
+  int n = std::max(1, options_.workers);
+  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { worker(); });
+  cv_.notify_all();
+  return Status::OK();
+}
+
+void CompileService::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+Status CompileService::check_language(const CompileRequest& request) const {
+  Status s = check_compile_request(request, options_.compiler);
+  if (s.ok()) return s;
+  if (s.reason() != "unknown_language" && s.reason() != "plugin_not_found") return s;
+  std::vector<std::string> names;
+  for (const auto& l : available_languages(options_.compiler)) names.push_back(l.language);
+  return Status::InvalidArgument(
+             fmt::format("{}; this server can generate: {}", s.message(), fmt::join(names, ", ")),
+             "unsupported_language")
+      .with_field("supported", fmt::format("{}", fmt::join(names, ",")));
+}
+
+Result<std::string> CompileService::artifact_key(const std::string& version_digest,
+                                                 const CompileRequest& request,
+                                                 std::string* generator) const {
+  auto identity = generator_identity(request, options_.compiler);
+  if (!identity.ok()) return identity.status();
+  *generator = identity.value();
+  std::string material = fmt::format("spoke-artifact-1\n{}\n{}\ngrpc={}\n", version_digest,
+                                     identity.value(), request.grpc ? 1 : 0);
+  for (const auto& o : request.options) material.append(fmt::format("opt {}\n", o));
+  return "sha256:" + internal::sha256_hex(material);
+}
+
+Result<SubmitResult> CompileService::submit(const CompileSubmission& submission) {
+  CompileRequest request;
+  request.language = submission.language;
+  request.grpc = submission.grpc;
+  request.options = submission.options;
+  SPOKE_RETURN_IF_ERROR(check_language(request));
+  auto version = registry_.get_version(submission.module, submission.version, false);
+  if (!version.ok()) return version.status();
+
+  // The same request queued or running already: that job.
+  auto existing = registry_.metadata().list_jobs(version->module, version->version);
+  if (!existing.ok()) return existing.status();
+  for (const auto& job : existing.value()) {
+    if ((job.status == "queued" || job.status == "running") && same_request(job, submission)) {
+      return SubmitResult{job, std::nullopt, false};
+    }
+  }
+
+  CompileJob job;
+  job.id = new_job_id();
+  job.module = version->module;
+  job.version = version->version;
+  job.language = submission.language;
+  job.grpc = submission.grpc;
+  job.options = submission.options;
+  job.created_at = now_ms();
+
+  std::string generator;
+  auto key = artifact_key(version->digest, request, &generator);
+  if (!key.ok()) return key.status();
+  auto artifact = registry_.metadata().get_artifact(key.value());
+  if (artifact.ok()) {
+    job.status = "succeeded";
+    job.generator = generator;
+    job.artifact_key = key.value();
+    job.file_count = artifact->file_count;
+    job.started_at = job.finished_at = job.created_at;
+    SPOKE_RETURN_IF_ERROR(registry_.metadata().insert_job(job));
+    return SubmitResult{job, std::move(artifact).value(), true};
+  }
+  if (artifact.status().code() != Code::kNotFound) return artifact.status();
+
+  job.status = "queued";
+  SPOKE_RETURN_IF_ERROR(registry_.metadata().insert_job(job));
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(job.id);
+  }
+  cv_.notify_one();
+  return SubmitResult{job, std::nullopt, false};
+}
+
+void CompileService::on_push(const std::string& module, const std::string& version) {
+  for (const auto& language : options_.auto_compile) {
+    auto r = submit({module, version, language, false, {}});
+    if (!r.ok()) {
+      std::fprintf(stderr, "auto-compile %s@%s %s: %s\n", module.c_str(), version.c_str(),
+                   language.c_str(), r.status().message().c_str());
+    }
+  }
+}
+
+void CompileService::worker() {
+  for (;;) {
+    std::string id;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      id = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    auto job = registry_.metadata().get_job(id);
+    if (!job.ok() || job->status != "queued") continue;
+    run(std::move(job).value());
+  }
+}
+
+void CompileService::run(CompileJob job) {
+  job.status = "running";
+  job.started_at = now_ms();
+  job.attempts += 1;
+  job.error.clear();
+  if (!registry_.metadata().update_job(job).ok()) return;
+
+  auto fail = [&](const Status& s) {
+    job.status = "failed";
+    job.error = s.message();
+    for (const auto& d : s.diagnostics()) {
+      job.error.push_back('\n');
+      job.error.append(format_diagnostic(d));
+    }
+    job.finished_at = now_ms();
+    (void)registry_.metadata().update_job(job);
+  };
+
+  CompileRequest request = to_request(job);
+  auto sources = registry_.get_sources(job.module, job.version);
+  if (!sources.ok()) return fail(sources.status());
+  std::string generator;
+  auto key = artifact_key(sources->version.digest, request, &generator);
+  if (!key.ok()) return fail(key.status());
+  job.generator = generator;
+
+  auto existing = registry_.metadata().get_artifact(key.value());
+  if (!existing.ok()) {
+    auto files = compile(sources->files, sources->dependencies, request, options_.compiler);
+    if (!files.ok()) return fail(files.status());
+    // Every file is a blob; the manifest lists them; the artifact row points at the manifest.
+    std::vector<std::pair<std::string, std::string_view>> blobs;
+    nlohmann::json manifest = nlohmann::json::array();
+    std::uint64_t total = 0;
+    for (const auto& f : files.value()) {
+      std::string digest = content_digest(f.content);
+      manifest.push_back({{"name", f.name}, {"digest", digest}, {"size", f.content.size()}});
+      total += f.content.size();
+      blobs.emplace_back(std::move(digest), f.content);
+    }
+    std::string manifest_text = manifest.dump();
+    std::string manifest_digest = content_digest(manifest_text);
+    blobs.emplace_back(manifest_digest, manifest_text);
+    if (Status s = registry_.blobs().put_many(blobs); !s.ok()) return fail(s);
+    Artifact artifact;
+    artifact.key = key.value();
+    artifact.module = job.module;
+    artifact.version = job.version;
+    artifact.language = job.language;
+    artifact.generator = generator;
+    artifact.manifest_digest = manifest_digest;
+    artifact.file_count = files->size();
+    artifact.total_size = total;
+    artifact.created_at = now_ms();
+    if (Status s = registry_.metadata().put_artifact(artifact); !s.ok()) return fail(s);
+    job.file_count = artifact.file_count;
+  } else {
+    job.file_count = existing->file_count;
+  }
+  job.artifact_key = key.value();
+  job.status = "succeeded";
+  job.finished_at = now_ms();
+  (void)registry_.metadata().update_job(job);
+}
+
+Result<CompileJob> CompileService::get_job(const std::string& id) {
+  return registry_.metadata().get_job(id);
+}
+
+Result<std::vector<CompileJob>> CompileService::list_jobs(const std::string& module,
+                                                          const std::string& version) {
+  auto v = registry_.get_version(module, version, false);
+  if (!v.ok()) return v.status();
+  return registry_.metadata().list_jobs(v->module, v->version);
+}
+
+Result<std::vector<GeneratedFile>> CompileService::artifact_files(const Artifact& artifact) {
+  auto manifest_text = registry_.blobs().get(artifact.manifest_digest);
+  if (!manifest_text.ok()) return manifest_text.status();
+  auto manifest = nlohmann::json::parse(manifest_text.value(), nullptr, false);
+  if (!manifest.is_array()) {
+    return Status::Internal(fmt::format("artifact {} has a damaged manifest", artifact.key),
+                            "storage_error");
+  }
+  std::vector<GeneratedFile> files;
+  for (const auto& entry : manifest) {
+    auto content = registry_.blobs().get(entry.value("digest", ""));
+    if (!content.ok()) return content.status();
+    files.push_back({entry.value("name", ""), std::move(content).value()});
+  }
+  std::sort(files.begin(), files.end(),
+            [](const GeneratedFile& a, const GeneratedFile& b) { return a.name < b.name; });
+  return files;
+}
+
+Result<Download> CompileService::download(const std::string& module, const std::string& version,
+                                          const std::string& language, ArchiveFormat format) {
+  auto jobs = list_jobs(module, version);
+  if (!jobs.ok()) return jobs.status();
+  auto v = registry_.resolve_version(module, version);
+  if (!v.ok()) return v.status();
+  const std::string compile_path =
+      fmt::format("POST /modules/{}/versions/{}/compile/{}", module, v.value(), language);
+  for (const auto& job : jobs.value()) {
+    if (job.language != language) continue;
+    if (job.status == "failed") {
+      return Status::Unprocessable(fmt::format("compiling {}@{} to {} failed: {}", module,
+                                               v.value(), language, job.error),
+                                   "compile_failed")
+          .with_field("job_id", job.id);
+    }
+    if (job.status == "queued" || job.status == "running") {
+      return Status::NotFound(fmt::format("{}@{} is not built for {} yet: job {} is {}; see GET "
+                                          "/jobs/{}",
+                                          module, v.value(), language, job.id, job.status, job.id),
+                              "not_built")
+          .with_field("job_id", job.id);
+    }
+    auto artifact = registry_.metadata().get_artifact(job.artifact_key);
+    if (!artifact.ok()) return artifact.status();
+    auto files = artifact_files(artifact.value());
+    if (!files.ok()) return files.status();
+    auto body = write_archive(files.value(), format, artifact->created_at);
+    if (!body.ok()) return body.status();
+    Download d;
+    d.filename = fmt::format("{}-{}-{}.{}", module, v.value(), language, archive_extension(format));
+    d.content_type = archive_content_type(format);
+    d.body = std::move(body).value();
+    return d;
+  }
+  return Status::NotFound(fmt::format("{}@{} has not been compiled for {}; start a build with {}",
+                                      module, v.value(), language, compile_path),
+                          "not_built");
+}
+
+std::vector<LanguageInfo> CompileService::languages() const {
+  return available_languages(options_.compiler);
+}
+
+}  // namespace spoke

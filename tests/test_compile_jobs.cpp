@@ -1,0 +1,445 @@
+// Compile jobs on a real spoke-server: queued builds, downloads unpacked and compared with what
+// the real protoc writes, the artifact cache, persisted jobs that survive a kill, auto-compile on
+// push, and each rejection.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include "support/doctest.h"
+
+#include <httplib.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "spoke/archive.h"
+#include "support/test_support.h"
+
+using nlohmann::json;
+using spoke::testing::find_protoc;
+using spoke::testing::read_file;
+using spoke::testing::run;
+using spoke::testing::Server;
+using spoke::testing::TempDir;
+using spoke::testing::write_file;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Files = std::map<std::string, std::string>;
+
+const Files kCommon = {{"acme/common/v1/money.proto", R"(syntax = "proto3";
+package acme.common.v1;
+option go_package = "example.com/acme/common/v1;commonv1";
+option java_multiple_files = true;
+
+// An amount of money.
+message Money {
+  string currency = 1;  // ISO 4217
+  int64 units = 2;
+}
+)"}};
+
+const Files kApi = {{"acme/api/v1/invoice.proto", R"(syntax = "proto3";
+package acme.api.v1;
+option go_package = "example.com/acme/api/v1;apiv1";
+
+import "acme/common/v1/money.proto";
+import "google/protobuf/timestamp.proto";
+
+// An invoice.
+message Invoice {
+  string id = 1;
+  acme.common.v1.Money total = 2;
+  google.protobuf.Timestamp issued = 3;
+  map<string, string> labels = 4;
+  oneof payer {
+    string person = 5;
+    string company = 6;
+  }
+  optional string memo = 7;
+}
+
+// Invoices.
+service Invoices {
+  rpc Get(Invoice) returns (Invoice);
+}
+)"},
+                    {"acme/api/v1/status.proto", R"(syntax = "proto3";
+package acme.api.v1;
+option go_package = "example.com/acme/api/v1;apiv1";
+
+enum Status {
+  STATUS_UNSPECIFIED = 0;
+  STATUS_PAID = 1;
+}
+)"}};
+
+std::map<std::string, std::string> as_map(const std::vector<spoke::GeneratedFile>& files) {
+  std::map<std::string, std::string> out;
+  for (const auto& f : files) out[f.name] = f.content;
+  return out;
+}
+
+std::map<std::string, std::string> read_tree(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) {
+      out[fs::relative(e.path(), dir).generic_string()] = read_file(e.path());
+    }
+  }
+  return out;
+}
+
+// The names that differ between two trees, for failure messages.
+std::string difference(const Files& ours, const Files& theirs) {
+  std::string out;
+  for (const auto& [name, content] : ours) {
+    auto it = theirs.find(name);
+    if (it == theirs.end()) {
+      out += "only spoke: " + name + "\n";
+    } else if (it->second != content) {
+      out += "differs: " + name + "\n";
+    }
+  }
+  for (const auto& [name, _] : theirs) {
+    if (ours.count(name) == 0) out += "only protoc: " + name + "\n";
+  }
+  return out;
+}
+
+void make_executable_script(const fs::path& p, const std::string& body) {
+  write_file(p, "#!/bin/sh\n" + body);
+  ::chmod(p.c_str(), 0755);
+}
+
+struct Fixture {
+  TempDir dir;
+  std::unique_ptr<Server> server;
+  std::unique_ptr<httplib::Client> client;
+  std::string cli = spoke::testing::binary_from_env("SPOKE_CLI_BIN");
+
+  void start(std::vector<std::string> args = {}) {
+    client.reset();
+    server.reset();  // SIGKILL: nothing is shut down cleanly
+    server = std::make_unique<Server>(dir / "server", std::move(args), (dir / "data").string());
+    client = std::make_unique<httplib::Client>(server->url());
+    client->set_read_timeout(120, 0);
+  }
+
+  json get_json(const std::string& path) {
+    auto r = client->Get(path);
+    REQUIRE(r);
+    REQUIRE_MESSAGE(r->status == 200, path << ": " << r->body);
+    return json::parse(r->body);
+  }
+
+  httplib::Result post(const std::string& path, const std::string& body = "") {
+    return client->Post(path, body, body.empty() ? "" : "application/json");
+  }
+
+  void push(const std::string& module, const Files& files, std::vector<std::string> extra = {}) {
+    fs::path src = dir / ("src-" + module);
+    for (const auto& [path, content] : files) write_file(src / path, content);
+    std::vector<std::string> argv = {cli,         "push",        "-module", module,
+                                     "-version",  "v1.0.0",      "-dir",    src.string(),
+                                     "-registry", server->url(), "-no-git"};
+    for (auto& e : extra) argv.push_back(std::move(e));
+    auto r = run(argv, dir.path());
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  }
+
+  void push_sample() {
+    push("common", kCommon);
+    push("api", kApi, {"-dep", "common@v1.0.0"});
+  }
+
+  // Polls a job until it is neither queued nor running.
+  json wait_job(const std::string& id, int seconds = 120) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    for (;;) {
+      json j = get_json("/jobs/" + id);
+      if (j["status"] != "queued" && j["status"] != "running") return j;
+      REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, j.dump());
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+
+  // The unpacked download of `language`, in `format`.
+  Files download(const std::string& language, const std::string& format = "zip") {
+    auto r = client->Get("/modules/api/versions/v1.0.0/download/" + language +
+                         (format == "zip" ? "" : "?format=" + format));
+    REQUIRE(r);
+    REQUIRE_MESSAGE(r->status == 200, r->body);
+    CHECK(r->get_header_value("Content-Type") ==
+          (format == "zip" ? "application/zip" : "application/gzip"));
+    CHECK(r->get_header_value("Content-Disposition") == "attachment; filename=api-v1.0.0-" +
+                                                            language + "." +
+                                                            (format == "zip" ? "zip" : "tar.gz"));
+    auto files = spoke::read_archive(r->body);
+    REQUIRE_MESSAGE(files.ok(), files.status().to_string());
+    return as_map(files.value());
+  }
+
+  // What protoc writes for the api module with `flags` (each "{out}" replaced), from the
+  // recursive pull of api@v1.0.0.
+  Files protoc(const std::vector<std::string>& flags, const std::string& tag) {
+    fs::path pulled = dir / "pulled";
+    if (!fs::exists(pulled)) {
+      auto r = run({cli, "pull", "-module", "api", "-version", "v1.0.0", "-recursive", "-dir",
+                    pulled.string(), "-registry", server->url()},
+                   dir.path());
+      REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    }
+    fs::path out = dir / ("protoc-" + tag);
+    fs::create_directories(out);
+    std::vector<std::string> argv = {find_protoc(), "-I" + pulled.string()};
+    for (auto f : flags) {
+      auto pos = f.find("{out}");
+      if (pos != std::string::npos) f.replace(pos, 5, out.string());
+      argv.push_back(f);
+    }
+    for (const auto& [path, _] : kApi) argv.push_back(path);
+    auto r = run(argv, dir.path());
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    return read_tree(out);
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Fixture, "server_builds_every_builtin_language_and_go_as_protoc_does") {
+  REQUIRE_FALSE(find_protoc().empty());
+  start();
+  push_sample();
+  const std::vector<std::string> languages = {"cpp",    "java", "kotlin", "python", "pyi",
+                                              "csharp", "objc", "php",    "ruby",   "go"};
+  std::map<std::string, std::string> job_ids;
+  for (const auto& language : languages) {
+    auto r = post("/modules/api/versions/v1.0.0/compile/" + language);
+    REQUIRE(r);
+    REQUIRE_MESSAGE(r->status == 202, language << ": " << r->body);
+    json j = json::parse(r->body);
+    CHECK(j["status"] == "queued");
+    CHECK(j["cache_hit"] == false);
+    CHECK(r->get_header_value("Location") == "/jobs/" + j["job_id"].get<std::string>());
+    job_ids[language] = j["job_id"];
+  }
+  for (const auto& language : languages) {
+    CAPTURE(language);
+    json done = wait_job(job_ids[language]);
+    REQUIRE_MESSAGE(done["status"] == "succeeded", done.dump());
+    CHECK(done["attempts"] == 1);
+    CHECK(done["file_count"].get<int>() > 0);
+    CHECK(done["download_url"] == "/modules/api/versions/v1.0.0/download/" + language);
+    Files ours = download(language);
+    Files theirs = language == "go" ? protoc({"--go_out={out}"}, language)
+                                    : protoc({"--" + language + "_out={out}"}, language);
+    CHECK_MESSAGE(ours == theirs, difference(ours, theirs));
+    CHECK(done["file_count"].get<std::size_t>() == ours.size());
+  }
+  // tar.gz carries the same files.
+  CHECK(download("cpp", "tar.gz") == download("cpp"));
+
+  // The jobs of the version, newest first.
+  json listed = get_json("/modules/api/versions/v1.0.0/jobs");
+  REQUIRE(listed["jobs"].size() == languages.size());
+  CHECK(listed["jobs"][0]["language"] == "go");
+  CHECK(listed["jobs"][0]["generator"].get<std::string>().starts_with("plugin:protoc-gen-go@"));
+  CHECK(listed["jobs"][languages.size() - 1]["generator"] == "builtin:cpp@libprotoc-3.21.12");
+}
+
+TEST_CASE_FIXTURE(Fixture, "same_version_generator_and_options_is_a_cache_hit") {
+  start();
+  push_sample();
+  auto first = post("/modules/api/versions/v1.0.0/compile/cpp", R"({"options": ["lite"]})");
+  REQUIRE(first);
+  REQUIRE(first->status == 202);
+  json done = wait_job(json::parse(first->body)["job_id"]);
+  REQUIRE(done["status"] == "succeeded");
+
+  auto again = post("/modules/api/versions/latest/compile/cpp", R"({"options": ["lite"]})");
+  REQUIRE(again);
+  REQUIRE_MESSAGE(again->status == 200, again->body);
+  json hit = json::parse(again->body);
+  CHECK(hit["cache_hit"] == true);
+  CHECK(hit["status"] == "succeeded");
+  CHECK(hit["version"] == "v1.0.0");
+  CHECK(hit["artifact"]["key"] == done["artifact_key"]);
+  CHECK(hit["artifact"]["file_count"] == done["file_count"]);
+
+  // Other options are another artifact: built, and different (lite runtime).
+  auto full = post("/modules/api/versions/v1.0.0/compile/cpp");
+  REQUIRE(full);
+  REQUIRE(full->status == 202);
+  json full_done = wait_job(json::parse(full->body)["job_id"]);
+  REQUIRE(full_done["status"] == "succeeded");
+  CHECK(full_done["artifact_key"] != done["artifact_key"]);
+  CHECK(download("cpp") == protoc({"--cpp_out={out}"}, "cpp"));
+  CHECK(protoc({"--cpp_out=lite:{out}"}, "cpp-lite") != protoc({"--cpp_out={out}"}, "cpp-full"));
+}
+
+TEST_CASE_FIXTURE(Fixture, "a_job_killed_by_a_restart_completes_after_it") {
+  // A plugin slow enough to be caught running: it waits, then answers as protoc-gen-go.
+  fs::path plugins = dir / "plugins";
+  fs::path marker = dir / "plugin-started";
+  make_executable_script(plugins / "protoc-gen-slowgo",
+                         "touch '" + marker.string() + "'\nsleep 3\nexec protoc-gen-go \"$@\"\n");
+  start({"--plugin-dir", plugins.string()});
+  push_sample();
+  auto r = post("/modules/api/versions/v1.0.0/compile/slowgo");
+  REQUIRE(r);
+  REQUIRE_MESSAGE(r->status == 202, r->body);
+  std::string id = json::parse(r->body)["job_id"];
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(marker)) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(get_json("/jobs/" + id)["status"] == "running");
+
+  start({"--plugin-dir", plugins.string()});  // kills the server mid-job, starts a new one
+  json done = wait_job(id);
+  CHECK_MESSAGE(done["status"] == "succeeded", done.dump());
+  CHECK(done["attempts"] == 2);
+  CHECK(download("slowgo") == protoc({"--go_out={out}"}, "go"));
+}
+
+TEST_CASE_FIXTURE(Fixture, "auto_compile_builds_on_every_push") {
+  start({"--auto-compile", "python,cpp"});
+  push_sample();
+  json jobs = get_json("/modules/api/versions/v1.0.0/jobs")["jobs"];
+  REQUIRE(jobs.size() == 2);
+  for (const auto& j : jobs) CHECK(wait_job(j["job_id"])["status"] == "succeeded");
+  CHECK(download("python") == protoc({"--python_out={out}"}, "python"));
+  // common was pushed too, and built.
+  CHECK(get_json("/modules/common/versions/v1.0.0/jobs")["jobs"].size() == 2);
+}
+
+TEST_CASE_FIXTURE(Fixture, "a_failed_build_is_recorded_and_its_download_is_422") {
+  fs::path plugins = dir / "plugins";
+  make_executable_script(plugins / "protoc-gen-broken",
+                         "cat >/dev/null\necho 'broken: cannot generate today' >&2\nexit 3\n");
+  start({"--plugin-dir", plugins.string()});
+  push_sample();
+  auto r = post("/modules/api/versions/v1.0.0/compile/broken");
+  REQUIRE(r);
+  REQUIRE(r->status == 202);
+  json done = wait_job(json::parse(r->body)["job_id"]);
+  REQUIRE(done["status"] == "failed");
+  CHECK(done["error"].get<std::string>().find("broken: cannot generate today") !=
+        std::string::npos);
+  CHECK(done.count("download_url") == 0);
+  auto d = client->Get("/modules/api/versions/v1.0.0/download/broken");
+  REQUIRE(d);
+  CHECK(d->status == 422);
+  json e = json::parse(d->body)["error"];
+  CHECK(e["code"] == "compile_failed");
+  CHECK(e["message"].get<std::string>().find("broken: cannot generate today") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "compile_rejections") {
+  start();
+  push_sample();
+  auto error_of = [](const httplib::Result& r) { return json::parse(r->body)["error"]; };
+
+  auto unknown = post("/modules/api/versions/v1.0.0/compile/cobol");
+  REQUIRE(unknown);
+  CHECK(unknown->status == 400);
+  CHECK(error_of(unknown)["code"] == "unsupported_language");
+  std::string message = error_of(unknown)["message"];
+  CHECK(message.find("protoc-gen-cobol") != std::string::npos);
+  CHECK(message.find("cpp, csharp") != std::string::npos);
+
+  auto bad_json = post("/modules/api/versions/v1.0.0/compile/cpp", "{not json");
+  REQUIRE(bad_json);
+  CHECK(bad_json->status == 400);
+  CHECK(error_of(bad_json)["code"] == "malformed_json");
+
+  auto bad_field = post("/modules/api/versions/v1.0.0/compile/cpp", R"({"grpc": "yes"})");
+  REQUIRE(bad_field);
+  CHECK(bad_field->status == 400);
+  CHECK(error_of(bad_field)["message"] == "field \"grpc\" must be a boolean");
+
+  auto unknown_field = post("/modules/api/versions/v1.0.0/compile/cpp", R"({"lang": "go"})");
+  REQUIRE(unknown_field);
+  CHECK(unknown_field->status == 400);
+  CHECK(error_of(unknown_field)["code"] == "unknown_field");
+
+  auto grpc_without_plugin =
+      post("/modules/api/versions/v1.0.0/compile/kotlin", R"({"grpc": true})");
+  REQUIRE(grpc_without_plugin);
+  CHECK(grpc_without_plugin->status == 400);
+
+  auto missing = post("/modules/api/versions/v9.9.9/compile/cpp");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+  CHECK(error_of(missing)["code"] == "version_not_found");
+
+  auto not_built = client->Get("/modules/api/versions/v1.0.0/download/java");
+  REQUIRE(not_built);
+  CHECK(not_built->status == 404);
+  CHECK(error_of(not_built)["code"] == "not_built");
+  CHECK(error_of(not_built)["message"].get<std::string>().find(
+            "POST /modules/api/versions/v1.0.0/compile/java") != std::string::npos);
+
+  auto bad_format = client->Get("/modules/api/versions/v1.0.0/download/java?format=rar");
+  REQUIRE(bad_format);
+  CHECK(bad_format->status == 400);
+  CHECK(error_of(bad_format)["code"] == "invalid_format");
+
+  auto no_job = client->Get("/jobs/job_0123456789abcdef");
+  REQUIRE(no_job);
+  CHECK(no_job->status == 404);
+  CHECK(error_of(no_job)["code"] == "job_not_found");
+
+  // Nothing was queued by any of these.
+  CHECK(get_json("/modules/api/versions/v1.0.0/jobs")["jobs"].empty());
+}
+
+TEST_CASE_FIXTURE(Fixture, "languages_lists_builtins_and_plugins") {
+  start();
+  json langs = get_json("/languages")["languages"];
+  std::map<std::string, json> by_name;
+  for (const auto& l : langs) by_name[l["language"]] = l;
+  for (const char* builtin :
+       {"cpp", "java", "kotlin", "python", "pyi", "csharp", "objc", "php", "ruby"}) {
+    REQUIRE_MESSAGE(by_name.count(builtin) == 1, builtin);
+    CHECK(by_name[builtin]["builtin"] == true);
+  }
+  REQUIRE(by_name.count("go") == 1);
+  CHECK(by_name["go"]["builtin"] == false);
+  CHECK(by_name["go"]["plugin"].get<std::string>().ends_with("/protoc-gen-go"));
+}
+
+TEST_CASE_FIXTURE(Fixture, "spoke_compile_module_downloads_the_server_build") {
+  start();
+  push_sample();
+  fs::path out = dir / "generated";
+  auto r = run({cli, "compile", "-module", "api", "-version", "v1.0.0", "-lang", "python", "-out",
+                out.string(), "-registry", server->url()},
+               dir.path());
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  CHECK(read_tree(out) == protoc({"--python_out={out}"}, "python"));
+  CHECK(r.out.find("api@v1.0.0") != std::string::npos);
+
+  // Again: answered from the artifact cache.
+  auto again = run({cli, "compile", "-module", "api", "-version", "latest", "-lang", "python",
+                    "-out", (dir / "again").string(), "-registry", server->url()},
+                   dir.path());
+  REQUIRE_MESSAGE(again.exit_code == 0, again.err);
+  CHECK(again.out.find("cached") != std::string::npos);
+  CHECK(read_tree(dir / "again") == read_tree(out));
+
+  auto unknown = run({cli, "compile", "-module", "api", "-version", "v1.0.0", "-lang", "cobol",
+                      "-out", (dir / "x").string(), "-registry", server->url()},
+                     dir.path());
+  CHECK(unknown.exit_code == 1);
+  CHECK(unknown.err.starts_with("spoke: no generator for \"cobol\""));
+  CHECK(std::count(unknown.err.begin(), unknown.err.end(), '\n') == 1);
+  CHECK_FALSE(fs::exists(dir / "x"));
+}
