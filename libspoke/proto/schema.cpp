@@ -282,10 +282,13 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
     }
     if (options.warn_unused_imports && f->is_target) impl.pool.AddUnusedImportTrackFile(f->path);
     LinkErrors errors(*f);
+    if (options.interpreted_source_info) f->proto.mutable_source_code_info()->Swap(&f->source_info);
     const pb::FileDescriptor* fd = impl.pool.BuildFileCollectingErrors(f->proto, &errors);
     if (fd != nullptr) {
       impl.linked.push_back(f->path);
-      impl.source_infos.emplace(f->path, std::move(f->source_info));
+      if (!options.interpreted_source_info) {
+        impl.source_infos.emplace(f->path, std::move(f->source_info));
+      }
     }
   }
   impl.pool.ClearUnusedImportTrackFiles();
