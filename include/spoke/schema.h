@@ -28,8 +28,8 @@ class Schema {
   const std::vector<std::string>& linked_files() const;
   // The linked descriptor of `path`, or nullptr.
   const google::protobuf::FileDescriptor* file(const std::string& path) const;
-  // The parser's SourceCodeInfo (comments and spans) of `path`, or nullptr for WKTs, files that
-  // were not parsed here and files built with SchemaOptions::interpreted_source_info.
+  // The parser's SourceCodeInfo (comments and spans) of `path`, or nullptr for WKTs and
+  // files that were not parsed here.
   const google::protobuf::SourceCodeInfo* source_info(const std::string& path) const;
   // `path` as a FileDescriptorProto with resolved type names and json_name, and with its
   // SourceCodeInfo when `with_source_info`. False when `path` is not in the pool.
@@ -46,10 +46,10 @@ class Schema {
 struct SchemaOptions {
   int threads = 0;  // parser threads; 0 = one per core
   bool warn_unused_imports = true;
-  // Keep each file's SourceCodeInfo in the pool, where linking rewrites the locations of options
-  // from the parser's form ({8, 999, 0}: the file's first option) to the option set ({8, 11}:
-  // go_package), as protoc's descriptor sets have them. source_info() is then null for these
-  // files; read locations through the descriptors (GetSourceLocation) or to_proto().
+  // Locate the standard options (go_package, ctype, idempotency_level, ...) in source_info() as
+  // protoc does once it has interpreted them: by the option set ({8, 11}: go_package) rather
+  // than by their place among the uninterpreted options ({8, 999, 0}: the file's first option),
+  // without the locations of their name parts and values. Custom options keep the parser's form.
   bool interpreted_source_info = false;
 };
 

@@ -36,9 +36,9 @@ struct Span {
   int start_line = 1, start_column = 1, end_line = 1, end_column = 1;
 };
 
-// Finds declarations in the files of one schema: through the pool when the schema was built with
-// SchemaOptions::interpreted_source_info (option locations as protoc writes them), else through
-// the parser's SourceCodeInfo. Not thread-safe.
+// Finds declarations in the files of one schema, by the parser's SourceCodeInfo (built with
+// SchemaOptions::interpreted_source_info for options to be found), else by the pool's. The first
+// location of a path wins, as buf reads them. Not thread-safe.
 class Locator {
  public:
   explicit Locator(const Schema& schema) : schema_(schema) {}

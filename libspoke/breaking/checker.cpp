@@ -479,7 +479,8 @@ void Checker::file_option(const char* rule, const pb::FileDescriptor* f,
                           const std::string& current, int option_number, const char* what) {
   if (!on(rule) || previous == current) return;
   Path path = {pb::FileDescriptorProto::kOptionsFieldNumber, option_number};
-  add(rule, at(f, path), p->name(),
+  // An option no longer set has no location: reported at the file, as buf does.
+  add(rule, first_of(at(f, path), file_only(f)), p->name(),
       fmt::format("File option {} changed from {} to {}.", quote(what), quote(previous),
                   quote(current)));
 }
@@ -560,12 +561,14 @@ void Checker::file_pair(const pb::FileDescriptor* f, const pb::FileDescriptor* p
   file_option("FILE_SAME_SWIFT_PREFIX", f, p, po.swift_prefix(), o.swift_prefix(),
               FO::kSwiftPrefixFieldNumber, "swift_prefix");
   if (on("FILE_SAME_SYNTAX") && syntax_name(p) != syntax_name(f)) {
-    add("FILE_SAME_SYNTAX", at(f, {pb::FileDescriptorProto::kSyntaxFieldNumber}), p->name(),
+    add("FILE_SAME_SYNTAX",
+        first_of(at(f, {pb::FileDescriptorProto::kSyntaxFieldNumber}), file_only(f)), p->name(),
         fmt::format("File syntax changed from {} to {}.", quote(syntax_name(p)),
                     quote(syntax_name(f))));
   }
   if (on("FILE_SAME_PACKAGE") && p->package() != f->package()) {
-    add("FILE_SAME_PACKAGE", at(f, {pb::FileDescriptorProto::kPackageFieldNumber}), p->name(),
+    add("FILE_SAME_PACKAGE",
+        first_of(at(f, {pb::FileDescriptorProto::kPackageFieldNumber}), file_only(f)), p->name(),
         fmt::format("File package changed from {} to {}.", quote(p->package()),
                     quote(f->package())));
   }
