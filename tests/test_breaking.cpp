@@ -611,3 +611,31 @@ TEST_CASE("spoke_breaking_command") {
   auto missing = run_cli({"breaking", "-dir", (dir / "nope").string(), "-against", o});
   CHECK(missing.exit_code == 1);
 }
+
+TEST_CASE("json_shapes_of_findings_changes_and_results") {
+  spoke::BreakingFinding f;
+  f.path = "a.proto";
+  f.start_line = 4;
+  f.start_column = 3;
+  f.end_line = 4;
+  f.end_column = 9;
+  f.type = "FIELD_SAME_TYPE";
+  f.message = "m";
+  CHECK(spoke::wire::to_json(f) ==
+        spoke::wire::json::parse(R"({"path":"a.proto","start_line":4,"start_column":3,)"
+                                 R"("end_line":4,"end_column":9,"type":"FIELD_SAME_TYPE",)"
+                                 R"("message":"m"})"));
+  f.path.clear();
+  CHECK_FALSE(spoke::wire::to_json(f).contains("path"));
+  auto b = build(one("message M {}\n"));
+  auto a = build(one("message M {}\nmessage N {}\n"));
+  auto r = spoke::check_breaking(*b, *a);
+  REQUIRE(r.ok());
+  auto j = spoke::wire::to_json(r.value());
+  CHECK(j["breaking"] == false);
+  CHECK(j["findings"].empty());
+  REQUIRE(j["changes"].size() == 1);
+  CHECK(j["changes"][0] ==
+        spoke::wire::json::parse(R"({"kind":"added","element":"message","name":"a.N",)"
+                                 R"("path":"a.proto","line":4,"column":1})"));
+}
