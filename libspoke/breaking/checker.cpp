@@ -1441,23 +1441,28 @@ class ChangeLister {
     }
     return p;
   }
+  // Leading and trailing comments of `d`, from an index of each file's locations built once.
   template <typename D>
-  static bool get_location(const D* d, const Side& side, pb::SourceLocation* out) {
-    if (const pb::SourceCodeInfo* raw = side.schema->source_info(d->file()->name())) {
-      Path want = source_path(d);
+  bool get_location(const D* d, const Side& side, pb::SourceLocation* out) {
+    const std::string& file = d->file()->name();
+    const pb::SourceCodeInfo* raw = side.schema->source_info(file);
+    if (raw == nullptr) return d->GetSourceLocation(out);
+    auto& index = comments_[raw];
+    if (index.empty()) {
       for (const auto& loc : raw->location()) {
-        if (loc.path_size() == static_cast<int>(want.size()) &&
-            std::equal(want.begin(), want.end(), loc.path().begin())) {
-          out->leading_comments = loc.leading_comments();
-          out->trailing_comments = loc.trailing_comments();
-          return true;
-        }
+        index.try_emplace(Path(loc.path().begin(), loc.path().end()),
+                          std::pair{loc.leading_comments(), loc.trailing_comments()});
       }
-      return false;
     }
-    return d->GetSourceLocation(out);
+    auto it = index.find(source_path(d));
+    if (it == index.end()) return false;
+    out->leading_comments = it->second.first;
+    out->trailing_comments = it->second.second;
+    return true;
   }
 
+  std::map<const pb::SourceCodeInfo*, std::map<Path, std::pair<std::string, std::string>>>
+      comments_;
   Side prev_, cur_;
   Locator prev_loc_, cur_loc_;
   std::vector<SchemaChange> out_;
