@@ -53,6 +53,11 @@ struct SchemaOptions {
   // read from libprotobuf's generated pool (generators such as Java's resolve custom options
   // through the file's own pool). Costs memory; validation alone does not need it.
   bool for_code_generation = false;
+  // Locate the standard options (go_package, ctype, idempotency_level, ...) in source_info() as
+  // protoc does once it has interpreted them: by the option set ({8, 11}: go_package) rather
+  // than by their place among the uninterpreted options ({8, 999, 0}: the file's first option),
+  // without the locations of their name parts and values. Custom options keep the parser's form.
+  bool interpreted_source_info = false;
 };
 
 struct SchemaResult {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spoke/breaking.h"
 #include "spoke/model.h"
 #include "spoke/registry.h"
 #include "spoke/status.h"
@@ -19,6 +20,14 @@ json to_json(const SourceInfo& s);
 // Files carry "content" only when `with_content`.
 json to_json(const Version& v, bool with_content);
 json to_json(const Diagnostic& d);
+// {"path", "start_line", "start_column", "end_line", "end_column", "type", "message"}: the
+// object of `buf breaking --error-format json` ("path" absent when there is no file).
+json to_json(const BreakingFinding& f);
+// {"kind", "element", "name", "path", "line", "column", "detail"} ("line"/"column" when known,
+// "detail" when not empty).
+json to_json(const SchemaChange& c);
+// {"breaking": bool, "rules": [...], "findings": [...], "changes": [...], "warnings": [...]}
+json to_json(const BreakingResult& r);
 // {"error": {"code", "message", "details": [...]}}
 json error_json(const Status& s);
 

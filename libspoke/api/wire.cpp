@@ -125,6 +125,37 @@ json to_json(const Diagnostic& d) {
   return j;
 }
 
+json to_json(const BreakingFinding& f) {
+  json j = json::object();
+  if (!f.path.empty()) j["path"] = f.path;
+  j["start_line"] = f.start_line;
+  j["start_column"] = f.start_column;
+  j["end_line"] = f.end_line;
+  j["end_column"] = f.end_column;
+  j["type"] = f.type;
+  j["message"] = f.message;
+  return j;
+}
+
+json to_json(const SchemaChange& c) {
+  json j = {{"kind", c.kind}, {"element", c.element}, {"name", c.name}, {"path", c.path}};
+  if (c.line > 0) j["line"] = c.line;
+  if (c.column > 0) j["column"] = c.column;
+  if (!c.detail.empty()) j["detail"] = c.detail;
+  return j;
+}
+
+json to_json(const BreakingResult& r) {
+  json findings = json::array(), changes = json::array();
+  for (const auto& f : r.findings) findings.push_back(to_json(f));
+  for (const auto& c : r.changes) changes.push_back(to_json(c));
+  return {{"breaking", r.breaking()},
+          {"rules", r.rules},
+          {"findings", std::move(findings)},
+          {"changes", std::move(changes)},
+          {"warnings", r.warnings}};
+}
+
 json error_json(const Status& s) {
   json details = json::array();
   for (const auto& d : s.diagnostics()) details.push_back(to_json(d));

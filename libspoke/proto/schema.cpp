@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -48,7 +49,114 @@ class ParseErrors final : public pb::io::ErrorCollector {
   ParsedFile& f_;
 };
 
-void parse_file(ParsedFile& f) {
+// ---- option locations as protoc writes them --------------------------------------------------
+
+using SourcePath = std::vector<int>;
+
+// The parser locates an option by its place among the uninterpreted options ({8, 999, 0}: the
+// file's first); protoc, once it has interpreted the options, by the option set ({8, 11}:
+// go_package). Plans that rewrite for the standard options (a single, non-extension name part
+// naming a singular field of the options message).
+template <typename Options>
+void plan_option_paths(const Options& options, const SourcePath& prefix,
+                       std::map<SourcePath, SourcePath>& plan) {
+  const pb::Descriptor* type = Options::descriptor();
+  for (int k = 0; k < options.uninterpreted_option_size(); ++k) {
+    const auto& name = options.uninterpreted_option(k).name();
+    if (name.size() != 1 || name.Get(0).is_extension()) continue;
+    const pb::FieldDescriptor* field = type->FindFieldByName(name.Get(0).name_part());
+    if (field == nullptr || field->is_repeated()) continue;
+    SourcePath from = prefix, to = prefix;
+    from.push_back(999);
+    from.push_back(k);
+    to.push_back(field->number());
+    plan.emplace(std::move(from), std::move(to));
+  }
+}
+
+void plan_enum(const pb::EnumDescriptorProto& e, SourcePath path,
+               std::map<SourcePath, SourcePath>& plan) {
+  auto with = [&](std::initializer_list<int> more) {
+    SourcePath p = path;
+    p.insert(p.end(), more);
+    return p;
+  };
+  if (e.has_options()) plan_option_paths(e.options(), with({3}), plan);
+  for (int i = 0; i < e.value_size(); ++i) {
+    if (e.value(i).has_options()) plan_option_paths(e.value(i).options(), with({2, i, 3}), plan);
+  }
+}
+
+void plan_field(const pb::FieldDescriptorProto& f, SourcePath path,
+                std::map<SourcePath, SourcePath>& plan) {
+  if (!f.has_options()) return;
+  path.push_back(8);
+  plan_option_paths(f.options(), path, plan);
+}
+
+void plan_message(const pb::DescriptorProto& m, const SourcePath& path,
+                  std::map<SourcePath, SourcePath>& plan) {
+  auto with = [&](std::initializer_list<int> more) {
+    SourcePath p = path;
+    p.insert(p.end(), more);
+    return p;
+  };
+  if (m.has_options()) plan_option_paths(m.options(), with({7}), plan);
+  for (int i = 0; i < m.field_size(); ++i) plan_field(m.field(i), with({2, i}), plan);
+  for (int i = 0; i < m.extension_size(); ++i) plan_field(m.extension(i), with({6, i}), plan);
+  for (int i = 0; i < m.nested_type_size(); ++i) plan_message(m.nested_type(i), with({3, i}), plan);
+  for (int i = 0; i < m.enum_type_size(); ++i) plan_enum(m.enum_type(i), with({4, i}), plan);
+  for (int i = 0; i < m.oneof_decl_size(); ++i) {
+    if (m.oneof_decl(i).has_options())
+      plan_option_paths(m.oneof_decl(i).options(), with({8, i, 2}), plan);
+  }
+  for (int i = 0; i < m.extension_range_size(); ++i) {
+    if (m.extension_range(i).has_options()) {
+      plan_option_paths(m.extension_range(i).options(), with({5, i, 3}), plan);
+    }
+  }
+}
+
+// Rewrites, as protoc does when it interprets options, the paths of the standard options'
+// locations, and drops the locations inside them (name parts, values).
+void interpret_option_locations(const pb::FileDescriptorProto& proto, pb::SourceCodeInfo& info) {
+  std::map<SourcePath, SourcePath> plan;
+  if (proto.has_options()) plan_option_paths(proto.options(), {8}, plan);
+  for (int i = 0; i < proto.message_type_size(); ++i)
+    plan_message(proto.message_type(i), {4, i}, plan);
+  for (int i = 0; i < proto.enum_type_size(); ++i) plan_enum(proto.enum_type(i), {5, i}, plan);
+  for (int i = 0; i < proto.extension_size(); ++i) plan_field(proto.extension(i), {7, i}, plan);
+  for (int i = 0; i < proto.service_size(); ++i) {
+    const auto& s = proto.service(i);
+    if (s.has_options()) plan_option_paths(s.options(), {6, i, 3}, plan);
+    for (int j = 0; j < s.method_size(); ++j) {
+      if (s.method(j).has_options())
+        plan_option_paths(s.method(j).options(), {6, i, 2, j, 4}, plan);
+    }
+  }
+  if (plan.empty()) return;
+  pb::SourceCodeInfo out;
+  out.mutable_location()->Reserve(info.location_size());
+  for (auto& loc : *info.mutable_location()) {
+    const auto& path = loc.path();
+    bool drop = false;
+    for (int i = 0; i + 1 < path.size(); ++i) {
+      if (path[i] != 999) continue;
+      auto it = plan.find(SourcePath(path.begin(), path.begin() + i + 2));
+      if (it == plan.end()) continue;
+      if (path.size() == i + 2) {
+        loc.mutable_path()->Assign(it->second.begin(), it->second.end());
+      } else {
+        drop = true;
+      }
+      break;
+    }
+    if (!drop) out.add_location()->Swap(&loc);
+  }
+  info.Swap(&out);
+}
+
+void parse_file(ParsedFile& f, bool interpret_options) {
   pb::io::ArrayInputStream input(f.content->data(), static_cast<int>(f.content->size()));
   ParseErrors errors(f);
   pb::io::Tokenizer tokenizer(&input, &errors);
@@ -61,6 +169,7 @@ void parse_file(ParsedFile& f) {
                                    [](const Diagnostic& d) { return d.severity == "error"; });
   f.source_info.Swap(f.proto.mutable_source_code_info());
   f.proto.clear_source_code_info();
+  if (interpret_options) interpret_option_locations(f.proto, f.source_info);
 }
 
 // Runs fn(i) for i in [0, n) on up to `threads` threads.
@@ -220,7 +329,8 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
 
   // Parse in waves: the targets, then the dependency files they import, and so on.
   while (!batch.empty()) {
-    parallel_for(batch.size(), options.threads, [&](std::size_t i) { parse_file(*batch[i]); });
+    parallel_for(batch.size(), options.threads,
+                 [&](std::size_t i) { parse_file(*batch[i], options.interpreted_source_info); });
     std::vector<ParsedFile*> next;
     for (ParsedFile* f : batch) {
       for (const auto& imp : f->proto.dependency()) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <set>
 
+#include "breaking_cmd.h"
 #include "common/args.h"
 #include "common/client.h"
 #include "compile_cmd.h"
@@ -498,6 +499,9 @@ int main(int argc, char** argv) {
                     "fetch the declared dependencies from -registry first");
   add_common(ast_cmd);
 
+  spoke::cli::BreakingArgs breaking;
+  auto* breaking_cmd = spoke::cli::add_breaking_command(app, breaking);
+
   auto* modules_cmd = app.add_subcommand("modules", "list the modules in the registry");
   add_common(modules_cmd);
 
@@ -512,8 +516,8 @@ int main(int argc, char** argv) {
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); }).empty()) {
     std::cerr << "spoke: unknown command \"" << argv[1]
-              << "\"; commands: push, pull, validate, ast, modules, versions, compile, "
-                 "languages (run spoke --help for usage)\n";
+              << "\"; commands: push, pull, validate, ast, breaking, compile, languages, modules, "
+                 "versions (run spoke --help for usage)\n";
     return 2;
   }
   auto args = spoke::cli::normalize_long_flags(argc, argv);
@@ -536,6 +540,7 @@ int main(int argc, char** argv) {
     if (*pull_cmd) return run_pull(common, pull);
     if (*validate_cmd) return run_validate(common, validate);
     if (*ast_cmd) return run_ast(common, ast);
+    if (*breaking_cmd) return spoke::cli::run_breaking(breaking);
     if (*modules_cmd) return run_modules(common);
     if (*versions_cmd) return run_versions(common, versions_module);
     if (int code = compile_commands.run(common.registry, common.json_output); code >= 0) {

@@ -1,0 +1,212 @@
+#include "breaking_cmd.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <iostream>
+
+#include "spoke/breaking.h"
+#include "spoke/file_tree.h"
+#include "spoke/schema.h"
+#include "spoke/wire.h"
+
+namespace spoke::cli {
+
+namespace {
+
+constexpr int kBreakingFound = 100;
+constexpr int kFailure = 1;
+constexpr int kUsage = 2;
+
+std::string github_escape(const std::string& s, bool property) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%')
+      out += "%25";
+    else if (c == '\r')
+      out += "%0D";
+    else if (c == '\n')
+      out += "%0A";
+    else if (property && c == ':')
+      out += "%3A";
+    else if (property && c == ',')
+      out += "%2C";
+    else
+      out += c;
+  }
+  return out;
+}
+
+struct Loaded {
+  std::shared_ptr<const Schema> schema;
+  std::string error;  // empty when it linked
+};
+
+// Reads and links the tree under `dir` (with the -I roots as dependencies).
+Loaded load(const std::string& dir, const std::vector<std::string>& includes, int threads) {
+  Loaded out;
+  auto t0 = std::chrono::steady_clock::now();
+  auto tree = read_proto_tree(dir);
+  if (std::getenv("SPOKE_TIMING") != nullptr) {
+    std::fprintf(stderr, "spoke timing: read %s %.3f s\n", dir.c_str(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  if (!tree.ok()) {
+    out.error = tree.status().message();
+    return out;
+  }
+  if (tree->empty()) {
+    out.error = fmt::format("no .proto files under {}", dir);
+    return out;
+  }
+  std::vector<FileInput> deps;
+  for (const auto& inc : includes) {
+    auto more = read_proto_tree(inc);
+    if (!more.ok()) {
+      out.error = more.status().message();
+      return out;
+    }
+    for (auto& f : more.value()) deps.push_back(std::move(f));
+  }
+  SchemaOptions options;
+  options.interpreted_source_info = true;
+  options.warn_unused_imports = false;
+  options.threads = threads;
+  auto result = build_schema(tree.value(), deps, options);
+  if (!result.valid()) {
+    out.error = fmt::format("{} does not compile:", dir);
+    for (const auto& d : result.diagnostics) {
+      if (d.severity == "error") out.error += "\n  " + format_diagnostic(d);
+    }
+    return out;
+  }
+  out.schema = result.schema;
+  return out;
+}
+
+void print(const std::vector<BreakingFinding>& findings, const std::string& format) {
+  for (const auto& f : findings) {
+    if (format == "json") {
+      nlohmann::ordered_json j;
+      if (!f.path.empty()) j["path"] = f.path;
+      j["start_line"] = f.start_line;
+      j["start_column"] = f.start_column;
+      j["end_line"] = f.end_line;
+      j["end_column"] = f.end_column;
+      j["type"] = f.type;
+      j["message"] = f.message;
+      std::cout << j.dump() << "\n";
+    } else if (format == "github") {
+      std::string props;
+      if (!f.path.empty()) {
+        props = fmt::format(" file={},line={},col={},endLine={},endColumn={}",
+                            github_escape(f.path, true), f.start_line, f.start_column, f.end_line,
+                            f.end_column);
+      }
+      std::cout << fmt::format("::error{}::{}\n", props, github_escape(f.message, false));
+    } else {
+      std::cout << format_finding(f) << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+CLI::App* add_breaking_command(CLI::App& app, BreakingArgs& a) {
+  auto* cmd = app.add_subcommand(
+      "breaking", "report the breaking changes of the .proto files under -dir against -against");
+  cmd->add_option("--dir", a.dir, "import root of the new version")->capture_default_str();
+  cmd->add_option("--against", a.against, "import root of the version to compare against")
+      ->required();
+  cmd->add_option("-I,--include", a.includes, "extra import root for both (repeatable)");
+  cmd->add_option("--error-format", a.error_format, "text, json or github")
+      ->check(CLI::IsMember({"text", "json", "github"}))
+      ->capture_default_str();
+  cmd->add_option("--category", a.category,
+                  "a buf category (FILE, PACKAGE, WIRE_JSON, WIRE) or a Confluent level "
+                  "(BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, "
+                  "FULL_TRANSITIVE, NONE); default FILE");
+  cmd->add_option("--use", a.use, "rule ID or category to check (repeatable)");
+  cmd->add_option("--except", a.except, "rule ID or category not to check (repeatable)");
+  cmd->add_option("--ignore", a.ignore, "file or directory whose changes are ignored (repeatable)");
+  cmd->add_flag("--ignore-unstable-packages", a.ignore_unstable_packages,
+                "ignore packages such as foo.v1beta1 and foo.v1alpha");
+  cmd->add_option("--config-version", a.config_version,
+                  "the rule set of this buf.yaml version: v1beta1, v1 or v2")
+      ->check(CLI::IsMember({"v1beta1", "v1", "v2"}))
+      ->capture_default_str();
+  return cmd;
+}
+
+int run_breaking(const BreakingArgs& a) {
+  std::optional<CompatibilityLevel> level;
+  BreakingOptions options;
+  options.config_version = a.config_version;
+  options.use = a.use;
+  options.except = a.except;
+  options.ignore = a.ignore;
+  options.ignore_unstable_packages = a.ignore_unstable_packages;
+  options.list_changes = false;
+  if (!a.category.empty()) {
+    level = parse_compatibility_level(a.category);
+    if (!level) {
+      auto cats = breaking_categories(a.config_version);
+      if (std::find(cats.begin(), cats.end(), a.category) == cats.end()) {
+        std::cerr << "spoke: -category " << a.category
+                  << " is neither a buf category (FILE, PACKAGE, WIRE_JSON, WIRE) nor a "
+                     "Confluent level (BACKWARD, FORWARD, FULL, their _TRANSITIVE forms, NONE)\n";
+        return kUsage;
+      }
+      options.use.push_back(a.category);
+    } else if (!a.use.empty() || !a.except.empty()) {
+      std::cerr << "spoke: -use and -except apply to buf's rules, not to a Confluent level\n";
+      return kUsage;
+    }
+  }
+  if (!level) {
+    if (auto rules = resolve_breaking_rules(options); !rules.ok()) {
+      std::cerr << "spoke: " << rules.status().message() << "\n";
+      return kUsage;
+    }
+  }
+  // The two trees are independent: read and link them at once, each parsing on every core, so
+  // that no core idles when the smaller tree is done.
+  auto against = std::async(std::launch::async, [&] { return load(a.against, a.includes, 0); });
+  Loaded current = load(a.dir, a.includes, 0);
+  Loaded previous = against.get();
+  for (const Loaded* l : {&current, &previous}) {
+    if (!l->error.empty()) {
+      std::cerr << "spoke: " << l->error << "\n";
+      return kFailure;
+    }
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<BreakingFinding> findings;
+  if (level) {
+    findings = check_compatibility({previous.schema.get()}, *current.schema, *level);
+  } else {
+    auto result = check_breaking(*previous.schema, *current.schema, options);
+    if (!result.ok()) {
+      std::cerr << "spoke: " << result.status().message() << "\n";
+      return kUsage;
+    }
+    for (const auto& w : result->warnings) std::cerr << "spoke: warning: " << w << "\n";
+    findings = std::move(result->findings);
+  }
+  // SPOKE_TIMING=1 prints how long the comparison took, for benchmarking.
+  if (std::getenv("SPOKE_TIMING") != nullptr) {
+    std::fprintf(stderr, "spoke timing: compare %.3f s\n",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  print(findings, a.error_format);
+  // The linked trees (a googleapis release is ~1 GB of small objects) are left to the OS, which
+  // reclaims them at exit far faster than freeing them one by one.
+  static std::vector<std::shared_ptr<const Schema>> keep;
+  keep = {current.schema, previous.schema};
+  return findings.empty() ? 0 : kBreakingFound;
+}
+
+}  // namespace spoke::cli
