@@ -443,3 +443,12 @@ TEST_CASE_FIXTURE(Fixture, "spoke_compile_module_downloads_the_server_build") {
   CHECK(std::count(unknown.err.begin(), unknown.err.end(), '\n') == 1);
   CHECK_FALSE(fs::exists(dir / "x"));
 }
+
+TEST_CASE_FIXTURE(Fixture, "an_unknown_auto_compile_language_stops_the_server_at_start") {
+  auto r = run({spoke::testing::binary_from_env("SPOKE_SERVER_BIN"), "--port", "0", "--health-port",
+                "0", "--storage-dir", (dir / "data").string(), "--auto-compile", "python,cobol"},
+               dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.starts_with("spoke-server: --auto-compile cobol: "));
+  CHECK(r.err.find("protoc-gen-cobol") != std::string::npos);
+}
