@@ -13,7 +13,11 @@ packages=(g++ meson ninja-build pkg-config cmake git ca-certificates
   nlohmann-json3-dev doctest-dev libssl-dev zlib1g-dev libyaml-cpp-dev libarchive-dev libgoogle-perftools-dev curl python3)
 # The tests also fetch the googleapis corpus with npm, and compare generated code with protoc's
 # through Go's and gRPC's plugins.
-[ "$mode" != test ] || packages+=(npm protoc-gen-go protoc-gen-go-grpc protobuf-compiler-grpc)
+if [ "$mode" = test ]; then
+  packages+=(protoc-gen-go protoc-gen-go-grpc protobuf-compiler-grpc)
+  # Debian's npm, unless one is installed already (e.g. with a nodejs that bundles it).
+  command -v npm >/dev/null || packages+=(npm)
+fi
 
 install_missing() {
   local missing=()
