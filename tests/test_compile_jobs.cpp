@@ -452,3 +452,102 @@ TEST_CASE_FIXTURE(Fixture, "an_unknown_auto_compile_language_stops_the_server_at
   CHECK(r.err.starts_with("spoke-server: --auto-compile cobol: "));
   CHECK(r.err.find("protoc-gen-cobol") != std::string::npos);
 }
+
+TEST_CASE_FIXTURE(Fixture, "server_builds_the_googleapis_subset_as_protoc_does") {
+  const char* shared_env = std::getenv("SPOKE_SHARED_DIR");
+  const char* build_env = std::getenv("SPOKE_BUILD_DIR");
+  fs::path fetch =
+      fs::path(shared_env != nullptr ? shared_env : "") / "corpus" / "fetch-googleapis.sh";
+  if (shared_env == nullptr || build_env == nullptr || !fs::exists(fetch)) {
+    MESSAGE("SKIP: ../shared/corpus is absent: the googleapis comparison needs it");
+    return;
+  }
+  fs::path corpus = fs::path(build_env) / "corpus" / "googleapis-6.0.1";
+  if (!fs::exists(corpus / "google" / "api" / "annotations.proto")) {
+    fs::path staging = fs::path(build_env) / "corpus" / ".googleapis-6.0.1.jobs.partial";
+    fs::remove_all(staging);
+    auto r = run({"/bin/bash", fetch.string(), staging.string(), "6.0.1"}, dir.path());
+    REQUIRE_MESSAGE(r.exit_code == 0, "fetching googleapis failed: " << r.err);
+    if (!fs::exists(corpus / "google" / "api" / "annotations.proto")) {
+      fs::remove_all(corpus);
+      fs::rename(staging, corpus);
+    }
+  }
+  // google/type, google/rpc, google/api (top level) and google/longrunning as modules that
+  // depend on each other, as a user would publish them.
+  start();
+  const std::vector<std::pair<std::string, std::vector<std::string>>> modules = {
+      {"google-type", {"google/type"}},
+      {"google-rpc", {"google/rpc", "google/rpc/context"}},
+      {"google-api", {"google/api"}},
+      {"google-longrunning", {"google/longrunning"}}};
+  std::vector<std::string> all_paths;
+  for (const auto& [module, dirs] : modules) {
+    Files files;
+    for (const auto& sub : dirs) {
+      for (const auto& e : fs::directory_iterator(corpus / sub)) {
+        if (e.path().extension() != ".proto") continue;
+        files[sub + "/" + e.path().filename().string()] = read_file(e.path());
+      }
+    }
+    for (const auto& [path, _] : files) all_paths.push_back(path);
+    push(module, files);  // dependencies inferred from the imports
+  }
+  REQUIRE(all_paths.size() > 50);
+  // Each module with its closure, pulled into its own import root for protoc.
+  std::map<std::string, fs::path> pulled;
+  for (const auto& [module, _] : modules) {
+    pulled[module] = dir / ("pulled-" + module);
+    auto pull = run({cli, "pull", "-module", module, "-version", "v1.0.0", "-recursive", "-dir",
+                     pulled[module].string(), "-registry", server->url()},
+                    dir.path());
+    REQUIRE_MESSAGE(pull.exit_code == 0, pull.err);
+  }
+
+  // csharp needs a base namespace here: google/api/http.proto and google/rpc/http.proto would
+  // both make Http.cs (protoc fails on them alike).
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"cpp", ""},    {"java", ""}, {"kotlin", ""},
+      {"python", ""}, {"pyi", ""},  {"csharp", "base_namespace="},
+      {"objc", ""},   {"php", ""},  {"ruby", ""},
+      {"go", ""}};
+  for (const auto& [module, dirs] : modules) {
+    CAPTURE(module);
+    std::vector<std::string> targets;
+    for (const auto& p : all_paths) {
+      for (const auto& sub : dirs) {
+        if (fs::path(p).parent_path().generic_string() == sub) targets.push_back(p);
+      }
+    }
+    std::map<std::string, std::string> job_ids;
+    for (const auto& [language, option] : runs) {
+      json body = {{"options", option.empty() ? json::array() : json::array({option})}};
+      auto r = post("/modules/" + module + "/versions/v1.0.0/compile/" + language, body.dump());
+      REQUIRE(r);
+      REQUIRE_MESSAGE(r->status == 202, language << ": " << r->body);
+      job_ids[language] = json::parse(r->body)["job_id"];
+    }
+    for (const auto& [language, option] : runs) {
+      CAPTURE(language);
+      json done = wait_job(job_ids[language], 300);
+      REQUIRE_MESSAGE(done["status"] == "succeeded", done.dump());
+      auto d = client->Get("/modules/" + module + "/versions/v1.0.0/download/" + language);
+      REQUIRE(d);
+      REQUIRE(d->status == 200);
+      auto files = spoke::read_archive(d->body);
+      REQUIRE(files.ok());
+      fs::path out = dir / ("protoc-" + module + "-" + language);
+      fs::create_directories(out);
+      std::vector<std::string> argv = {find_protoc(), "-I" + pulled[module].string(),
+                                       "--" + language + "_out=" + out.string()};
+      if (!option.empty()) argv.push_back("--" + language + "_opt=" + option);
+      for (const auto& t : targets) argv.push_back(t);
+      auto theirs = run(argv, dir.path());
+      REQUIRE_MESSAGE(theirs.exit_code == 0, theirs.err);
+      Files ours = as_map(files.value());
+      Files expected = read_tree(out);
+      CHECK(!ours.empty());
+      CHECK_MESSAGE(ours == expected, difference(ours, expected));
+    }
+  }
+}
