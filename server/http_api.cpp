@@ -10,6 +10,7 @@
 #include <set>
 
 #include "spoke/ast.h"
+#include "spoke/breaking.h"
 #include "spoke/schema.h"
 #include "spoke/wire.h"
 
@@ -532,6 +533,15 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
     if (!body.ok()) return send_error(res, body.status());
     auto push = wire::parse_push_request(body.value(), req.matches[1]);
     if (!push.ok()) return send_error(res, push.status());
+    if (req.has_param("force")) {
+      std::string force = req.get_param_value("force");
+      if (force != "true" && force != "false") {
+        return send_error(
+            res, Status::InvalidArgument(fmt::format("force=\"{}\" must be true or false", force),
+                                         "invalid_parameter"));
+      }
+      push->force = push->force || force == "true";
+    }
     auto r = reg->push(push.value());
     if (!r.ok()) return send_error(res, r.status());
     json out = wire::to_json(r->version, false);
@@ -565,6 +575,39 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
     bool with_content = include == "content";
     reply(res, reg->get_version(req.matches[1], req.matches[2], with_content), 200,
           [with_content](const Version& v) { return wire::to_json(v, with_content); });
+  });
+
+  const std::string config = module + "/config";
+  table->add(config, "GET");
+  server.Get(config, [reg](const Request& req, Response& res) {
+    reply(res, reg->get_policy(req.matches[1]), 200,
+          [](const EffectivePolicy& p) { return wire::to_json(p); });
+  });
+
+  table->add(config, "PUT");
+  server.Put(config, [reg, limit](const Request& req, Response& res, const ContentReader& reader) {
+    auto body = read_json_body(req, reader, limit);
+    if (!body.ok()) return send_error(res, body.status());
+    auto policy = wire::parse_policy_request(body.value());
+    if (!policy.ok()) return send_error(res, policy.status());
+    reply(res, reg->set_policy(req.matches[1], policy.value()), 200,
+          [](const EffectivePolicy& p) { return wire::to_json(p); });
+  });
+
+  const std::string diff = module + "/diff";
+  table->add(diff, "GET");
+  server.Get(diff, [reg](const Request& req, Response& res) {
+    for (const char* name : {"from", "to"}) {
+      if (req.get_param_value(name).empty()) {
+        return send_error(res,
+                          Status::InvalidArgument(
+                              fmt::format("query parameter \"{}\" is required (a version)", name),
+                              "missing_parameter"));
+      }
+    }
+    auto r = reg->diff(req.matches[1], req.get_param_value("from"), req.get_param_value("to"),
+                       req.get_param_value("against"));
+    reply(res, r, 200, [](const BreakingResult& b) { return wire::diff_json(b); });
   });
 
   const std::string dependencies = version + "/dependencies";

@@ -34,6 +34,7 @@ struct Config {
   std::string auto_compile;
   double plugin_timeout_s = 60;
   std::vector<std::string> plugin_dirs;
+  std::string compatibility = "FILE";
 };
 
 void log_line(const spoke::wire::json& j) {
@@ -116,6 +117,11 @@ int main(int argc, char** argv) {
                  "seconds a protoc plugin may run before the job fails")
       ->envname("SPOKE_PLUGIN_TIMEOUT")
       ->check(CLI::PositiveNumber);
+  app.add_option("--compatibility", c.compatibility,
+                 "breaking-change policy of modules that set none: FILE (default), PACKAGE, "
+                 "WIRE_JSON, WIRE, BACKWARD[_TRANSITIVE], FORWARD[_TRANSITIVE], "
+                 "FULL[_TRANSITIVE] or NONE")
+      ->envname("SPOKE_COMPATIBILITY");
   app.add_option("--plugin-dir", c.plugin_dirs,
                  "directory searched for protoc-gen-* plugins before $PATH (repeatable)");
 
@@ -146,6 +152,10 @@ int main(int argc, char** argv) {
   if (!registry.ok()) {
     std::cerr << "spoke-server: cannot open storage: " << registry.status().message() << "\n";
     return 1;
+  }
+  if (spoke::Status s = registry.value()->set_default_compatibility(c.compatibility); !s.ok()) {
+    std::cerr << "spoke-server: --compatibility: " << s.message() << "\n";
+    return 2;
   }
 
   spoke::CompileServiceOptions compile_options;
@@ -206,7 +216,8 @@ int main(int argc, char** argv) {
             {"port", api_port},
             {"health_port", health_port},
             {"storage_type", c.storage_type},
-            {"storage_dir", c.storage_dir}});
+            {"storage_dir", c.storage_dir},
+            {"compatibility", registry.value()->default_compatibility()}});
 
   std::atomic<bool> stopping{false};
   std::thread signal_thread([&] {

@@ -119,6 +119,12 @@ TEST_CASE("metadata_store_contract") {
     CHECK(got->source_info.branch == "main");
     CHECK(got->source_info.commit_sha == "0123456789abcdef0123456789abcdef01234567");
     CHECK(got->created_at == 1000);
+    CHECK(got->forced_breaking == 0);
+    Version forced = make_version("forced", "v1.2.0");
+    forced.files = {{"forced.proto", "", "sha256:" + std::string(64, 'f'), 1}};
+    forced.forced_breaking = 3;
+    REQUIRE(store->insert_version({"forced", "", 0, 0}, forced).ok());
+    CHECK(store->get_version("forced", "v1.2.0")->forced_breaking == 3);
     CHECK(store->get_version("beta", "v9.9.9").status().reason() == "version_not_found");
 
     auto file = store->get_file("beta", "v1.0.0", "dir/b.proto");
@@ -150,15 +156,17 @@ TEST_CASE("metadata_store_contract") {
     CHECK((*page)[1].versions.size() == 2);
     CHECK((*page)[2].module.name == "charlie");
     auto rest = store->list_modules("charlie", 10);
-    REQUIRE(rest->size() == 2);
+    REQUIRE(rest->size() == 3);
     CHECK((*rest)[0].module.name == "delta");
     CHECK((*rest)[1].module.name == "echo");
+    CHECK((*rest)[2].module.name == "forced");
 
     if (backend.persistent) {
       store.reset();
       auto reopened = backend.open(dir.str());
       CHECK(reopened->get_version("beta", "v1.1.0").ok());
-      CHECK(reopened->list_modules("", 100)->size() == 5);
+      CHECK(reopened->list_modules("", 100)->size() == 6);
+      CHECK(reopened->get_version("forced", "v1.2.0")->forced_breaking == 3);
       // Sequences keep growing after a reopen.
       auto v3 = reopened->insert_version({"beta", "", 0, 0}, make_version("beta", "v2.0.0"));
       CHECK(v3->sequence > v2->sequence);
@@ -320,21 +328,23 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
     REQUIRE(store->insert_version({"old", "", 1, 1}, make_version("old", "v1.0.0")).ok());
   }
   {
-    // As a database written before jobs, artifacts and policies existed.
+    // As a database written before jobs, artifacts, policies and forced pushes existed.
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
     raw.exec("DROP TABLE jobs; DROP TABLE artifacts; DROP TABLE module_configs;");
+    raw.exec("ALTER TABLE versions DROP COLUMN forced_breaking");
     raw.exec("DELETE FROM schema_version WHERE version > 1");
   }
   auto store = open_sqlite_metadata_store(db);
   REQUIRE_MESSAGE(store.ok(), store.status().to_string());
   CHECK(store.value()->get_version("old", "v1.0.0")->digest ==
         make_version("old", "v1.0.0").digest);
+  CHECK(store.value()->get_version("old", "v1.0.0")->forced_breaking == 0);
   CompileJob j;
   j.id = "job_after_migration";
   j.status = "queued";
   CHECK(store.value()->insert_job(j).ok());
   SQLite::Database raw(db, SQLite::OPEN_READONLY);
-  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 2);
+  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 3);
 }
 
 TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
@@ -343,7 +353,7 @@ TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
   { REQUIRE(open_sqlite_metadata_store(db).ok()); }
   {
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 2);
+    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 3);
     raw.exec("INSERT INTO schema_version VALUES (999)");
   }
   auto reopened = open_sqlite_metadata_store(db);

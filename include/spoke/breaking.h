@@ -123,6 +123,11 @@ std::vector<BreakingFinding> check_compatibility(const std::vector<const Schema*
 // Sorts as buf sorts its output (path, position, type, message) and drops duplicates.
 void sort_findings(std::vector<BreakingFinding>& findings);
 
+// A migration guide in Markdown titled `title`: for each finding, what changed, who it breaks
+// (wire data, JSON data, generated code, by the categories of its rule) and what consumers
+// should do; then every change of `result.changes`.
+std::string migration_guide(const BreakingResult& result, const std::string& title);
+
 // "path:line:col:message" as `buf breaking` prints a finding (without a path: "<input>:...").
 std::string format_finding(const BreakingFinding& f);
 

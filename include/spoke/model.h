@@ -55,6 +55,8 @@ struct Version {
   std::string digest;  // "sha256:<hex>", see compute_version_digest
   Timestamp created_at = 0;
   std::int64_t sequence = 0;  // push order within the store, ascending
+  // Breaking changes a forced push published despite the module's policy (0: none).
+  std::int64_t forced_breaking = 0;
 };
 
 // ---- compile jobs and artifacts ---------------------------------------------------------------

@@ -12,6 +12,8 @@
 
 namespace spoke {
 
+struct BreakingResult;  // spoke/breaking.h
+
 struct ModuleSummary {
   Module module;
   std::string latest_version;  // empty when the module has no versions
@@ -44,6 +46,9 @@ struct PushRequest {
   // the module whose latest version provides that path.
   bool infer_dependencies = false;
   SourceInfo source_info;
+  // Publish even when the version breaks the module's policy; the number of breaking changes is
+  // recorded as the version's forced_breaking.
+  bool force = false;
 };
 
 struct PushResult {
@@ -79,6 +84,12 @@ struct VersionSources {
   std::vector<FileInput> dependencies;  // files of the pinned closure
 };
 
+// The breaking-change policy a module's pushes are checked under.
+struct EffectivePolicy {
+  ModulePolicy policy;      // compatibility always set, upper case
+  bool is_default = false;  // the module sets no compatibility: the server's default applies
+};
+
 struct CreateModuleResult {
   Module module;
   bool created = false;
@@ -104,10 +115,28 @@ class Registry {
   Result<ModulePage> list_modules(std::size_t limit, const std::string& page_token);
   Result<ModuleDetail> get_module(const std::string& name);
 
-  // Validates, pins dependencies, stores blobs, then all metadata in one transaction.
-  // Identical content under an existing version: that version, created = false.
-  // Different content: Conflict("version_exists").
+  // Validates, pins dependencies, checks the module's policy, stores blobs, then all metadata in
+  // one transaction. Identical content under an existing version: that version, created = false.
+  // Different content: Conflict("version_exists"). Breaking changes against the earlier versions
+  // the policy names (unless `force`): Conflict("breaking_change") with Status::findings().
   Result<PushResult> push(const PushRequest& request);
+
+  // ---- breaking-change policy ----
+  // The compatibility of modules that set none: a buf category (FILE, PACKAGE, WIRE_JSON, WIRE),
+  // a Confluent level or NONE, case-insensitive; "FILE" unless set.
+  // InvalidArgument("invalid_compatibility") listing the allowed values.
+  Status set_default_compatibility(const std::string& compatibility);
+  std::string default_compatibility() const;
+  // The module's policy, or the default one. NotFound("module_not_found").
+  Result<EffectivePolicy> get_policy(const std::string& module);
+  // Stores a module's policy (empty compatibility: the server's default).
+  // InvalidArgument("invalid_compatibility"), NotFound("module_not_found").
+  Result<EffectivePolicy> set_policy(const std::string& module, ModulePolicy policy);
+  // Compares two stored versions: breaking findings under `against` (a buf category or a
+  // Confluent level; empty: the module's policy) and every change. InvalidArgument
+  // ("invalid_compatibility") for an unknown `against`; NotFound for a missing version.
+  Result<BreakingResult> diff(const std::string& module, const std::string& from,
+                              const std::string& to, const std::string& against);
 
   // Newest first, files without contents.
   Result<std::vector<Version>> list_versions(const std::string& module);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -8,6 +9,8 @@
 #include <vector>
 
 namespace spoke {
+
+struct BreakingFinding;  // spoke/breaking.h
 
 // What went wrong, in terms a front-end can map to a transport status.
 enum class Code {
@@ -80,6 +83,13 @@ class Status {
     return *this;
   }
 
+  // The breaking changes a push was refused for (reason "breaking_change"); nullptr otherwise.
+  const std::vector<BreakingFinding>* findings() const { return findings_.get(); }
+  Status& with_findings(std::shared_ptr<const std::vector<BreakingFinding>> f) {
+    findings_ = std::move(f);
+    return *this;
+  }
+
   std::string to_string() const { return ok() ? "ok" : reason_ + ": " + message_; }
 
  private:
@@ -88,6 +98,7 @@ class Status {
   std::string message_;
   std::vector<Diagnostic> diagnostics_;
   std::map<std::string, std::string> fields_;
+  std::shared_ptr<const std::vector<BreakingFinding>> findings_;
 };
 
 // A value or the Status that explains why there is none.

@@ -28,7 +28,11 @@ json to_json(const BreakingFinding& f);
 json to_json(const SchemaChange& c);
 // {"breaking": bool, "rules": [...], "findings": [...], "changes": [...], "warnings": [...]}
 json to_json(const BreakingResult& r);
-// {"error": {"code", "message", "details": [...]}}
+// The answer of GET /modules/{name}/diff: {"breaking": [findings], "changes": [...], "rules"}.
+json diff_json(const BreakingResult& r);
+Result<BreakingResult> parse_diff_json(const json& j);
+// {"error": {"code", "message", "details": [...]}}; a breaking_change error lists its findings
+// in details.
 json error_json(const Status& s);
 
 // The HTTP status a Status maps to (200 for OK).
@@ -40,6 +44,14 @@ Result<PushRequest> parse_push_request(const json& body, const std::string& modu
 
 // Parses a validate body {files:[{path, content}], dependencies, module, infer_dependencies}.
 Result<ValidateRequest> parse_validate_request(const json& body);
+
+// {"compatibility", "ignore_unstable_packages", "transitive", "default", "updated_at"}
+// ("updated_at" null when never set).
+json to_json(const EffectivePolicy& p);
+// Parses a module config body {compatibility, ignore_unstable_packages, transitive}; every field
+// optional (an absent compatibility: the server's default). InvalidArgument("unknown_field") for
+// any other field, "invalid_field" for a wrong type.
+Result<ModulePolicy> parse_policy_request(const json& body);
 
 json to_json(const ValidateReport& r);
 json to_json(const DependencyReport& r);

@@ -115,7 +115,8 @@ json to_json(const Version& v, bool with_content) {
           {"dependencies", std::move(deps)},
           {"pinned_dependencies", std::move(pinned)},
           {"source_info", to_json(v.source_info)},
-          {"created_at", format_timestamp(v.created_at)}};
+          {"created_at", format_timestamp(v.created_at)},
+          {"forced_breaking", v.forced_breaking}};
 }
 
 json to_json(const Diagnostic& d) {
@@ -156,9 +157,40 @@ json to_json(const BreakingResult& r) {
           {"warnings", r.warnings}};
 }
 
+json diff_json(const BreakingResult& r) {
+  json findings = json::array(), changes = json::array();
+  for (const auto& f : r.findings) findings.push_back(to_json(f));
+  for (const auto& c : r.changes) changes.push_back(to_json(c));
+  return {{"breaking", std::move(findings)}, {"changes", std::move(changes)}, {"rules", r.rules}};
+}
+
+Result<BreakingResult> parse_diff_json(const json& j) {
+  try {
+    BreakingResult r;
+    for (const auto& f : j.at("breaking")) {
+      r.findings.push_back({f.value("path", ""), f.value("start_line", 1),
+                            f.value("start_column", 1), f.value("end_line", 1),
+                            f.value("end_column", 1), f.at("type").get<std::string>(),
+                            f.at("message").get<std::string>()});
+    }
+    for (const auto& c : j.at("changes")) {
+      r.changes.push_back({c.at("kind").get<std::string>(), c.at("element").get<std::string>(),
+                           c.at("name").get<std::string>(), c.value("path", ""), c.value("line", 0),
+                           c.value("column", 0), c.value("detail", "")});
+    }
+    r.rules = j.value("rules", std::vector<std::string>{});
+    return r;
+  } catch (const json::exception& e) {
+    return Status::Internal(fmt::format("unexpected diff JSON: {}", e.what()), "bad_response");
+  }
+}
+
 json error_json(const Status& s) {
   json details = json::array();
   for (const auto& d : s.diagnostics()) details.push_back(to_json(d));
+  if (s.findings() != nullptr) {
+    for (const auto& f : *s.findings()) details.push_back(to_json(f));
+  }
   if (!s.fields().empty()) {
     json extra = json::object();
     for (const auto& [k, v] : s.fields()) extra[k] = v;
@@ -205,6 +237,7 @@ Result<PushRequest> parse_push_request(const json& body, const std::string& modu
   SPOKE_RETURN_IF_ERROR(read_string(body, "module_description", r.module_description));
   SPOKE_RETURN_IF_ERROR(read_files_and_dependencies(body, r.files, r.dependencies));
   SPOKE_RETURN_IF_ERROR(read_bool(body, "infer_dependencies", r.infer_dependencies));
+  SPOKE_RETURN_IF_ERROR(read_bool(body, "force", r.force));
   if (auto si = body.find("source_info"); si != body.end() && !si->is_null()) {
     if (!si->is_object()) {
       return wrong_type("source_info", "an object {repository, commit_sha, branch}");
@@ -214,6 +247,32 @@ Result<PushRequest> parse_push_request(const json& body, const std::string& modu
     SPOKE_RETURN_IF_ERROR(read_string(*si, "branch", r.source_info.branch, "source_info."));
   }
   return r;
+}
+
+json to_json(const EffectivePolicy& p) {
+  json j = {{"compatibility", p.policy.compatibility},
+            {"ignore_unstable_packages", p.policy.ignore_unstable_packages},
+            {"transitive", p.policy.transitive},
+            {"default", p.is_default}};
+  j["updated_at"] = p.policy.updated_at > 0 ? json(format_timestamp(p.policy.updated_at)) : json();
+  return j;
+}
+
+Result<ModulePolicy> parse_policy_request(const json& body) {
+  for (const auto& [key, _] : body.items()) {
+    if (key != "compatibility" && key != "ignore_unstable_packages" && key != "transitive") {
+      return Status::InvalidArgument(
+          fmt::format("unknown field \"{}\"; a module config has compatibility, "
+                      "ignore_unstable_packages and transitive",
+                      key),
+          "unknown_field");
+    }
+  }
+  ModulePolicy p;
+  SPOKE_RETURN_IF_ERROR(read_string(body, "compatibility", p.compatibility));
+  SPOKE_RETURN_IF_ERROR(read_bool(body, "ignore_unstable_packages", p.ignore_unstable_packages));
+  SPOKE_RETURN_IF_ERROR(read_bool(body, "transitive", p.transitive));
+  return p;
 }
 
 Result<ValidateRequest> parse_validate_request(const json& body) {
@@ -247,6 +306,7 @@ Result<Version> parse_version_json(const json& j) {
     v.description = j.value("description", "");
     v.digest = j.value("digest", "");
     v.created_at = parse_timestamp(j.value("created_at", ""));
+    v.forced_breaking = j.value("forced_breaking", std::int64_t{0});
     for (const auto& f : j.at("files")) {
       File file;
       file.path = f.at("path").get<std::string>();
@@ -294,8 +354,14 @@ Status parse_error_json(int status, const std::string& body) {
     Status s(code, e.value("code", "http_" + std::to_string(status)),
              e.value("message", "HTTP " + std::to_string(status)));
     std::vector<Diagnostic> diags;
+    auto findings = std::make_shared<std::vector<BreakingFinding>>();
     for (const auto& d : e.value("details", json::array())) {
-      if (d.contains("message")) {
+      if (d.is_object() && d.contains("type") && d.contains("start_line")) {
+        findings->push_back({d.value("path", ""), d.value("start_line", 1),
+                             d.value("start_column", 1), d.value("end_line", 1),
+                             d.value("end_column", 1), d.value("type", ""),
+                             d.value("message", "")});
+      } else if (d.contains("message")) {
         diags.push_back({d.value("file", ""), d.value("line", 0), d.value("column", 0),
                          d.value("severity", "error"), d.value("message", "")});
       } else if (d.is_object()) {
@@ -305,6 +371,7 @@ Status parse_error_json(int status, const std::string& body) {
       }
     }
     s.with_diagnostics(std::move(diags));
+    if (!findings->empty()) s.with_findings(std::move(findings));
     return s;
   }
   return Status(code, "http_" + std::to_string(status),

@@ -50,6 +50,10 @@ class Locator {
   mutable std::unordered_map<std::string, std::unordered_map<std::string, Span>> raw_;
 };
 
+// True for a package whose last component (of two or more) is v1alpha1, v2beta, v1test,
+// v1p1beta1, ...: what ignore_unstable_packages ignores.
+bool is_unstable_package(const std::string& package);
+
 // `full_name` without the file's package: the name buf calls "nested name" ("Outer.Inner").
 std::string nested_name(const std::string& full_name, const std::string& package);
 

@@ -1531,4 +1531,8 @@ Result<BreakingResult> check_breaking(const Schema& before, const Schema& after,
   return result;
 }
 
+bool breaking_internal::is_unstable_package(const std::string& package) {
+  return unstable_package(package);
+}
+
 }  // namespace spoke

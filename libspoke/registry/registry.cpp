@@ -9,7 +9,9 @@
 #include <set>
 
 #include "registry/file_cache.h"
+#include "registry/policy.h"
 #include "resolve/closure.h"
+#include "spoke/breaking.h"
 #include "spoke/schema.h"
 #include "util/timing.h"
 
@@ -82,7 +84,8 @@ struct Registry::Impl {
   // one module, one path with two contents), then parsing and linking.
   Result<SchemaResult> check_schema(const std::string& root, const std::string& module,
                                     const std::vector<File>& files,
-                                    const std::vector<Dependency>& pinned) {
+                                    const std::vector<Dependency>& pinned,
+                                    const SchemaOptions& options = {}) {
     auto closure = internal::compute_closure(*storage.metadata, root, module, pinned);
     if (!closure.ok()) return closure.status();
     SPOKE_RETURN_IF_ERROR(internal::check_path_conflicts(root, files, closure.value()));
@@ -91,7 +94,41 @@ struct Registry::Impl {
     std::vector<FileInput> targets;
     targets.reserve(files.size());
     for (const auto& f : files) targets.push_back({f.path, f.content});
-    return build_schema(targets, dep_files.value());
+    return build_schema(targets, dep_files.value(), options);
+  }
+
+  std::mutex policy_mu;
+  std::string default_compatibility = "FILE";
+
+  // The module's stored policy, else the default; a module that does not exist yet has the
+  // default.
+  Result<EffectivePolicy> effective_policy(const std::string& module) {
+    auto stored = storage.metadata->get_module_policy(module);
+    if (!stored.ok() && stored.status().reason() != "module_not_found") return stored.status();
+    EffectivePolicy out;
+    if (stored.ok() && stored->has_value()) out.policy = stored->value();
+    if (out.policy.compatibility.empty()) {
+      std::lock_guard lock(policy_mu);
+      out.policy.compatibility = default_compatibility;
+      out.is_default = true;
+    }
+    return out;
+  }
+
+  // A stored version linked for a comparison (see internal::breaking_schema_options).
+  Result<std::shared_ptr<const Schema>> comparison_schema(Registry& self, const std::string& module,
+                                                          const std::string& version) {
+    auto sources = self.get_sources(module, version);
+    if (!sources.ok()) return sources.status();
+    auto built =
+        build_schema(sources->files, sources->dependencies, internal::breaking_schema_options());
+    if (!built.valid()) {
+      return Status::Internal(
+                 fmt::format("stored version {}@{} no longer compiles", module, version),
+                 "invalid_stored_schema")
+          .with_diagnostics(std::move(built.diagnostics));
+    }
+    return built.schema;
   }
 
   // Recently used schemas by version digest: building one means parsing all its files.
@@ -348,8 +385,17 @@ Result<PushResult> Registry::push(const PushRequest& request) {
   if (existing.status().code() != Code::kNotFound) return existing.status();
   SPOKE_RETURN_IF_ERROR(impl_->check_no_other_spelling(v.module, version_id.value()));
 
-  // Nothing that does not parse and link against its dependencies gets in.
-  auto checked = impl_->check_schema(v.module + "@" + v.version, v.module, v.files, v.dependencies);
+  auto policy = impl_->effective_policy(v.module);
+  if (!policy.ok()) return policy.status();
+  const ModulePolicy& rules = policy->policy;
+  const bool check_policy = rules.compatibility != "NONE";
+
+  // Nothing that does not parse and link against its dependencies gets in. Linked as a
+  // comparison needs it when there is a policy to check (warnings kept for the pusher).
+  SchemaOptions link_options;
+  link_options.interpreted_source_info = check_policy;
+  auto checked = impl_->check_schema(v.module + "@" + v.version, v.module, v.files, v.dependencies,
+                                     link_options);
   if (!checked.ok()) return checked.status();
   if (!checked->valid()) {
     const Diagnostic* first = nullptr;
@@ -367,6 +413,43 @@ Result<PushResult> Registry::push(const PushRequest& request) {
         .with_diagnostics(std::move(checked->diagnostics));
   }
   std::vector<Diagnostic> warnings = std::move(checked->diagnostics);
+  timer.phase("validate");
+
+  // Nothing that breaks the module's policy gets in unless forced.
+  if (check_policy) {
+    std::vector<std::string> against;
+    if (auto refs = impl_->storage.metadata->list_versions(v.module); refs.ok()) {
+      bool all = rules.transitive || rules.compatibility.ends_with("_TRANSITIVE");
+      against = internal::versions_to_check(refs.value(), version_id.value(), all);
+    } else if (refs.status().code() != Code::kNotFound) {
+      return refs.status();
+    }
+    std::vector<std::shared_ptr<const Schema>> earlier;
+    for (const auto& e : against) {
+      auto schema = impl_->comparison_schema(*this, v.module, e);
+      if (!schema.ok()) return schema.status();
+      earlier.push_back(std::move(schema).value());
+    }
+    std::vector<const Schema*> history;
+    for (const auto& e : earlier) history.push_back(e.get());
+    auto findings = internal::check_policy(rules, history, *checked->schema);
+    if (!findings.ok()) return findings.status();
+    timer.phase("policy");
+    if (!findings->empty() && !request.force) {
+      std::size_t n = findings->size();
+      std::string what = against.size() == 1 ? fmt::format("{}@{}", v.module, against.front())
+                                             : fmt::format("{} earlier versions", against.size());
+      return Status::Conflict(
+                 fmt::format("{}@{} breaks the {} compatibility of module {} against {}: {} "
+                             "breaking change{}; fix {}, or push with force to publish anyway",
+                             v.module, v.version, rules.compatibility, v.module, what, n,
+                             n == 1 ? "" : "s", n == 1 ? "it" : "them"),
+                 "breaking_change")
+          .with_findings(
+              std::make_shared<const std::vector<BreakingFinding>>(std::move(findings).value()));
+    }
+    v.forced_breaking = static_cast<std::int64_t>(findings->size());
+  }
 
   // Blobs first: a version's metadata never points at a missing blob.
   std::set<std::string_view> seen;
@@ -374,7 +457,6 @@ Result<PushResult> Registry::push(const PushRequest& request) {
   for (const auto& f : v.files) {
     if (seen.insert(f.digest).second) blobs.emplace_back(f.digest, f.content);
   }
-  timer.phase("validate");
   SPOKE_RETURN_IF_ERROR(impl_->storage.blobs->put_many(blobs));
   timer.phase("blobs");
 
@@ -457,7 +539,7 @@ Result<std::shared_ptr<const Schema>> Registry::get_schema(const std::string& mo
 }
 
 Result<VersionSources> Registry::get_sources(const std::string& module,
-                                            const std::string& version) {
+                                             const std::string& version) {
   auto v = get_version(module, version, true);
   if (!v.ok()) return v.status();
   auto closure = internal::compute_closure(*impl_->storage.metadata, v->module + "@" + v->version,
@@ -470,6 +552,76 @@ Result<VersionSources> Registry::get_sources(const std::string& module,
   out.dependencies = std::move(deps).value();
   out.version = std::move(v).value();
   return out;
+}
+
+Status Registry::set_default_compatibility(const std::string& compatibility) {
+  auto normalized = internal::normalize_compatibility(compatibility);
+  if (!normalized) return internal::invalid_compatibility(compatibility);
+  std::lock_guard lock(impl_->policy_mu);
+  impl_->default_compatibility = *normalized;
+  return Status::OK();
+}
+
+std::string Registry::default_compatibility() const {
+  std::lock_guard lock(impl_->policy_mu);
+  return impl_->default_compatibility;
+}
+
+Result<EffectivePolicy> Registry::get_policy(const std::string& module) {
+  SPOKE_RETURN_IF_ERROR(validate_module_name(module));
+  SPOKE_RETURN_IF_ERROR(impl_->storage.metadata->get_module(module).status());
+  return impl_->effective_policy(module);
+}
+
+Result<EffectivePolicy> Registry::set_policy(const std::string& module, ModulePolicy policy) {
+  SPOKE_RETURN_IF_ERROR(validate_module_name(module));
+  if (!policy.compatibility.empty()) {
+    auto normalized = internal::normalize_compatibility(policy.compatibility);
+    if (!normalized) return internal::invalid_compatibility(policy.compatibility);
+    policy.compatibility = *normalized;
+  }
+  policy.updated_at = now_ms();
+  SPOKE_RETURN_IF_ERROR(impl_->storage.metadata->put_module_policy(module, policy));
+  return impl_->effective_policy(module);
+}
+
+Result<BreakingResult> Registry::diff(const std::string& module, const std::string& from,
+                                      const std::string& to, const std::string& against) {
+  SPOKE_RETURN_IF_ERROR(validate_module_name(module));
+  ModulePolicy rules;
+  if (against.empty()) {
+    auto policy = get_policy(module);
+    if (!policy.ok()) return policy.status();
+    rules = policy->policy;
+  } else {
+    auto normalized = internal::normalize_compatibility(against);
+    if (!normalized) return internal::invalid_compatibility(against);
+    rules.compatibility = *normalized;
+  }
+  auto before = impl_->comparison_schema(*this, module, from);
+  if (!before.ok()) return before.status();
+  auto after = impl_->comparison_schema(*this, module, to);
+  if (!after.ok()) return after.status();
+  BreakingOptions options;
+  options.list_changes = true;
+  auto result = check_breaking(*before.value(), *after.value(), options);
+  if (!result.ok()) return result.status();
+  // The changes are those of any comparison; the findings, those of the compatibility asked for.
+  auto findings = internal::check_policy(rules, {before->get()}, *after.value());
+  if (!findings.ok()) return findings.status();
+  result->findings = std::move(findings).value();
+  if (rules.compatibility == "NONE") {
+    result->rules.clear();
+  } else if (parse_compatibility_level(rules.compatibility)) {
+    result->rules = {rules.compatibility};  // a Confluent level is one check
+  } else {
+    BreakingOptions selected;
+    selected.use = {rules.compatibility};
+    auto ids = resolve_breaking_rules(selected);
+    if (!ids.ok()) return ids.status();
+    result->rules = std::move(ids).value();
+  }
+  return result;
 }
 
 MetadataStore& Registry::metadata() { return *impl_->storage.metadata; }

@@ -95,6 +95,9 @@ CREATE TABLE module_configs (
   updated_at               INTEGER NOT NULL
 );
 )sql",
+    R"sql(
+ALTER TABLE versions ADD COLUMN forced_breaking INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr const char* kJobColumns =
@@ -266,8 +269,8 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<Version> get_version(const std::string& module, const std::string& version) override {
     return guard([&](Connection& c) -> Result<Version> {
       auto& q = c.stmt(
-          "SELECT id, description, digest, repository, commit_sha, branch, created_at "
-          "FROM versions WHERE module=? AND version=?");
+          "SELECT id, description, digest, repository, commit_sha, branch, created_at, "
+          "forced_breaking FROM versions WHERE module=? AND version=?");
       q.bind(1, module);
       q.bind(2, version);
       if (!q.executeStep()) return version_not_found(module, version);
@@ -281,6 +284,7 @@ class SqliteMetadataStore final : public MetadataStore {
       v.source_info = {q.getColumn(3).getString(), q.getColumn(4).getString(),
                        q.getColumn(5).getString()};
       v.created_at = q.getColumn(6).getInt64();
+      v.forced_breaking = q.getColumn(7).getInt64();
       auto& fq = c.stmt("SELECT path, digest, size FROM files WHERE version_id=? ORDER BY path");
       fq.bind(1, id);
       while (fq.executeStep()) {
@@ -361,7 +365,7 @@ class SqliteMetadataStore final : public MetadataStore {
       }
       auto& q = c.stmt(
           "INSERT INTO versions(module, version, description, digest, repository, commit_sha, "
-          "branch, created_at) VALUES (?,?,?,?,?,?,?,?)");
+          "branch, created_at, forced_breaking) VALUES (?,?,?,?,?,?,?,?,?)");
       q.bind(1, v.module);
       q.bind(2, v.version);
       q.bind(3, v.description);
@@ -370,6 +374,7 @@ class SqliteMetadataStore final : public MetadataStore {
       q.bind(6, v.source_info.commit_sha);
       q.bind(7, v.source_info.branch);
       q.bind(8, static_cast<int64_t>(v.created_at));
+      q.bind(9, static_cast<int64_t>(v.forced_breaking));
       q.exec();
       v.sequence = c.db.getLastInsertRowid();
       auto& fq = c.stmt("INSERT INTO files(version_id, path, digest, size) VALUES (?,?,?,?)");

@@ -8,6 +8,8 @@
 #include <future>
 #include <iostream>
 
+#include "common/client.h"
+#include "compile_cmd.h"
 #include "spoke/breaking.h"
 #include "spoke/file_tree.h"
 #include "spoke/schema.h"
@@ -45,8 +47,66 @@ struct Loaded {
   std::string error;  // empty when it linked
 };
 
-// Reads and links the tree under `dir` (with the -I roots as dependencies).
-Loaded load(const std::string& dir, const std::vector<std::string>& includes, int threads) {
+Loaded link(const std::string& what, const std::vector<FileInput>& targets,
+            const std::vector<FileInput>& deps, int threads) {
+  Loaded out;
+  SchemaOptions options;
+  options.interpreted_source_info = true;
+  options.warn_unused_imports = false;
+  options.threads = threads;
+  auto result = build_schema(targets, deps, options);
+  if (!result.valid()) {
+    out.error = fmt::format("{} does not compile:", what);
+    for (const auto& d : result.diagnostics) {
+      if (d.severity == "error") out.error += "\n  " + format_diagnostic(d);
+    }
+    return out;
+  }
+  out.schema = result.schema;
+  return out;
+}
+
+// A version stored in the registry: its files, and those of its dependency closure.
+struct Fetched {
+  std::vector<FileInput> files;
+  std::vector<FileInput> dependencies;
+  std::string spec;  // module@exact version
+  std::string error;
+};
+
+Fetched fetch_version(const std::string& registry, const std::string& module,
+                      const std::string& version) {
+  Fetched out;
+  RegistryClient client(registry);
+  auto r = client.get("/modules/" + encode_segment(module) + "/versions/" +
+                      encode_segment(version) + "?include=content");
+  if (!r.ok()) {
+    out.error = r.status().message();
+    return out;
+  }
+  auto v = wire::parse_version_json(r.value());
+  if (!v.ok()) {
+    out.error = v.status().message();
+    return out;
+  }
+  out.spec = v->module + "@" + v->version;
+  for (const auto& f : v->files) out.files.push_back({f.path, f.content});
+  std::vector<std::string> direct;
+  for (const auto& d : v->dependencies) direct.push_back(d.spec());
+  if (!direct.empty()) {
+    auto deps = fetch_declared_dependencies(registry, ".", direct);
+    if (!deps.ok()) {
+      out.error = deps.status().message();
+      return out;
+    }
+    out.dependencies = std::move(deps).value();
+  }
+  return out;
+}
+
+// Reads and links the tree under `dir` (with the -I roots, then `extra`, as dependencies).
+Loaded load(const std::string& dir, const std::vector<std::string>& includes, int threads,
+            const std::vector<FileInput>& extra = {}) {
   Loaded out;
   auto t0 = std::chrono::steady_clock::now();
   auto tree = read_proto_tree(dir);
@@ -71,20 +131,8 @@ Loaded load(const std::string& dir, const std::vector<std::string>& includes, in
     }
     for (auto& f : more.value()) deps.push_back(std::move(f));
   }
-  SchemaOptions options;
-  options.interpreted_source_info = true;
-  options.warn_unused_imports = false;
-  options.threads = threads;
-  auto result = build_schema(tree.value(), deps, options);
-  if (!result.valid()) {
-    out.error = fmt::format("{} does not compile:", dir);
-    for (const auto& d : result.diagnostics) {
-      if (d.severity == "error") out.error += "\n  " + format_diagnostic(d);
-    }
-    return out;
-  }
-  out.schema = result.schema;
-  return out;
+  deps.insert(deps.end(), extra.begin(), extra.end());
+  return link(dir, tree.value(), deps, threads);
 }
 
 void print(const std::vector<BreakingFinding>& findings, const std::string& format) {
@@ -119,8 +167,15 @@ CLI::App* add_breaking_command(CLI::App& app, BreakingArgs& a) {
   auto* cmd = app.add_subcommand(
       "breaking", "report the breaking changes of the .proto files under -dir against -against");
   cmd->add_option("--dir", a.dir, "import root of the new version")->capture_default_str();
-  cmd->add_option("--against", a.against, "import root of the version to compare against")
-      ->required();
+  auto* against =
+      cmd->add_option("--against", a.against, "import root of the version to compare against");
+  auto* against_module = cmd->add_option(
+      "--against-module", a.against_module,
+      "compare against a version of this module in the registry (with its dependencies)");
+  against->excludes(against_module);
+  cmd->add_option("--against-version", a.against_version,
+                  "the version of -against-module (default latest)")
+      ->capture_default_str();
   cmd->add_option("-I,--include", a.includes, "extra import root for both (repeatable)");
   cmd->add_option("--error-format", a.error_format, "text, json or github")
       ->check(CLI::IsMember({"text", "json", "github"}))
@@ -141,7 +196,12 @@ CLI::App* add_breaking_command(CLI::App& app, BreakingArgs& a) {
   return cmd;
 }
 
-int run_breaking(const BreakingArgs& a) {
+int run_breaking(const BreakingArgs& a, const std::string& registry) {
+  if (a.against.empty() == a.against_module.empty()) {
+    std::cerr << "spoke: breaking needs -against (a directory) or -against-module (a registry "
+                 "module)\n";
+    return kUsage;
+  }
   std::optional<CompatibilityLevel> level;
   BreakingOptions options;
   options.config_version = a.config_version;
@@ -174,9 +234,21 @@ int run_breaking(const BreakingArgs& a) {
   }
   // The two trees are independent: read and link them at once, each parsing on every core, so
   // that no core idles when the smaller tree is done.
-  auto against = std::async(std::launch::async, [&] { return load(a.against, a.includes, 0); });
-  Loaded current = load(a.dir, a.includes, 0);
-  Loaded previous = against.get();
+  Loaded current, previous;
+  if (!a.against_module.empty()) {
+    // The stored version's dependency closure serves the local files too.
+    Fetched stored = fetch_version(registry, a.against_module, a.against_version);
+    if (!stored.error.empty()) {
+      std::cerr << "spoke: " << stored.error << "\n";
+      return kFailure;
+    }
+    current = load(a.dir, a.includes, 0, stored.dependencies);
+    if (current.error.empty()) previous = link(stored.spec, stored.files, stored.dependencies, 0);
+  } else {
+    auto against = std::async(std::launch::async, [&] { return load(a.against, a.includes, 0); });
+    current = load(a.dir, a.includes, 0);
+    previous = against.get();
+  }
   for (const Loaded* l : {&current, &previous}) {
     if (!l->error.empty()) {
       std::cerr << "spoke: " << l->error << "\n";

@@ -11,6 +11,8 @@ namespace spoke::cli {
 struct BreakingArgs {
   std::string dir = ".";
   std::string against;
+  std::string against_module;  // compare with a version stored in the registry instead
+  std::string against_version = "latest";
   std::vector<std::string> includes;
   std::string error_format = "text";
   std::string category;  // a buf category or a Confluent level
@@ -24,7 +26,8 @@ struct BreakingArgs {
 // Registers the subcommand; fills `args` when it is parsed.
 CLI::App* add_breaking_command(CLI::App& app, BreakingArgs& args);
 
-// Exit status: 0 nothing breaking, 100 breaking changes found, 1 errors, 2 usage.
-int run_breaking(const BreakingArgs& args);
+// Exit status: 0 nothing breaking, 100 breaking changes found, 1 errors, 2 usage. `registry` is
+// where -against-module is fetched from.
+int run_breaking(const BreakingArgs& args, const std::string& registry);
 
 }  // namespace spoke::cli

@@ -14,7 +14,9 @@
 #include "common/args.h"
 #include "common/client.h"
 #include "compile_cmd.h"
+#include "policy_cmd.h"
 #include "spoke/ast.h"
+#include "spoke/breaking.h"
 #include "spoke/file_tree.h"
 #include "spoke/model.h"
 #include "spoke/module_config.h"
@@ -64,7 +66,10 @@ struct PushArgs {
   std::string module, version, dir = ".", description;
   std::vector<std::string> deps;
   bool no_git = false;
+  bool force = false;
 };
+
+constexpr int kExitBreaking = 100;
 
 // Fills module and deps from `dir`/spoke.yaml where the flags left them empty.
 Status apply_module_config(const std::string& dir, std::string& module,
@@ -110,7 +115,8 @@ int run_push(const Common& common, PushArgs a) {
                {"module_description", a.description},
                {"files", std::move(files)},
                {"dependencies", a.deps},
-               {"infer_dependencies", !declared}};
+               {"infer_dependencies", !declared},
+               {"force", a.force}};
   if (!a.no_git) {
     auto si = spoke::detect_git_source_info(a.dir);
     if (!si.commit_sha.empty()) body["source_info"] = spoke::wire::to_json(si);
@@ -118,6 +124,14 @@ int run_push(const Common& common, PushArgs a) {
   RegistryClient client(common.registry);
   int status = 0;
   auto r = client.post("/modules/" + encode_segment(a.module) + "/versions", body, true, &status);
+  if (!r.ok() && r.status().reason() == "breaking_change") {
+    // As `buf breaking` prints them, then why nothing was stored.
+    if (r.status().findings() != nullptr) {
+      for (const auto& f : *r.status().findings()) std::cout << spoke::format_finding(f) << "\n";
+    }
+    std::cerr << "spoke: " << r.status().message() << "\n";
+    return kExitBreaking;
+  }
   if (!r.ok()) return fail(r.status());
   if (common.json_output) {
     json out = r.value();
@@ -138,6 +152,10 @@ int run_push(const Common& common, PushArgs a) {
   if (status == 201) {
     std::cout << fmt::format("pushed {}@{} ({})\ndigest {}\n", v->module, v->version,
                              count_files(v->files.size()), v->digest);
+    if (v->forced_breaking > 0) {
+      std::cout << fmt::format("forced: published despite {} breaking change{}\n",
+                               v->forced_breaking, v->forced_breaking == 1 ? "" : "s");
+    }
   } else {
     std::cout << fmt::format("{}@{} already exists with identical content\ndigest {}\n", v->module,
                              v->version, v->digest);
@@ -461,6 +479,8 @@ int main(int argc, char** argv) {
   push_cmd->add_option("--dep", push.deps,
                        "dependency as module@version (repeatable; latest allowed)");
   push_cmd->add_flag("--no-git", push.no_git, "do not record git source information");
+  push_cmd->add_flag("--force", push.force,
+                     "publish even when the version breaks the module's compatibility policy");
   add_common(push_cmd);
 
   PullArgs pull;
@@ -501,6 +521,7 @@ int main(int argc, char** argv) {
 
   spoke::cli::BreakingArgs breaking;
   auto* breaking_cmd = spoke::cli::add_breaking_command(app, breaking);
+  add_common(breaking_cmd);
 
   auto* modules_cmd = app.add_subcommand("modules", "list the modules in the registry");
   add_common(modules_cmd);
@@ -512,12 +533,14 @@ int main(int argc, char** argv) {
   add_common(versions_cmd);
 
   spoke::cli::CompileCommands compile_commands(app, add_common);
+  spoke::cli::PolicyCommands policy_commands(app, add_common);
 
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); }).empty()) {
-    std::cerr << "spoke: unknown command \"" << argv[1]
-              << "\"; commands: push, pull, validate, ast, breaking, compile, languages, modules, "
-                 "versions (run spoke --help for usage)\n";
+    std::cerr
+        << "spoke: unknown command \"" << argv[1]
+        << "\"; commands: push, pull, validate, ast, breaking, diff, config, compile, languages, "
+           "modules, versions (run spoke --help for usage)\n";
     return 2;
   }
   auto args = spoke::cli::normalize_long_flags(argc, argv);
@@ -540,10 +563,13 @@ int main(int argc, char** argv) {
     if (*pull_cmd) return run_pull(common, pull);
     if (*validate_cmd) return run_validate(common, validate);
     if (*ast_cmd) return run_ast(common, ast);
-    if (*breaking_cmd) return spoke::cli::run_breaking(breaking);
+    if (*breaking_cmd) return spoke::cli::run_breaking(breaking, common.registry);
     if (*modules_cmd) return run_modules(common);
     if (*versions_cmd) return run_versions(common, versions_module);
     if (int code = compile_commands.run(common.registry, common.json_output); code >= 0) {
+      return code;
+    }
+    if (int code = policy_commands.run(common.registry, common.json_output); code >= 0) {
       return code;
     }
     return 2;
