@@ -298,10 +298,22 @@ TEST_CASE("field_options_jstype_ctype_and_defaults") {
           "\"M\" changed C++ string type from \"STRING\" to \"CORD\"."});
   // The deprecated ID stands for its replacement.
   CHECK(only(before, after, "FIELD_SAME_CTYPE", "v1").size() == 1);
-  // Located at the default's value, where protoc's parser puts it (buf starts at `default`).
+  // Located from the `default` keyword to the value, as buf locates it.
   CHECK(only(before, after, "FIELD_SAME_DEFAULT") ==
-        V{"FIELD_SAME_DEFAULT a.proto:6:35-6:36 Field \"3\" with name \"c\" on message \"M\" "
+        V{"FIELD_SAME_DEFAULT a.proto:6:25-6:36 Field \"3\" with name \"c\" on message \"M\" "
           "changed default value from 5 to 6."});
+  // Tabs count to the next multiple of 8, as in protoc's columns; a default may span lines.
+  auto tabbed = [](int d, int e) {
+    return one("message T {\n\toptional int32 d = 4 [default = " + std::to_string(d) +
+                   "];\n  optional int32 e = 5 [\n    default =\n      " + std::to_string(e) +
+                   "];\n}\n",
+               "proto2");
+  };
+  CHECK(only(tabbed(7, 8), tabbed(9, 10), "FIELD_SAME_DEFAULT") ==
+        V{"FIELD_SAME_DEFAULT a.proto:4:31-4:42 Field \"4\" with name \"d\" on message \"T\" "
+          "changed default value from 7 to 9.",
+          "FIELD_SAME_DEFAULT a.proto:6:5-7:9 Field \"5\" with name \"e\" on message \"T\" "
+          "changed default value from 8 to 10."});
 }
 
 TEST_CASE("syntax_change_is_seen_by_every_rule_it_affects") {

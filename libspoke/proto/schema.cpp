@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -156,6 +157,72 @@ void interpret_option_locations(const pb::FileDescriptorProto& proto, pb::Source
   info.Swap(&out);
 }
 
+// Offset in `text` of (0-based) `line` and `column` as the tokenizer counts them (a tab advances
+// to the next multiple of 8); npos when out of range.
+std::size_t offset_of(const std::string& text, int line, int column) {
+  std::size_t pos = 0;
+  for (int l = 0; l < line; ++l) {
+    pos = text.find('\n', pos);
+    if (pos == std::string::npos) return pos;
+    ++pos;
+  }
+  int col = 0;
+  while (col < column && pos < text.size() && text[pos] != '\n') {
+    col = text[pos] == '\t' ? col + 8 - col % 8 : col + 1;
+    ++pos;
+  }
+  return col == column ? pos : std::string::npos;
+}
+
+// (line, column) of `offset`, as the tokenizer counts them.
+std::pair<int, int> position_of(const std::string& text, std::size_t offset) {
+  std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  line_start = line_start == std::string::npos || offset == 0 ? 0 : line_start + 1;
+  int line = static_cast<int>(std::count(text.begin(), text.begin() + line_start, '\n'));
+  int col = 0;
+  for (std::size_t i = line_start; i < offset; ++i)
+    col = text[i] == '\t' ? col + 8 - col % 8 : col + 1;
+  return {line, col};
+}
+
+// protoc locates a field's default at its value; buf at the `default` keyword that introduces
+// it. With interpreted locations, spans of default values start at the keyword, as buf's do.
+void locate_defaults_at_keyword(const std::string& text, pb::SourceCodeInfo& info) {
+  for (auto& loc : *info.mutable_location()) {
+    const auto& path = loc.path();
+    int n = path.size();
+    if (n < 3 || path[n - 1] != pb::FieldDescriptorProto::kDefaultValueFieldNumber) continue;
+    int list = path[n - 3];
+    bool field = (list == pb::DescriptorProto::kFieldFieldNumber ||
+                  list == pb::DescriptorProto::kExtensionFieldNumber) &&
+                 n >= 5;
+    bool file_extension = list == pb::FileDescriptorProto::kExtensionFieldNumber && n == 3;
+    if ((!field && !file_extension) || loc.span_size() < 3) continue;
+    std::size_t value = offset_of(text, loc.span(0), loc.span(1));
+    if (value == std::string::npos) continue;
+    std::size_t i = value;
+    auto skip_space = [&] {
+      while (i > 0 && std::isspace(static_cast<unsigned char>(text[i - 1]))) --i;
+    };
+    skip_space();
+    if (i == 0 || text[i - 1] != '=') continue;
+    --i;
+    skip_space();
+    static constexpr std::string_view kKeyword = "default";
+    if (i < kKeyword.size() || text.compare(i - kKeyword.size(), kKeyword.size(), kKeyword) != 0) {
+      continue;
+    }
+    auto [line, column] = position_of(text, i - kKeyword.size());
+    int end_line = loc.span_size() == 4 ? loc.span(2) : loc.span(0);
+    int end_column = loc.span(loc.span_size() - 1);
+    loc.clear_span();
+    loc.add_span(line);
+    loc.add_span(column);
+    if (end_line != line) loc.add_span(end_line);
+    loc.add_span(end_column);
+  }
+}
+
 void parse_file(ParsedFile& f, bool interpret_options) {
   pb::io::ArrayInputStream input(f.content->data(), static_cast<int>(f.content->size()));
   ParseErrors errors(f);
@@ -169,7 +236,10 @@ void parse_file(ParsedFile& f, bool interpret_options) {
                                    [](const Diagnostic& d) { return d.severity == "error"; });
   f.source_info.Swap(f.proto.mutable_source_code_info());
   f.proto.clear_source_code_info();
-  if (interpret_options) interpret_option_locations(f.proto, f.source_info);
+  if (interpret_options) {
+    interpret_option_locations(f.proto, f.source_info);
+    locate_defaults_at_keyword(*f.content, f.source_info);
+  }
 }
 
 // Runs fn(i) for i in [0, n) on up to `threads` threads.
