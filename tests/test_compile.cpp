@@ -28,8 +28,11 @@ using spoke::CompileRequest;
 using spoke::CompilerOptions;
 using spoke::FileInput;
 using spoke::GeneratedFile;
+using spoke::testing::as_map;
+using spoke::testing::difference;
 using spoke::testing::find_protoc;
 using spoke::testing::read_file;
+using spoke::testing::read_tree;
 using spoke::testing::run;
 using spoke::testing::TempDir;
 using spoke::testing::write_file;
@@ -141,40 +144,6 @@ constexpr const char* kBuiltins[] = {"cpp",    "java", "kotlin", "python", "pyi"
 std::vector<FileInput> inputs(const std::map<std::string, std::string>& files) {
   std::vector<FileInput> out;
   for (const auto& [path, content] : files) out.push_back({path, content});
-  return out;
-}
-
-std::map<std::string, std::string> read_tree(const fs::path& dir) {
-  std::map<std::string, std::string> out;
-  if (!fs::exists(dir)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file())
-      out[fs::relative(e.path(), dir).generic_string()] = read_file(e.path());
-  }
-  return out;
-}
-
-std::map<std::string, std::string> as_map(const std::vector<GeneratedFile>& files) {
-  std::map<std::string, std::string> out;
-  for (const auto& f : files) out[f.name] = f.content;
-  return out;
-}
-
-// "" when equal, else what differs.
-std::string difference(const std::map<std::string, std::string>& ours,
-                       const std::map<std::string, std::string>& protocs) {
-  std::string out;
-  for (const auto& [name, content] : protocs) {
-    auto it = ours.find(name);
-    if (it == ours.end()) {
-      out += "  missing: " + name + "\n";
-    } else if (it->second != content) {
-      out += "  differs: " + name + "\n";
-    }
-  }
-  for (const auto& [name, _] : ours) {
-    if (protocs.count(name) == 0) out += "  extra: " + name + "\n";
-  }
   return out;
 }
 

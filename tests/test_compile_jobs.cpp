@@ -19,8 +19,11 @@
 #include "support/test_support.h"
 
 using nlohmann::json;
+using spoke::testing::as_map;
+using spoke::testing::difference;
 using spoke::testing::find_protoc;
 using spoke::testing::read_file;
+using spoke::testing::read_tree;
 using spoke::testing::run;
 using spoke::testing::Server;
 using spoke::testing::TempDir;
@@ -77,40 +80,6 @@ enum Status {
   STATUS_PAID = 1;
 }
 )"}};
-
-std::map<std::string, std::string> as_map(const std::vector<spoke::GeneratedFile>& files) {
-  std::map<std::string, std::string> out;
-  for (const auto& f : files) out[f.name] = f.content;
-  return out;
-}
-
-std::map<std::string, std::string> read_tree(const fs::path& dir) {
-  std::map<std::string, std::string> out;
-  if (!fs::exists(dir)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) {
-      out[fs::relative(e.path(), dir).generic_string()] = read_file(e.path());
-    }
-  }
-  return out;
-}
-
-// The names that differ between two trees, for failure messages.
-std::string difference(const Files& ours, const Files& theirs) {
-  std::string out;
-  for (const auto& [name, content] : ours) {
-    auto it = theirs.find(name);
-    if (it == theirs.end()) {
-      out += "only spoke: " + name + "\n";
-    } else if (it->second != content) {
-      out += "differs: " + name + "\n";
-    }
-  }
-  for (const auto& [name, _] : theirs) {
-    if (ours.count(name) == 0) out += "only protoc: " + name + "\n";
-  }
-  return out;
-}
 
 void make_executable_script(const fs::path& p, const std::string& body) {
   write_file(p, "#!/bin/sh\n" + body);

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -72,6 +73,45 @@ inline std::string read_file(const fs::path& p) {
 }
 
 // Path of a built binary handed to the test by meson through the environment.
+// Every regular file under `dir` by its '/'-separated path relative to `dir`, with its content;
+// empty when `dir` does not exist.
+inline std::map<std::string, std::string> read_tree(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file())
+      out[fs::relative(e.path(), dir).generic_string()] = read_file(e.path());
+  }
+  return out;
+}
+
+// Generated files (anything with `name` and `content`) by name.
+template <typename GeneratedFiles>
+std::map<std::string, std::string> as_map(const GeneratedFiles& files) {
+  std::map<std::string, std::string> out;
+  for (const auto& f : files) out[f.name] = f.content;
+  return out;
+}
+
+// "" when the trees are equal, else a line per name missing from `ours`, extra in it, or with
+// other content than in `reference`: for failure messages.
+inline std::string difference(const std::map<std::string, std::string>& ours,
+                              const std::map<std::string, std::string>& reference) {
+  std::string out;
+  for (const auto& [name, content] : reference) {
+    auto it = ours.find(name);
+    if (it == ours.end()) {
+      out += "  missing: " + name + "\n";
+    } else if (it->second != content) {
+      out += "  differs: " + name + "\n";
+    }
+  }
+  for (const auto& [name, _] : ours) {
+    if (reference.count(name) == 0) out += "  extra: " + name + "\n";
+  }
+  return out;
+}
+
 inline std::string binary_from_env(const char* var) {
   const char* v = std::getenv(var);
   if (v == nullptr || *v == '\0') throw std::runtime_error(std::string(var) + " is not set");
