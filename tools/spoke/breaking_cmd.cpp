@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "common/client.h"
+#include "common/github.h"
 #include "compile_cmd.h"
 #include "spoke/breaking.h"
 #include "spoke/file_tree.h"
@@ -22,25 +23,6 @@ namespace {
 constexpr int kBreakingFound = 100;
 constexpr int kFailure = 1;
 constexpr int kUsage = 2;
-
-std::string github_escape(const std::string& s, bool property) {
-  std::string out;
-  for (char c : s) {
-    if (c == '%')
-      out += "%25";
-    else if (c == '\r')
-      out += "%0D";
-    else if (c == '\n')
-      out += "%0A";
-    else if (property && c == ':')
-      out += "%3A";
-    else if (property && c == ',')
-      out += "%2C";
-    else
-      out += c;
-  }
-  return out;
-}
 
 struct Loaded {
   std::shared_ptr<const Schema> schema;

@@ -13,6 +13,7 @@
 #include "breaking_cmd.h"
 #include "common/args.h"
 #include "common/client.h"
+#include "common/github.h"
 #include "compile_cmd.h"
 #include "policy_cmd.h"
 #include "spoke/ast.h"
@@ -32,6 +33,7 @@ std::string count_files(std::size_t n) { return fmt::format("{} file{}", n, n ==
 using spoke::Result;
 using spoke::Status;
 using spoke::cli::encode_segment;
+using spoke::cli::github_escape;
 using spoke::cli::RegistryClient;
 using spoke::wire::json;
 
@@ -333,27 +335,6 @@ Result<std::vector<spoke::FileInput>> fetch_closure_files(RegistryClient& client
     }
   }
   return files;
-}
-
-// GitHub workflow commands: '%', CR and LF are escaped in the message; ':' and ',' too in
-// property values.
-std::string github_escape(const std::string& s, bool property) {
-  std::string out;
-  for (char c : s) {
-    if (c == '%')
-      out += "%25";
-    else if (c == '\r')
-      out += "%0D";
-    else if (c == '\n')
-      out += "%0A";
-    else if (property && c == ':')
-      out += "%3A";
-    else if (property && c == ',')
-      out += "%2C";
-    else
-      out += c;
-  }
-  return out;
 }
 
 // Prints diagnostics as protoc does (text), one JSON object per line (json), or as GitHub
