@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -466,19 +465,15 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<std::vector<CompileJob>> list_jobs_by_status(
       const std::vector<std::string>& statuses) override {
     return guard([&](Connection& c) -> Result<std::vector<CompileJob>> {
-      static const std::string sql =
-          fmt::format("SELECT {} FROM jobs WHERE status=? ORDER BY seq", kJobColumns);
-      std::vector<std::pair<std::int64_t, CompileJob>> found;
-      for (const auto& status : statuses) {
-        auto& q = c.stmt(sql.c_str());
-        q.bind(1, status);
-        while (q.executeStep()) found.emplace_back(0, read_job(q));
-      }
       std::vector<CompileJob> out;
-      for (auto& [_, j] : found) out.push_back(std::move(j));
-      std::stable_sort(out.begin(), out.end(), [](const CompileJob& a, const CompileJob& b) {
-        return a.created_at < b.created_at;
-      });
+      if (statuses.empty()) return out;
+      std::string marks(statuses.size() * 2 - 1, ',');
+      for (std::size_t i = 0; i < marks.size(); i += 2) marks[i] = '?';
+      SQLite::Statement q(c.db, fmt::format("SELECT {} FROM jobs WHERE status IN ({}) ORDER BY seq",
+                                            kJobColumns, marks));
+      for (std::size_t i = 0; i < statuses.size(); ++i)
+        q.bind(static_cast<int>(i) + 1, statuses[i]);
+      while (q.executeStep()) out.push_back(read_job(q));
       return out;
     });
   }
