@@ -411,6 +411,20 @@ TEST_CASE_FIXTURE(Fixture, "spoke_compile_module_downloads_the_server_build") {
   CHECK(unknown.err.starts_with("spoke: no generator for \"cobol\""));
   CHECK(std::count(unknown.err.begin(), unknown.err.end(), '\n') == 1);
   CHECK_FALSE(fs::exists(dir / "x"));
+
+  // Options go to the server per language, as with -dir; one for a language not compiled is a
+  // usage error.
+  auto stray = run({cli, "compile", "-module", "api", "-lang", "python", "-opt", "cpp:lite", "-out",
+                    (dir / "y").string(), "-registry", server->url()},
+                   dir.path());
+  CHECK(stray.exit_code == 2);
+  CHECK(stray.err.find("-opt cpp:lite: cpp is not one of the languages compiled") !=
+        std::string::npos);
+  auto lite = run({cli, "compile", "-module", "api", "-lang", "cpp", "-opt", "cpp:lite", "-out",
+                   (dir / "lite").string(), "-registry", server->url()},
+                  dir.path());
+  REQUIRE_MESSAGE(lite.exit_code == 0, lite.err);
+  CHECK(read_tree(dir / "lite") == protoc({"--cpp_out=lite:{out}"}, "cpp-lite"));
 }
 
 TEST_CASE_FIXTURE(Fixture, "an_unknown_auto_compile_language_stops_the_server_at_start") {

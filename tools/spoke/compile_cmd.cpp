@@ -131,14 +131,11 @@ int CompileCommands::run_compile(const std::string& registry, bool json_output) 
   }
   if (languages.empty()) return usage_error("-lang or -languages is required");
   if (!a.version.empty() && a.module.empty()) return usage_error("-version needs -module");
-  if (!a.module.empty()) {
-    if (!a.includes.empty() || a.recursive || !a.deps.empty() || !a.plugins.empty() ||
-        !a.grpc_options.empty()) {
-      return usage_error(
-          "-module builds on the server: -I, -recursive, -dep, -plugin and "
-          "-grpc-opt apply to -dir only");
-    }
-    return run_registry_compile(registry, json_output, languages);
+  if (!a.module.empty() && (!a.includes.empty() || a.recursive || !a.deps.empty() ||
+                            !a.plugins.empty() || !a.grpc_options.empty())) {
+    return usage_error(
+        "-module builds on the server: -I, -recursive, -dep, -plugin and "
+        "-grpc-opt apply to -dir only");
   }
 
   CompilerOptions compiler;
@@ -180,6 +177,7 @@ int CompileCommands::run_compile(const std::string& registry, bool json_output) 
     return usage_error(e);
   }
   if (!a.grpc && !a.grpc_options.empty()) return usage_error("-grpc-opt needs -grpc");
+  if (!a.module.empty()) return run_registry_compile(registry, json_output, requests);
   // A missing generator is reported before anything is read or fetched.
   for (const auto& r : requests) {
     if (Status s = check_compile_request(r, compiler); !s.ok()) return failure(s);
@@ -246,31 +244,20 @@ int CompileCommands::run_compile(const std::string& registry, bool json_output) 
 // -module: asks the server to build each language (or finds its cached build), waits for the
 // jobs, downloads the archives and unpacks them; nothing is written unless every language built.
 int CompileCommands::run_registry_compile(const std::string& registry, bool json_output,
-                                          const std::vector<std::string>& languages) const {
+                                          const std::vector<CompileRequest>& requests) const {
   const auto& a = args_;
   RegistryClient client(registry);
   const std::string module = encode_segment(a.module);
   const std::string version = encode_segment(a.version.empty() ? "latest" : a.version);
-  std::vector<std::string> options;
-  for (const auto& o : a.options) {
-    auto [prefix, option] = split_language_prefix(o);
-    if (!prefix.empty() && prefix != languages.front() && languages.size() == 1) {
-      return usage_error(fmt::format("-opt {}: {} is not the language compiled", o, prefix));
-    }
-    options.push_back(o);
-  }
   struct Build {
     std::string language, job_id, exact_version;
     bool cached = false;
     std::vector<GeneratedFile> files;
   };
   std::vector<Build> builds;
-  for (const auto& language : languages) {
-    nlohmann::json body = {{"grpc", a.grpc}, {"options", nlohmann::json::array()}};
-    for (const auto& o : options) {
-      auto [prefix, option] = split_language_prefix(o);
-      if (prefix.empty() || prefix == language) body["options"].push_back(option);
-    }
+  for (const auto& r : requests) {
+    const std::string& language = r.language;
+    nlohmann::json body = {{"grpc", r.grpc}, {"options", r.options}};
     auto submitted = client.post(fmt::format("/modules/{}/versions/{}/compile/{}", module, version,
                                              encode_segment(language)),
                                  body, false);
@@ -304,9 +291,9 @@ int CompileCommands::run_registry_compile(const std::string& registry, bool json
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
-    auto archive = client.get_bytes(fmt::format("/modules/{}/versions/{}/download/{}?format={}",
-                                                module, encode_segment(b.exact_version),
-                                                encode_segment(b.language), a.format));
+    auto archive =
+        client.get_bytes(fmt::format("/modules/{}/versions/{}/download/{}?format=tar.gz", module,
+                                     encode_segment(b.exact_version), encode_segment(b.language)));
     if (!archive.ok()) return failure(archive.status());
     auto files = read_archive(archive.value());
     if (!files.ok()) return failure(files.status());

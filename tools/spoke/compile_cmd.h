@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "spoke/compile.h"
 #include "spoke/registry.h"
 #include "spoke/status.h"
 
@@ -36,11 +37,11 @@ class CompileCommands {
     bool recursive = false;
     double plugin_timeout = 60;
     std::string module, version;  // a registry build instead of -dir
-    std::string format = "tar.gz";
     double wait_s = 600;
   };
+  // -module: the server builds each request's language; the archives are unpacked under -out.
   int run_registry_compile(const std::string& registry, bool json_output,
-                           const std::vector<std::string>& languages) const;
+                           const std::vector<CompileRequest>& requests) const;
   int run_compile(const std::string& registry, bool json_output) const;
   int run_languages(bool json_output) const;
 
