@@ -274,10 +274,10 @@ Result<std::vector<GeneratedFile>> CompileService::artifact_files(const Artifact
 
 Result<Download> CompileService::download(const std::string& module, const std::string& version,
                                           const std::string& language, ArchiveFormat format) {
-  auto jobs = list_jobs(module, version);
-  if (!jobs.ok()) return jobs.status();
   auto v = registry_.resolve_version(module, version);
   if (!v.ok()) return v.status();
+  auto jobs = registry_.metadata().list_jobs(module, v.value());
+  if (!jobs.ok()) return jobs.status();
   const std::string compile_path =
       fmt::format("POST /modules/{}/versions/{}/compile/{}", module, v.value(), language);
   for (const auto& job : jobs.value()) {
