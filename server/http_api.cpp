@@ -319,60 +319,6 @@ Status compile_unavailable() {
                              "compile_unavailable");
 }
 
-// {grpc, options} of a compile request; the body may be empty. Options are a list of
-// "key=value" strings (as protoc's --<lang>_opt takes them) or an object of key: value.
-Result<CompileSubmission> parse_compile_body(const std::string& body) {
-  CompileSubmission s;
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return s;
-  auto parsed = wire::parse_object(body);
-  if (!parsed.ok()) return parsed.status();
-  const json& j = parsed.value();
-  for (const auto& [key, _] : j.items()) {
-    if (key != "grpc" && key != "options") {
-      return Status::InvalidArgument(
-          fmt::format("unknown field \"{}\"; a compile request has grpc and options", key),
-          "unknown_field");
-    }
-  }
-  if (auto g = j.find("grpc"); g != j.end() && !g->is_null()) {
-    if (!g->is_boolean()) {
-      return Status::InvalidArgument("field \"grpc\" must be a boolean", "invalid_field");
-    }
-    s.grpc = g->get<bool>();
-  }
-  if (auto o = j.find("options"); o != j.end() && !o->is_null()) {
-    if (o->is_array()) {
-      for (const auto& item : *o) {
-        if (!item.is_string() || item.get<std::string>().empty()) {
-          return Status::InvalidArgument(
-              "field \"options\" must be a list of non-empty strings (\"key=value\")",
-              "invalid_field");
-        }
-        s.options.push_back(item.get<std::string>());
-      }
-    } else if (o->is_object()) {
-      for (const auto& [key, value] : o->items()) {
-        if (value.is_string()) {
-          s.options.push_back(value.get<std::string>().empty()
-                                  ? key
-                                  : fmt::format("{}={}", key, value.get<std::string>()));
-        } else if (value.is_boolean() && value.get<bool>()) {
-          s.options.push_back(key);
-        } else {
-          return Status::InvalidArgument(
-              fmt::format("option \"{}\" must be a string (or true for a flag)", key),
-              "invalid_field");
-        }
-      }
-    } else {
-      return Status::InvalidArgument(
-          "field \"options\" must be a list of \"key=value\" strings or an object",
-          "invalid_field");
-    }
-  }
-  return s;
-}
-
 void register_compile_routes(httplib::Server& server, RouteTable& table, CompileService* compiler,
                              std::size_t limit) {
   const std::string compile = R"(/modules/([^/]+)/versions/([^/]+)/compile/([^/]+))";
@@ -385,7 +331,7 @@ void register_compile_routes(httplib::Server& server, RouteTable& table, Compile
                 if (compiler == nullptr) return send_error(res, compile_unavailable());
                 auto body = read_body(req, reader, limit);
                 if (!body.ok()) return send_error(res, body.status());
-                auto submission = parse_compile_body(body.value());
+                auto submission = wire::parse_compile_request(body.value());
                 if (!submission.ok()) return send_error(res, submission.status());
                 submission->module = req.matches[1];
                 submission->version = req.matches[2];

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spoke/breaking.h"
+#include "spoke/compile_service.h"
 #include "spoke/model.h"
 #include "spoke/registry.h"
 #include "spoke/status.h"
@@ -44,6 +45,11 @@ Result<PushRequest> parse_push_request(const json& body, const std::string& modu
 
 // Parses a validate body {files:[{path, content}], dependencies, module, infer_dependencies}.
 Result<ValidateRequest> parse_validate_request(const json& body);
+
+// Parses a compile body {grpc, options}; it may be empty (blank). Options are a list of
+// "key=value" strings (as protoc's --<lang>_opt takes them) or an object of key: value (true for
+// a bare flag). Module, version and language come from the route, not from here.
+Result<CompileSubmission> parse_compile_request(const std::string& body);
 
 // {"compatibility", "ignore_unstable_packages", "transitive", "default", "updated_at"}
 // ("updated_at" null when never set).
