@@ -31,7 +31,7 @@ struct Config {
   std::string port_file;
   bool no_access_log = false;
   int compile_workers = 2;
-  std::string auto_compile;
+  std::vector<std::string> auto_compile;
   double plugin_timeout_s = 60;
   std::vector<std::string> plugin_dirs;
   std::string compatibility = "FILE";
@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_option("--auto-compile", c.auto_compile,
                  "languages compiled on every push, comma-separated (e.g. go,python)")
-      ->envname("SPOKE_AUTO_COMPILE");
+      ->envname("SPOKE_AUTO_COMPILE")
+      ->delimiter(',');
   app.add_option("--plugin-timeout", c.plugin_timeout_s,
                  "seconds a protoc plugin may run before the job fails")
       ->envname("SPOKE_PLUGIN_TIMEOUT")
@@ -163,23 +164,13 @@ int main(int argc, char** argv) {
   compile_options.compiler.plugin_dirs = c.plugin_dirs;
   compile_options.compiler.plugin_timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(c.plugin_timeout_s * 1000));
-  for (std::size_t pos = 0; pos <= c.auto_compile.size();) {
-    std::size_t end = c.auto_compile.find(',', pos);
-    if (end == std::string::npos) end = c.auto_compile.size();
-    std::string language = c.auto_compile.substr(pos, end - pos);
-    if (!language.empty()) {
-      spoke::CompileRequest probe;
-      probe.language = language;
-      if (auto s = spoke::check_compile_request(probe, compile_options.compiler); !s.ok()) {
-        std::cerr << "spoke-server: --auto-compile " << language << ": " << s.message() << "\n";
-        return 2;
-      }
-      compile_options.auto_compile.push_back(language);
-    }
-    pos = end + 1;
-  }
+  compile_options.auto_compile = c.auto_compile;
   spoke::CompileService compiler(*registry.value(), compile_options);
   if (auto s = compiler.start(); !s.ok()) {
+    if (s.reason() == "invalid_auto_compile") {
+      std::cerr << "spoke-server: --" << s.message() << "\n";
+      return 2;
+    }
     std::cerr << "spoke-server: cannot resume compile jobs: " << s.message() << "\n";
     return 1;
   }

@@ -55,6 +55,7 @@ class CompileService {
   CompileService& operator=(const CompileService&) = delete;
 
   // Starts the workers after queueing again every job a previous run left queued or running.
+  // InvalidArgument("invalid_auto_compile") when an auto_compile language cannot be generated.
   Status start();
   // Stops taking jobs and waits for the ones running. Queued jobs stay queued in the store.
   void stop();

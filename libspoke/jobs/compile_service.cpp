@@ -44,6 +44,15 @@ CompileService::CompileService(Registry& registry, CompileServiceOptions options
 CompileService::~CompileService() { stop(); }
 
 Status CompileService::start() {
+  // Every auto-compile language must be one this installation generates.
+  for (const auto& language : options_.auto_compile) {
+    CompileRequest probe;
+    probe.language = language;
+    if (Status s = check_compile_request(probe, options_.compiler); !s.ok()) {
+      return Status::InvalidArgument(fmt::format("auto-compile {}: {}", language, s.message()),
+                                     "invalid_auto_compile");
+    }
+  }
   // A job left running by a process that died never finished: it runs again.
   auto pending = registry_.metadata().list_jobs_by_status({"queued", "running"});
   if (!pending.ok()) return pending.status();
