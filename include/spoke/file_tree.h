@@ -9,8 +9,19 @@
 
 namespace spoke {
 
-// Every .proto file under `dir` (recursively, skipping hidden directories such as .git), with
-// paths relative to `dir` using '/', sorted by path. NotFound when `dir` is not a directory.
+// Where a .proto file of a tree is: its path relative to the tree's root ('/'-separated) and on
+// disk (absolute).
+struct ProtoTreeEntry {
+  std::string path;
+  std::string disk_path;
+};
+
+// Every .proto file under `dir` (recursively, following directory symlinks, skipping hidden
+// directories such as .git), sorted by path, without reading them. NotFound when `dir` is not a
+// directory.
+Result<std::vector<ProtoTreeEntry>> list_proto_tree(const std::string& dir);
+
+// The files list_proto_tree finds, with their contents.
 Result<std::vector<FileInput>> read_proto_tree(const std::string& dir);
 
 // Writes each file to `dir`/<path>, creating directories. Every path is checked first with

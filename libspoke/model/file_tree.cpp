@@ -13,13 +13,14 @@ namespace fs = std::filesystem;
 
 namespace spoke {
 
-Result<std::vector<FileInput>> read_proto_tree(const std::string& dir) {
+Result<std::vector<ProtoTreeEntry>> list_proto_tree(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return Status::NotFound(fmt::format("directory \"{}\" does not exist", dir), "dir_not_found");
   }
-  std::vector<FileInput> out;
-  fs::path root(dir);
+  fs::path root = fs::absolute(dir, ec);
+  if (ec) return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), "io_error");
+  std::vector<ProtoTreeEntry> out;
   auto it =
       fs::recursive_directory_iterator(root, fs::directory_options::follow_directory_symlink, ec);
   if (ec) return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), "io_error");
@@ -33,14 +34,25 @@ Result<std::vector<FileInput>> read_proto_tree(const std::string& dir) {
       continue;
     }
     if (p.extension() != ".proto" || !it->is_regular_file(ec)) continue;
-    std::ifstream in(p, std::ios::binary);
-    if (!in) return Status::Internal(fmt::format("cannot read {}", p.string()), "io_error");
-    std::ostringstream content;
-    content << in.rdbuf();
-    out.push_back({fs::relative(p, root).generic_string(), std::move(content).str()});
+    out.push_back({p.lexically_relative(root).generic_string(), p.string()});
   }
   std::sort(out.begin(), out.end(),
-            [](const FileInput& a, const FileInput& b) { return a.path < b.path; });
+            [](const ProtoTreeEntry& a, const ProtoTreeEntry& b) { return a.path < b.path; });
+  return out;
+}
+
+Result<std::vector<FileInput>> read_proto_tree(const std::string& dir) {
+  auto entries = list_proto_tree(dir);
+  if (!entries.ok()) return entries.status();
+  std::vector<FileInput> out;
+  out.reserve(entries->size());
+  for (auto& e : entries.value()) {
+    std::ifstream in(e.disk_path, std::ios::binary);
+    if (!in) return Status::Internal(fmt::format("cannot read {}", e.disk_path), "io_error");
+    std::ostringstream content;
+    content << in.rdbuf();
+    out.push_back({std::move(e.path), std::move(content).str()});
+  }
   return out;
 }
 

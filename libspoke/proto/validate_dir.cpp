@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spoke/file_tree.h"
 #include "spoke/model.h"
 #include "spoke/schema.h"
 #include "util/sha256.h"
@@ -36,36 +37,23 @@ struct DiskFile {
   bool read = false;
 };
 
+// The .proto files under `dir` with what the digest index compares: size, mtime, inode.
 Result<std::vector<DiskFile>> list_tree(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    return Status::NotFound(fmt::format("directory \"{}\" does not exist", dir), "dir_not_found");
-  }
-  fs::path root = fs::absolute(dir, ec);
+  auto entries = list_proto_tree(dir);
+  if (!entries.ok()) return entries.status();
   std::vector<DiskFile> out;
-  auto it =
-      fs::recursive_directory_iterator(root, fs::directory_options::follow_directory_symlink, ec);
-  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    const fs::path& p = it->path();
-    if (it->is_directory(ec)) {
-      std::string name = p.filename().string();
-      if (!name.empty() && name[0] == '.') it.disable_recursion_pending();
-      continue;
-    }
-    if (p.extension() != ".proto") continue;
+  out.reserve(entries->size());
+  for (auto& e : entries.value()) {
     struct stat st {};
-    if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (::stat(e.disk_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     DiskFile f;
-    f.path = p.lexically_relative(root).generic_string();
-    f.abs_path = p.string();
+    f.path = std::move(e.path);
+    f.abs_path = std::move(e.disk_path);
     f.size = st.st_size;
     f.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     f.ino = st.st_ino;
     out.push_back(std::move(f));
   }
-  if (ec) return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), "io_error");
-  std::sort(out.begin(), out.end(),
-            [](const DiskFile& a, const DiskFile& b) { return a.path < b.path; });
   return out;
 }
 
