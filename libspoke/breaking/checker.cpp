@@ -15,16 +15,18 @@
 #include <unordered_set>
 
 #include "breaking/breaking_internal.h"
+#include "proto/source_path.h"
 #include "spoke/breaking.h"
 
 namespace spoke {
 
 namespace pb = google::protobuf;
-using breaking_internal::Locator;
 using breaking_internal::nested_name;
-using breaking_internal::source_path;
-using breaking_internal::Span;
-using Path = std::vector<int>;
+using proto_internal::declared_path_of;
+using proto_internal::option_path;
+using proto_internal::SchemaLocations;
+using proto_internal::Span;
+using Path = proto_internal::SourcePath;
 
 namespace {
 
@@ -350,7 +352,7 @@ class Checker {
   bool on(const char* rule) const { return rules_.count(rule) != 0; }
 
   std::optional<Where> at(const pb::FileDescriptor* f, const Path& path) const {
-    auto span = cur_loc_.find(f, path);
+    auto span = cur_loc_.span(f, path);
     if (!span) return std::nullopt;
     return Where{f->name(), *span};
   }
@@ -368,13 +370,16 @@ class Checker {
   }
   template <typename D>
   std::optional<Where> loc(const D* d) const {
-    return at(d->file(), source_path(d));
+    return at(d->file(), declared_path_of(d));
   }
   template <typename D>
   std::optional<Where> loc(const D* d, std::initializer_list<int> suffix) const {
-    Path p = source_path(d);
-    p.insert(p.end(), suffix);
-    return at(d->file(), p);
+    return at(d->file(), proto_internal::append(declared_path_of(d), suffix));
+  }
+  // Where the standard option `option_number` of `d` is set.
+  template <typename D>
+  std::optional<Where> option_loc(const D* d, int option_number) const {
+    return at(d->file(), option_path(d, option_number));
   }
 
   void add(const char* rule, const std::optional<Where>& where, const std::string& against_path,
@@ -429,7 +434,7 @@ class Checker {
                   std::vector<std::pair<int, int>> ranges, int max_tag, const char* element_kind);
 
   Side prev_, cur_;
-  Locator prev_loc_, cur_loc_;
+  SchemaLocations prev_loc_, cur_loc_;
   const std::set<std::string>& rules_;
   std::vector<Annotation> out_;
 };
@@ -478,9 +483,8 @@ void Checker::file_option(const char* rule, const pb::FileDescriptor* f,
                           const pb::FileDescriptor* p, const std::string& previous,
                           const std::string& current, int option_number, const char* what) {
   if (!on(rule) || previous == current) return;
-  Path path = {pb::FileDescriptorProto::kOptionsFieldNumber, option_number};
   // An option no longer set has no location: reported at the file, as buf does.
-  add(rule, first_of(at(f, path), file_only(f)), p->name(),
+  add(rule, first_of(at(f, option_path(f, option_number)), file_only(f)), p->name(),
       fmt::format("File option {} changed from {} to {}.", quote(what), quote(previous),
                   quote(current)));
 }
@@ -754,9 +758,7 @@ void Checker::message_pair(const pb::Descriptor* m, const pb::Descriptor* p) {
       !p->options().no_standard_descriptor_accessor() &&
       m->options().no_standard_descriptor_accessor()) {
     add("MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
-        loc(m, {pb::DescriptorProto::kOptionsFieldNumber,
-                pb::MessageOptions::kNoStandardDescriptorAccessorFieldNumber}),
-        against,
+        option_loc(m, pb::MessageOptions::kNoStandardDescriptorAccessorFieldNumber), against,
         "Message option \"no_standard_descriptor_accessor\" changed from \"false\" to \"true\".");
   }
   if (on("ONEOF_NO_DELETE")) {
@@ -963,10 +965,7 @@ void Checker::field_pair(const pb::FieldDescriptor* f, const pb::FieldDescriptor
     auto [t, piece] = string_type(f);
     if ((pt != t || ppiece != piece) && !(ppiece && t == "STRING")) {
       add("FIELD_SAME_CPP_STRING_TYPE",
-          first_of(loc(f, {pb::FieldDescriptorProto::kOptionsFieldNumber,
-                           pb::FieldOptions::kCtypeFieldNumber}),
-                   loc(f)),
-          against,
+          first_of(option_loc(f, pb::FieldOptions::kCtypeFieldNumber), loc(f)), against,
           fmt::format("{} changed C++ string type from {} to {}.", desc,
                       quote(ppiece ? "STRING_PIECE" : pt), quote(piece ? "STRING_PIECE" : t)));
     }
@@ -979,8 +978,8 @@ void Checker::field_pair(const pb::FieldDescriptor* f, const pb::FieldDescriptor
     };
     if (validation(p) != validation(f)) {
       add("FIELD_SAME_JAVA_UTF8_VALIDATION",
-          first_of(at(f->file(), {pb::FileDescriptorProto::kOptionsFieldNumber,
-                                  pb::FileOptions::kJavaStringCheckUtf8FieldNumber}),
+          first_of(at(f->file(),
+                      option_path(f->file(), pb::FileOptions::kJavaStringCheckUtf8FieldNumber)),
                    loc(f)),
           against,
           fmt::format("{} changed Java string UTF8 validation from {} to {}.", desc,
@@ -989,10 +988,7 @@ void Checker::field_pair(const pb::FieldDescriptor* f, const pb::FieldDescriptor
   }
   if (on("FIELD_SAME_JSTYPE") && is_64bit_integer(p) && is_64bit_integer(f) &&
       p->options().jstype() != f->options().jstype()) {
-    add("FIELD_SAME_JSTYPE",
-        first_of(loc(f, {pb::FieldDescriptorProto::kOptionsFieldNumber,
-                         pb::FieldOptions::kJstypeFieldNumber}),
-                 loc(f)),
+    add("FIELD_SAME_JSTYPE", first_of(option_loc(f, pb::FieldOptions::kJstypeFieldNumber), loc(f)),
         against,
         fmt::format("{} changed option \"jstype\" from {} to {}.", desc,
                     quote(pb::FieldOptions::JSType_Name(p->options().jstype())),
@@ -1220,8 +1216,7 @@ void Checker::service_pair(const pb::ServiceDescriptor* s, const pb::ServiceDesc
     if (on("RPC_SAME_IDEMPOTENCY_LEVEL") &&
         pm->options().idempotency_level() != m->options().idempotency_level()) {
       add("RPC_SAME_IDEMPOTENCY_LEVEL",
-          first_of(loc(m, {pb::MethodDescriptorProto::kOptionsFieldNumber,
-                           pb::MethodOptions::kIdempotencyLevelFieldNumber}),
+          first_of(option_loc(m, pb::MethodOptions::kIdempotencyLevelFieldNumber),
                    file_only(m->file())),
           against,
           fmt::format(
@@ -1277,7 +1272,7 @@ class ChangeLister {
         continue;
       }
       if (p->options().SerializeAsString() != it->second->options().SerializeAsString()) {
-        add("changed", "option", path, it->second, {pb::FileDescriptorProto::kOptionsFieldNumber},
+        add("changed", "option", path, it->second, proto_internal::options_path(it->second),
             cur_loc_, "file options changed");
       }
     }
@@ -1376,14 +1371,14 @@ class ChangeLister {
 
  private:
   void add(const char* kind, const char* element, const std::string& name,
-           const pb::FileDescriptor* file, const Path& path, const Locator& locator,
+           const pb::FileDescriptor* file, const Path& path, const SchemaLocations& locator,
            std::string detail = "") {
     SchemaChange c;
     c.kind = kind;
     c.element = element;
     c.name = name;
     c.path = file->name();
-    if (auto span = locator.find(file, path)) {
+    if (auto span = locator.span(file, path)) {
       c.line = span->start_line;
       c.column = span->start_column;
     }
@@ -1391,11 +1386,12 @@ class ChangeLister {
     out_.push_back(std::move(c));
   }
   template <typename D>
-  void add_element(const char* kind, const char* element, const D* d, const Locator& locator) {
+  void add_element(const char* kind, const char* element, const D* d,
+                   const SchemaLocations& locator) {
     if constexpr (std::is_same_v<D, pb::Descriptor>) {
       if (d->options().map_entry()) return;  // reported as its map field
     }
-    add(kind, element, d->full_name(), d->file(), source_path(d), locator);
+    add(kind, element, d->full_name(), d->file(), declared_path_of(d), locator);
   }
   template <typename D>
   void diff_map(const std::unordered_map<std::string, const D*>& before,
@@ -1411,7 +1407,7 @@ class ChangeLister {
   template <typename D>
   void compare(const D* p, const D* d, const char* element) {
     if (p->options().SerializeAsString() != d->options().SerializeAsString()) {
-      add("changed", "option", d->full_name(), d->file(), option_path(d), cur_loc_,
+      add("changed", "option", d->full_name(), d->file(), proto_internal::options_path(d), cur_loc_,
           std::string(element) + " options changed");
     }
     pb::SourceLocation pl, l;
@@ -1419,27 +1415,9 @@ class ChangeLister {
     if (has_p && has &&
         (pl.leading_comments != l.leading_comments ||
          pl.trailing_comments != l.trailing_comments)) {
-      add("changed", "comment", d->full_name(), d->file(), source_path(d), cur_loc_,
+      add("changed", "comment", d->full_name(), d->file(), declared_path_of(d), cur_loc_,
           std::string(element) + " comments changed");
     }
-  }
-  template <typename D>
-  static Path option_path(const D* d) {
-    Path p = source_path(d);
-    if constexpr (std::is_same_v<D, pb::Descriptor>) {
-      p.push_back(pb::DescriptorProto::kOptionsFieldNumber);
-    } else if constexpr (std::is_same_v<D, pb::FieldDescriptor>) {
-      p.push_back(pb::FieldDescriptorProto::kOptionsFieldNumber);
-    } else if constexpr (std::is_same_v<D, pb::EnumDescriptor>) {
-      p.push_back(pb::EnumDescriptorProto::kOptionsFieldNumber);
-    } else if constexpr (std::is_same_v<D, pb::EnumValueDescriptor>) {
-      p.push_back(pb::EnumValueDescriptorProto::kOptionsFieldNumber);
-    } else if constexpr (std::is_same_v<D, pb::ServiceDescriptor>) {
-      p.push_back(pb::ServiceDescriptorProto::kOptionsFieldNumber);
-    } else {
-      p.push_back(pb::MethodDescriptorProto::kOptionsFieldNumber);
-    }
-    return p;
   }
   // Leading and trailing comments of `d`, from an index of each file's locations built once.
   template <typename D>
@@ -1454,7 +1432,7 @@ class ChangeLister {
                           std::pair{loc.leading_comments(), loc.trailing_comments()});
       }
     }
-    auto it = index.find(source_path(d));
+    auto it = index.find(declared_path_of(d));
     if (it == index.end()) return false;
     out->leading_comments = it->second.first;
     out->trailing_comments = it->second.second;
@@ -1464,7 +1442,7 @@ class ChangeLister {
   std::map<const pb::SourceCodeInfo*, std::map<Path, std::pair<std::string, std::string>>>
       comments_;
   Side prev_, cur_;
-  Locator prev_loc_, cur_loc_;
+  SchemaLocations prev_loc_, cur_loc_;
   std::vector<SchemaChange> out_;
 };
 

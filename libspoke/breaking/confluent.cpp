@@ -11,14 +11,14 @@
 #include <set>
 
 #include "breaking/breaking_internal.h"
+#include "proto/source_path.h"
 #include "spoke/breaking.h"
 
 namespace spoke {
 
 namespace pb = google::protobuf;
-using breaking_internal::Locator;
 using breaking_internal::nested_name;
-using breaking_internal::source_path;
+using proto_internal::declared_path_of;
 
 std::optional<CompatibilityLevel> parse_compatibility_level(std::string_view text) {
   std::string upper(text);
@@ -171,13 +171,13 @@ class Diff {
     BreakingFinding f;
     f.type = type;
     f.message = std::move(message);
-    std::optional<breaking_internal::Span> span;
+    std::optional<proto_internal::Span> span;
     if (at != nullptr) {
       file = at->file();
-      span = locator_.find(file, source_path(at));
+      span = locator_.span(file, declared_path_of(at));
     } else if (fallback != nullptr) {
       file = fallback->file();
-      span = locator_.find(file, source_path(fallback));
+      span = locator_.span(file, declared_path_of(fallback));
     }
     if (file != nullptr) {
       f.path = file->name();
@@ -366,7 +366,7 @@ class Diff {
   const Schema& original_;
   const Schema& update_;
   bool candidate_is_update_;
-  Locator locator_;
+  proto_internal::SchemaLocations locator_;
   std::set<std::pair<std::string, std::string>> visited_;
   std::vector<BreakingFinding> out_;
 };
