@@ -15,13 +15,22 @@
 #include <unordered_set>
 
 #include "breaking/breaking_internal.h"
+#include "breaking/field_kind.h"
 #include "proto/source_path.h"
 #include "spoke/breaking.h"
 
 namespace spoke {
 
 namespace pb = google::protobuf;
+using breaking_internal::Cardinality;
+using breaking_internal::cardinality;
+using breaking_internal::cardinality_name;
+using breaking_internal::is_64bit_integer;
+using breaking_internal::is_named_type;
 using breaking_internal::nested_name;
+using breaking_internal::type_name;
+using breaking_internal::wire_compatible;
+using breaking_internal::wire_json_compatible;
 using proto_internal::declared_path_of;
 using proto_internal::option_path;
 using proto_internal::SchemaLocations;
@@ -169,146 +178,6 @@ std::string utf8_validation(const pb::FileDescriptor* f) {
 
 std::string syntax_name(const pb::FileDescriptor* f) {
   return f->syntax() == pb::FileDescriptor::SYNTAX_PROTO3 ? "proto3" : "proto2";
-}
-
-enum class Cardinality { kExplicit = 1, kImplicit, kRequired, kRepeated, kMap };
-
-Cardinality cardinality(const pb::FieldDescriptor* f) {
-  if (f->is_map()) return Cardinality::kMap;
-  if (f->is_repeated()) return Cardinality::kRepeated;
-  if (f->is_required()) return Cardinality::kRequired;
-  if (f->has_presence()) return Cardinality::kExplicit;
-  return Cardinality::kImplicit;
-}
-
-const char* cardinality_name(Cardinality c) {
-  switch (c) {
-    case Cardinality::kExplicit:
-      return "optional with explicit presence";
-    case Cardinality::kImplicit:
-      return "optional with implicit presence";
-    case Cardinality::kRequired:
-      return "required";
-    case Cardinality::kRepeated:
-      return "repeated";
-    case Cardinality::kMap:
-      return "map";
-  }
-  return "";
-}
-
-int wire_group(Cardinality c) {
-  switch (c) {
-    case Cardinality::kExplicit:
-    case Cardinality::kImplicit:
-      return 1;
-    case Cardinality::kRequired:
-      return 2;
-    default:
-      return 3;
-  }
-}
-int wire_json_group(Cardinality c) { return c == Cardinality::kMap ? 4 : wire_group(c); }
-
-int type_wire_group(pb::FieldDescriptor::Type t) {
-  using F = pb::FieldDescriptor;
-  switch (t) {
-    case F::TYPE_INT32:
-    case F::TYPE_INT64:
-    case F::TYPE_UINT32:
-    case F::TYPE_UINT64:
-    case F::TYPE_BOOL:
-      return 1;
-    case F::TYPE_SINT32:
-    case F::TYPE_SINT64:
-      return 2;
-    case F::TYPE_STRING:
-      return 3;
-    case F::TYPE_BYTES:
-      return 4;
-    case F::TYPE_FIXED32:
-    case F::TYPE_SFIXED32:
-      return 5;
-    case F::TYPE_FIXED64:
-    case F::TYPE_SFIXED64:
-      return 6;
-    case F::TYPE_DOUBLE:
-      return 7;
-    case F::TYPE_FLOAT:
-      return 8;
-    case F::TYPE_GROUP:
-      return 9;
-    case F::TYPE_MESSAGE:
-      return 10;
-    case F::TYPE_ENUM:
-      return 11;
-  }
-  return 0;
-}
-
-int type_wire_json_group(pb::FieldDescriptor::Type t) {
-  using F = pb::FieldDescriptor;
-  switch (t) {
-    case F::TYPE_INT32:
-    case F::TYPE_UINT32:
-      return 1;
-    case F::TYPE_INT64:
-    case F::TYPE_UINT64:
-      return 2;
-    case F::TYPE_FIXED32:
-    case F::TYPE_SFIXED32:
-      return 3;
-    case F::TYPE_FIXED64:
-    case F::TYPE_SFIXED64:
-      return 4;
-    case F::TYPE_BOOL:
-      return 5;
-    case F::TYPE_SINT32:
-      return 6;
-    case F::TYPE_SINT64:
-      return 7;
-    case F::TYPE_STRING:
-      return 8;
-    case F::TYPE_BYTES:
-      return 9;
-    case F::TYPE_DOUBLE:
-      return 10;
-    case F::TYPE_FLOAT:
-      return 11;
-    case F::TYPE_GROUP:
-      return 12;
-    case F::TYPE_MESSAGE:
-      return 13;
-    case F::TYPE_ENUM:
-      return 14;
-  }
-  return 0;
-}
-
-bool is_named_type(const pb::FieldDescriptor* f) {
-  return f->type() == pb::FieldDescriptor::TYPE_MESSAGE ||
-         f->type() == pb::FieldDescriptor::TYPE_ENUM ||
-         f->type() == pb::FieldDescriptor::TYPE_GROUP;
-}
-
-std::string type_name(const pb::FieldDescriptor* f) {
-  if (f->message_type() != nullptr) return f->message_type()->full_name();
-  if (f->enum_type() != nullptr) return f->enum_type()->full_name();
-  return "";
-}
-
-bool is_64bit_integer(const pb::FieldDescriptor* f) {
-  using F = pb::FieldDescriptor;
-  switch (f->type()) {
-    case F::TYPE_INT64:
-    case F::TYPE_SINT64:
-    case F::TYPE_UINT64:
-    case F::TYPE_FIXED64:
-    case F::TYPE_SFIXED64:
-      return true;
-    default:
-      return false;
-  }
 }
 
 bool is_string_or_bytes(const pb::FieldDescriptor* f) {
@@ -941,10 +810,10 @@ void Checker::field_pair(const pb::FieldDescriptor* f, const pb::FieldDescriptor
                                    quote(cardinality_name(pc)), quote(cardinality_name(c)));
     if (on("FIELD_SAME_CARDINALITY") && pc != c)
       add("FIELD_SAME_CARDINALITY", loc(f), against, text);
-    if (on("FIELD_WIRE_COMPATIBLE_CARDINALITY") && wire_group(pc) != wire_group(c)) {
+    if (on("FIELD_WIRE_COMPATIBLE_CARDINALITY") && !wire_compatible(pc, c)) {
       add("FIELD_WIRE_COMPATIBLE_CARDINALITY", loc(f), against, text);
     }
-    if (on("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY") && wire_json_group(pc) != wire_json_group(c)) {
+    if (on("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY") && !wire_json_compatible(pc, c)) {
       add("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", loc(f), against, text);
     }
   }
@@ -986,7 +855,7 @@ void Checker::field_pair(const pb::FieldDescriptor* f, const pb::FieldDescriptor
                       quote(validation(p)), quote(validation(f))));
     }
   }
-  if (on("FIELD_SAME_JSTYPE") && is_64bit_integer(p) && is_64bit_integer(f) &&
+  if (on("FIELD_SAME_JSTYPE") && is_64bit_integer(p->type()) && is_64bit_integer(f->type()) &&
       p->options().jstype() != f->options().jstype()) {
     add("FIELD_SAME_JSTYPE", first_of(option_loc(f, pb::FieldOptions::kJstypeFieldNumber), loc(f)),
         against,
@@ -1003,7 +872,7 @@ void Checker::field_pair(const pb::FieldDescriptor* f, const pb::FieldDescriptor
   }
   if (on("FIELD_WIRE_COMPATIBLE_TYPE")) {
     const char* rule = "FIELD_WIRE_COMPATIBLE_TYPE";
-    if (type_wire_group(p->type()) != type_wire_group(f->type())) {
+    if (!wire_compatible(p->type(), f->type())) {
       std::string extra =
           "See https://developers.google.com/protocol-buffers/docs/proto3#updating for wire "
           "compatibility rules.";
@@ -1024,7 +893,7 @@ void Checker::field_pair(const pb::FieldDescriptor* f, const pb::FieldDescriptor
   }
   if (on("FIELD_WIRE_JSON_COMPATIBLE_TYPE")) {
     const char* rule = "FIELD_WIRE_JSON_COMPATIBLE_TYPE";
-    if (type_wire_json_group(p->type()) != type_wire_json_group(f->type())) {
+    if (!wire_json_compatible(p->type(), f->type())) {
       field_changed_type(rule, f, p,
                          "See https://developers.google.com/protocol-buffers/docs/proto3#updating "
                          "for wire compatibility rules and "
