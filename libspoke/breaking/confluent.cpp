@@ -10,8 +10,8 @@
 #include <map>
 #include <set>
 
-#include "breaking/breaking_internal.h"
 #include "breaking/field_kind.h"
+#include "breaking/schema_index.h"
 #include "proto/source_path.h"
 #include "spoke/breaking.h"
 

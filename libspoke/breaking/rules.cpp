@@ -1,11 +1,13 @@
 // The catalogue of buf's breaking rules per config version, and the resolution of use/except.
 
 #include <fmt/format.h>
+#include <google/protobuf/descriptor.pb.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
-#include "breaking/breaking_internal.h"
+#include "breaking/rules.h"
 #include "spoke/breaking.h"
 
 namespace spoke {
@@ -82,22 +84,18 @@ const std::vector<RuleRow>& rows() {
     add({"FIELD_SAME_UTF8_VALIDATION",
          "Checks that string fields have the same UTF8 validation mode.", kFP, kFP, kFP});
     {
-      static const std::vector<std::pair<std::string, std::string>> opts = [] {
-        std::vector<std::pair<std::string, std::string>> o;
-        for (const char* opt :
-             {"CC_ENABLE_ARENAS", "CC_GENERIC_SERVICES", "CSHARP_NAMESPACE", "GO_PACKAGE",
-              "JAVA_GENERIC_SERVICES", "JAVA_MULTIPLE_FILES", "JAVA_OUTER_CLASSNAME",
-              "JAVA_PACKAGE", "OBJC_CLASS_PREFIX", "OPTIMIZE_FOR", "PHP_CLASS_PREFIX",
-              "PHP_METADATA_NAMESPACE", "PHP_NAMESPACE", "PY_GENERIC_SERVICES", "RUBY_PACKAGE",
-              "SWIFT_PREFIX"}) {
-          std::string lower = opt;
-          for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          o.emplace_back(std::string("FILE_SAME_") + opt,
-                         "Checks that files have the same value for the " + lower + " option.");
+      static const std::vector<std::string> purposes = [] {
+        std::vector<std::string> out;
+        for (const auto& option : breaking_internal::compared_file_options()) {
+          out.push_back("Checks that files have the same value for the " + option.field->name() +
+                        " option.");
         }
-        return o;
+        return out;
       }();
-      for (const auto& [id, purpose] : opts) add({id.c_str(), purpose.c_str(), kFP, kFP, kFP});
+      const auto& options = breaking_internal::compared_file_options();
+      for (std::size_t i = 0; i < options.size(); ++i) {
+        add({options[i].rule.c_str(), purposes[i].c_str(), kFP, kFP, kFP});
+      }
     }
     add({"FILE_SAME_SYNTAX", "Checks that files have the same syntax.", kFP, kFP, csr(kFP)});
     add({"MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
@@ -346,6 +344,28 @@ Result<std::vector<std::string>> resolve_breaking_rules(const BreakingOptions& o
 }
 
 namespace breaking_internal {
+
+const std::vector<ComparedFileOption>& compared_file_options() {
+  static const std::vector<ComparedFileOption> options = [] {
+    using FO = google::protobuf::FileOptions;
+    std::vector<ComparedFileOption> out;
+    for (int number : {FO::kCcEnableArenasFieldNumber, FO::kCcGenericServicesFieldNumber,
+                       FO::kCsharpNamespaceFieldNumber, FO::kGoPackageFieldNumber,
+                       FO::kJavaGenericServicesFieldNumber, FO::kJavaMultipleFilesFieldNumber,
+                       FO::kJavaOuterClassnameFieldNumber, FO::kJavaPackageFieldNumber,
+                       FO::kObjcClassPrefixFieldNumber, FO::kOptimizeForFieldNumber,
+                       FO::kPhpClassPrefixFieldNumber, FO::kPhpMetadataNamespaceFieldNumber,
+                       FO::kPhpNamespaceFieldNumber, FO::kPyGenericServicesFieldNumber,
+                       FO::kRubyPackageFieldNumber, FO::kSwiftPrefixFieldNumber}) {
+      const google::protobuf::FieldDescriptor* field = FO::descriptor()->FindFieldByNumber(number);
+      std::string rule = "FILE_SAME_" + field->name();
+      for (auto& c : rule) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out.push_back({field, std::move(rule)});
+    }
+    return out;
+  }();
+  return options;
+}
 
 Result<std::set<std::string>> expand_rule(const std::string& version, const std::string& entry) {
   return expand(version, entry);

@@ -7,7 +7,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <set>
 #include <string_view>

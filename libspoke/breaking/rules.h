@@ -1,6 +1,8 @@
 #pragma once
 
-// Shared by the breaking component's sources; not installed.
+// The rule catalogue's internal interface (rules.cpp), for check_breaking. Not installed.
+
+#include <google/protobuf/descriptor.h>
 
 #include <set>
 #include <string>
@@ -17,11 +19,14 @@ std::vector<std::string> deprecation_warnings(const BreakingOptions& options);
 // InvalidArgument("unknown_rule") when the version has no such rule or category.
 Result<std::set<std::string>> expand_rule(const std::string& version, const std::string& entry);
 
-// True for a package whose last component (of two or more) is v1alpha1, v2beta, v1test,
-// v1p1beta1, ...: what ignore_unstable_packages ignores.
-bool is_unstable_package(const std::string& package);
+// A file option whose changes buf reports, and the rule that reports them.
+struct ComparedFileOption {
+  const google::protobuf::FieldDescriptor* field;  // of FileOptions
+  std::string rule;                                // FILE_SAME_<FIELD NAME>: FILE_SAME_GO_PACKAGE
+};
 
-// `full_name` without the file's package: the name buf calls "nested name" ("Outer.Inner").
-std::string nested_name(const std::string& full_name, const std::string& package);
+// The file options the rules FILE_SAME_CC_ENABLE_ARENAS ... FILE_SAME_SWIFT_PREFIX compare, sorted
+// by name.
+const std::vector<ComparedFileOption>& compared_file_options();
 
 }  // namespace spoke::breaking_internal
