@@ -178,64 +178,39 @@ const std::vector<RuleRow>& rows() {
     add({"FIELD_WIRE_COMPATIBLE_TYPE",
          "Checks that fields have wire-compatible types in a given message.", kNone, kW, kW, false,
          true, true});
-    // Deprecated: they stand for the rules that replaced them.
-    add({"FIELD_SAME_CTYPE",
-         "Checks that fields have the same value for the ctype option.",
-         kNone,
-         kNone,
-         kNone,
-         true,
-         true,
-         false,
-         true,
-         {"FIELD_SAME_CPP_STRING_TYPE"}});
-    add({"FIELD_SAME_LABEL",
-         "Checks that fields have the same labels in a given message.",
-         kNone,
-         kNone,
-         kNone,
-         true,
-         true,
-         false,
-         true,
-         {"FIELD_SAME_CARDINALITY", "FIELD_WIRE_COMPATIBLE_CARDINALITY",
-          "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY"}});
-    add({"FILE_SAME_JAVA_STRING_CHECK_UTF8",
-         "Checks that files have the same value for the java_string_check_utf8 option.",
-         kNone,
-         kNone,
-         kNone,
-         true,
-         true,
-         false,
-         true,
-         {"FIELD_SAME_JAVA_UTF8_VALIDATION"}});
-    add({"FILE_SAME_PHP_GENERIC_SERVICES",
-         "Checks that files have the same value for the php_generic_services option.",
-         kNone,
-         kNone,
-         kNone,
-         true,
-         true,
-         false,
-         true,
-         {}});
-    add({"MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT",
-         "Checks that messages have the same value for the message_set_wire_format option.",
-         kNone,
-         kNone,
-         kNone,
-         true,
-         true,
-         true,
-         true,
-         {}});
+    // Deprecated, in v1beta1 and v1 (and in v2 when `in_v2`): they stand for the rules that
+    // replaced them.
+    auto deprecated = [&](const char* id, const char* purpose, bool in_v2,
+                          std::vector<std::string> replacements) {
+      add({id, purpose, kNone, kNone, kNone, true, true, in_v2, true, std::move(replacements)});
+    };
+    deprecated("FIELD_SAME_CTYPE", "Checks that fields have the same value for the ctype option.",
+               false, {"FIELD_SAME_CPP_STRING_TYPE"});
+    deprecated("FIELD_SAME_LABEL", "Checks that fields have the same labels in a given message.",
+               false,
+               {"FIELD_SAME_CARDINALITY", "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+                "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY"});
+    deprecated("FILE_SAME_JAVA_STRING_CHECK_UTF8",
+               "Checks that files have the same value for the java_string_check_utf8 option.",
+               false, {"FIELD_SAME_JAVA_UTF8_VALIDATION"});
+    deprecated("FILE_SAME_PHP_GENERIC_SERVICES",
+               "Checks that files have the same value for the php_generic_services option.", false,
+               {});
+    deprecated("MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT",
+               "Checks that messages have the same value for the message_set_wire_format option.",
+               true, {});
     return t;
   }();
   return r;
 }
 
 bool known_version(const std::string& v) { return v == "v1beta1" || v == "v1" || v == "v2"; }
+
+Status unknown_version(const std::string& v) {
+  return Status::InvalidArgument(
+      fmt::format("unknown config version \"{}\" (v1beta1, v1 or v2)", v),
+      "invalid_config_version");
+}
 
 const RuleRow* find_row(const std::string& version, const std::string& id) {
   for (const auto& r : rows()) {
@@ -258,11 +233,7 @@ std::vector<std::string> breaking_categories(const std::string& config_version) 
 }
 
 Result<std::vector<BreakingRule>> breaking_rules(const std::string& config_version) {
-  if (!known_version(config_version)) {
-    return Status::InvalidArgument(
-        fmt::format("unknown config version \"{}\" (v1beta1, v1 or v2)", config_version),
-        "invalid_config_version");
-  }
+  if (!known_version(config_version)) return unknown_version(config_version);
   std::vector<BreakingRule> out;
   for (const auto& r : rows()) {
     if (find_row(config_version, r.id) != &r) continue;
@@ -315,11 +286,7 @@ Result<std::set<std::string>> expand(const std::string& version, const std::stri
 
 Result<std::vector<std::string>> resolve_breaking_rules(const BreakingOptions& options) {
   const std::string& version = options.config_version;
-  if (!known_version(version)) {
-    return Status::InvalidArgument(
-        fmt::format("unknown config version \"{}\" (v1beta1, v1 or v2)", version),
-        "invalid_config_version");
-  }
+  if (!known_version(version)) return unknown_version(version);
   std::set<std::string> selected;
   if (options.use.empty()) {
     auto defaults = expand(version, "FILE");
