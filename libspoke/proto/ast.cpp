@@ -202,6 +202,17 @@ const char* label_name(const pb::FieldDescriptor* f) {
   return "optional";
 }
 
+// The JSON array of each(i) for i in [0, count).
+template <typename Each>
+json array_of(int count, Each each) {
+  json out = json::array();
+  for (int i = 0; i < count; ++i) out.push_back(each(i));
+  return out;
+}
+
+// {"start": start, "end": end}.
+json range(int start, int end) { return {{"start", start}, {"end", end}}; }
+
 std::string type_name(const pb::FieldDescriptor* f) {
   if (f->message_type() != nullptr) return f->message_type()->full_name();
   if (f->enum_type() != nullptr) return f->enum_type()->full_name();
@@ -225,31 +236,22 @@ class AstBuilder {
 
     std::set<int> is_public(proto.public_dependency().begin(), proto.public_dependency().end());
     std::set<int> is_weak(proto.weak_dependency().begin(), proto.weak_dependency().end());
-    json imports = json::array();
-    for (int i = 0; i < proto.dependency_size(); ++i) {
+    out["imports"] = array_of(proto.dependency_size(), [&](int i) {
       json imp = {{"path", utf8(proto.dependency(i))},
                   {"public", is_public.count(i) != 0},
                   {"weak", is_weak.count(i) != 0}};
       locate(imp, {pb::FileDescriptorProto::kDependencyFieldNumber, i});
-      imports.push_back(std::move(imp));
-    }
-    out["imports"] = std::move(imports);
+      return imp;
+    });
     out["options"] = options_.render(fd->options());
 
-    json messages = json::array();
-    for (int i = 0; i < fd->message_type_count(); ++i) {
-      messages.push_back(message(fd->message_type(i)));
-    }
-    out["messages"] = std::move(messages);
-    json enums = json::array();
-    for (int i = 0; i < fd->enum_type_count(); ++i) enums.push_back(enumeration(fd->enum_type(i)));
-    out["enums"] = std::move(enums);
-    json services = json::array();
-    for (int i = 0; i < fd->service_count(); ++i) services.push_back(service(fd->service(i)));
-    out["services"] = std::move(services);
-    json extensions = json::array();
-    for (int i = 0; i < fd->extension_count(); ++i) extensions.push_back(field(fd->extension(i)));
-    out["extensions"] = std::move(extensions);
+    out["messages"] =
+        array_of(fd->message_type_count(), [&](int i) { return message(fd->message_type(i)); });
+    out["enums"] =
+        array_of(fd->enum_type_count(), [&](int i) { return enumeration(fd->enum_type(i)); });
+    out["services"] = array_of(fd->service_count(), [&](int i) { return service(fd->service(i)); });
+    out["extensions"] =
+        array_of(fd->extension_count(), [&](int i) { return field(fd->extension(i)); });
     return out;
   }
 
@@ -293,49 +295,25 @@ class AstBuilder {
     locate(out, path_of(d));
     out["options"] = options_.render(d->options());
     out["deprecated"] = d->options().deprecated();
-    json fields = json::array();
-    for (int i = 0; i < d->field_count(); ++i) {
-      fields.push_back(field(d->field(i)));
-    }
-    out["fields"] = std::move(fields);
+    out["fields"] = array_of(d->field_count(), [&](int i) { return field(d->field(i)); });
     // Synthetic oneofs (of proto3 optional fields) come after the real ones and are left out.
-    json oneofs = json::array();
-    for (int i = 0; i < d->real_oneof_decl_count(); ++i) {
-      oneofs.push_back(oneof(d->oneof_decl(i)));
-    }
-    out["oneofs"] = std::move(oneofs);
-    json messages = json::array();
-    for (int i = 0; i < d->nested_type_count(); ++i) {
-      messages.push_back(message(d->nested_type(i)));
-    }
-    out["messages"] = std::move(messages);
-    json enums = json::array();
-    for (int i = 0; i < d->enum_type_count(); ++i) {
-      enums.push_back(enumeration(d->enum_type(i)));
-    }
-    out["enums"] = std::move(enums);
-    json extensions = json::array();
-    for (int i = 0; i < d->extension_count(); ++i) {
-      extensions.push_back(field(d->extension(i)));
-    }
-    out["extensions"] = std::move(extensions);
+    out["oneofs"] =
+        array_of(d->real_oneof_decl_count(), [&](int i) { return oneof(d->oneof_decl(i)); });
+    out["messages"] =
+        array_of(d->nested_type_count(), [&](int i) { return message(d->nested_type(i)); });
+    out["enums"] =
+        array_of(d->enum_type_count(), [&](int i) { return enumeration(d->enum_type(i)); });
+    out["extensions"] =
+        array_of(d->extension_count(), [&](int i) { return field(d->extension(i)); });
     // Ranges with an inclusive end, as written in the source ("max" is 536870911).
-    json extension_ranges = json::array();
-    for (int i = 0; i < d->extension_range_count(); ++i) {
-      const auto* r = d->extension_range(i);
-      extension_ranges.push_back({{"start", r->start}, {"end", r->end - 1}});
-    }
-    out["extension_ranges"] = std::move(extension_ranges);
-    json reserved_ranges = json::array();
-    for (int i = 0; i < d->reserved_range_count(); ++i) {
-      const auto* r = d->reserved_range(i);
-      reserved_ranges.push_back({{"start", r->start}, {"end", r->end - 1}});
-    }
-    out["reserved_ranges"] = std::move(reserved_ranges);
-    json reserved_names = json::array();
-    for (int i = 0; i < d->reserved_name_count(); ++i)
-      reserved_names.push_back(d->reserved_name(i));
-    out["reserved_names"] = std::move(reserved_names);
+    out["extension_ranges"] = array_of(d->extension_range_count(), [&](int i) {
+      return range(d->extension_range(i)->start, d->extension_range(i)->end - 1);
+    });
+    out["reserved_ranges"] = array_of(d->reserved_range_count(), [&](int i) {
+      return range(d->reserved_range(i)->start, d->reserved_range(i)->end - 1);
+    });
+    out["reserved_names"] =
+        array_of(d->reserved_name_count(), [&](int i) { return d->reserved_name(i); });
     return out;
   }
 
@@ -380,9 +358,7 @@ class AstBuilder {
     json out = {{"name", o->name()}, {"full_name", o->full_name()}};
     locate(out, path_of(o));
     out["options"] = options_.render(o->options());
-    json fields = json::array();
-    for (int i = 0; i < o->field_count(); ++i) fields.push_back(o->field(i)->name());
-    out["fields"] = std::move(fields);
+    out["fields"] = array_of(o->field_count(), [&](int i) { return o->field(i)->name(); });
     return out;
   }
 
@@ -391,8 +367,7 @@ class AstBuilder {
     locate(out, path_of(e));
     out["options"] = options_.render(e->options());
     out["deprecated"] = e->options().deprecated();
-    json values = json::array();
-    for (int i = 0; i < e->value_count(); ++i) {
+    out["values"] = array_of(e->value_count(), [&](int i) {
       const pb::EnumValueDescriptor* v = e->value(i);
       json value = {{"name", v->name()},
                     {"full_name", v->full_name()},
@@ -400,20 +375,14 @@ class AstBuilder {
                     {"deprecated", v->options().deprecated()}};
       value["options"] = options_.render(v->options());
       locate(value, path_of(v));
-      values.push_back(std::move(value));
-    }
-    out["values"] = std::move(values);
+      return value;
+    });
     // Enum reserved ranges are inclusive in the descriptor as in the source.
-    json reserved_ranges = json::array();
-    for (int i = 0; i < e->reserved_range_count(); ++i) {
-      const auto* r = e->reserved_range(i);
-      reserved_ranges.push_back({{"start", r->start}, {"end", r->end}});
-    }
-    out["reserved_ranges"] = std::move(reserved_ranges);
-    json reserved_names = json::array();
-    for (int i = 0; i < e->reserved_name_count(); ++i)
-      reserved_names.push_back(e->reserved_name(i));
-    out["reserved_names"] = std::move(reserved_names);
+    out["reserved_ranges"] = array_of(e->reserved_range_count(), [&](int i) {
+      return range(e->reserved_range(i)->start, e->reserved_range(i)->end);
+    });
+    out["reserved_names"] =
+        array_of(e->reserved_name_count(), [&](int i) { return e->reserved_name(i); });
     return out;
   }
 
@@ -422,8 +391,7 @@ class AstBuilder {
     locate(out, path_of(s));
     out["options"] = options_.render(s->options());
     out["deprecated"] = s->options().deprecated();
-    json methods = json::array();
-    for (int i = 0; i < s->method_count(); ++i) {
+    out["methods"] = array_of(s->method_count(), [&](int i) {
       const pb::MethodDescriptor* m = s->method(i);
       json method = {{"name", m->name()},
                      {"full_name", m->full_name()},
@@ -434,9 +402,8 @@ class AstBuilder {
                      {"deprecated", m->options().deprecated()}};
       method["options"] = options_.render(m->options());
       locate(method, path_of(m));
-      methods.push_back(std::move(method));
-    }
-    out["methods"] = std::move(methods);
+      return method;
+    });
     return out;
   }
 
