@@ -85,35 +85,8 @@ SourcePath declared_path_of(const pb::FieldDescriptor* d) {
   return path_of(d);
 }
 
-SourcePath declared_path_of(const pb::OneofDescriptor* d) { return path_of(d); }
-SourcePath declared_path_of(const pb::EnumDescriptor* d) { return path_of(d); }
-SourcePath declared_path_of(const pb::EnumValueDescriptor* d) { return path_of(d); }
-SourcePath declared_path_of(const pb::ServiceDescriptor* d) { return path_of(d); }
-SourcePath declared_path_of(const pb::MethodDescriptor* d) { return path_of(d); }
-
 SourcePath options_path(const pb::FileDescriptor*) {
   return {pb::FileDescriptorProto::kOptionsFieldNumber};
-}
-SourcePath options_path(const pb::Descriptor* d) {
-  return append(declared_path_of(d), {pb::DescriptorProto::kOptionsFieldNumber});
-}
-SourcePath options_path(const pb::FieldDescriptor* d) {
-  return append(declared_path_of(d), {pb::FieldDescriptorProto::kOptionsFieldNumber});
-}
-SourcePath options_path(const pb::OneofDescriptor* d) {
-  return append(declared_path_of(d), {pb::OneofDescriptorProto::kOptionsFieldNumber});
-}
-SourcePath options_path(const pb::EnumDescriptor* d) {
-  return append(declared_path_of(d), {pb::EnumDescriptorProto::kOptionsFieldNumber});
-}
-SourcePath options_path(const pb::EnumValueDescriptor* d) {
-  return append(declared_path_of(d), {pb::EnumValueDescriptorProto::kOptionsFieldNumber});
-}
-SourcePath options_path(const pb::ServiceDescriptor* d) {
-  return append(declared_path_of(d), {pb::ServiceDescriptorProto::kOptionsFieldNumber});
-}
-SourcePath options_path(const pb::MethodDescriptor* d) {
-  return append(declared_path_of(d), {pb::MethodDescriptorProto::kOptionsFieldNumber});
 }
 
 // ---- locations ---------------------------------------------------------------------------------

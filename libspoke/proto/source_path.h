@@ -46,23 +46,19 @@ SourcePath path_of(const pb::MethodDescriptor* d);
 // them). What to report an element at; path_of is what to walk the proto with.
 SourcePath declared_path_of(const pb::Descriptor* d);
 SourcePath declared_path_of(const pb::FieldDescriptor* d);
-SourcePath declared_path_of(const pb::OneofDescriptor* d);
-SourcePath declared_path_of(const pb::EnumDescriptor* d);
-SourcePath declared_path_of(const pb::EnumValueDescriptor* d);
-SourcePath declared_path_of(const pb::ServiceDescriptor* d);
-SourcePath declared_path_of(const pb::MethodDescriptor* d);
+template <typename D>  // oneofs, enums, enum values, services, methods
+SourcePath declared_path_of(const D* d) {
+  return path_of(d);
+}
 
 // The path of the options of `d`: {FileDescriptorProto::kOptionsFieldNumber} for a file, else
 // declared_path_of(d) and the options field of its descriptor proto ({4, 0, 7}: the options of
 // message 0).
 SourcePath options_path(const pb::FileDescriptor* d);
-SourcePath options_path(const pb::Descriptor* d);
-SourcePath options_path(const pb::FieldDescriptor* d);
-SourcePath options_path(const pb::OneofDescriptor* d);
-SourcePath options_path(const pb::EnumDescriptor* d);
-SourcePath options_path(const pb::EnumValueDescriptor* d);
-SourcePath options_path(const pb::ServiceDescriptor* d);
-SourcePath options_path(const pb::MethodDescriptor* d);
+template <typename D>
+SourcePath options_path(const D* d) {
+  return append(declared_path_of(d), {D::Proto::kOptionsFieldNumber});
+}
 
 // The path of one standard option of `d` by its field number in the options message:
 // option_path(file, FileOptions::kGoPackageFieldNumber) is {8, 11}. The parser locates an option
