@@ -175,6 +175,10 @@ class Printer {
     return f_.whitespace_before(f_.comments[c]);
   }
 
+  static bool is_close_rune(const Node* n) {
+    return n->kind == Kind::kRune && rune_in(")]>}", static_cast<const Terminal*>(n)->rune);
+  }
+
   static bool is_open_brace(const Node* n) {
     return n != nullptr && n->kind == Kind::kRune &&
            rune_in("{[<", static_cast<const Terminal*>(n)->rune);
@@ -363,8 +367,8 @@ class Printer {
           if (d->kind != Kind::kEmptyDecl) {
             bool want_newline = previous_ != nullptr && non_empty_index[e.source] == 0;
             if (want_newline && !first_gap_is_blank(d)) line("");
-            write_node(d);
           }
+          write_node(d);
           break;
       }
       leading_ = nullptr;
@@ -429,8 +433,8 @@ class Printer {
       write_line_end(o->semicolon);
       return;
     }
-    if (compound) {
-      write_compound_string(static_cast<const CompoundString*>(o->value), true, false);
+    if (compound) {  // a compact option other than the last: its comma follows the string
+      write_compound_string(static_cast<const CompoundString*>(o->value), true, true);
       return;
     }
     write_inline(o->value);
@@ -615,8 +619,20 @@ class Printer {
     write_composite_type_body(r->open, r->close, elements);
   }
 
+  // An empty statement prints nothing, but its comments stay, each on its own line.
+  void write_empty_decl(const Node* n) {
+    Info in = info(n);
+    write_multiline_comments(in.leading);
+    write_multiline_comments(in.trailing);
+  }
+
   void write_rpc_type(const RpcType* t) {
     write_inline(t->open);
+    // buf keeps a space the source has between '(' and a comment.
+    const Node* next = t->stream != nullptr ? static_cast<const Node*>(t->stream) : t->type;
+    if (Info in = info(next); in.leading.count > 0 && !comment_ws(in.leading.first).empty()) {
+      write_string(" ");
+    }
     if (t->stream != nullptr) {
       write_inline(t->stream);
       space();
@@ -710,6 +726,23 @@ class Printer {
     return false;
   }
 
+  // The node whose trailing comments print a value's trailing comments: the value, or for a
+  // composite value the token that ends it.
+  static const Node* trailing_target(const Node* value) {
+    switch (value->kind) {
+      case Kind::kMessageLiteral:
+        return static_cast<const MessageLiteral*>(value)->print_close;
+      case Kind::kArrayLiteral:
+        return static_cast<const ArrayLiteral*>(value)->close;
+      case Kind::kCompoundString:
+        return static_cast<const CompoundString*>(value)->parts.back();
+      case Kind::kSignedNumber:
+        return static_cast<const SignedNumber*>(value)->value;
+      default:
+        return value;
+    }
+  }
+
   void write_message_literal(const MessageLiteral* m) {
     if (maybe_write_compact_message_literal(m, false)) return;
     ElementWriter elements;
@@ -743,7 +776,7 @@ class Printer {
     if (m->seps[0] != nullptr) {
       CommentRange sep_trailing = info(m->seps[0]).trailing;
       if (sep_trailing.count > 0 && info(field->value).trailing.count == 0) {
-        overrides_[field->value] = sep_trailing;
+        overrides_[trailing_target(field->value)] = sep_trailing;
       }
     }
     write_inline(field->value);
@@ -756,7 +789,7 @@ class Printer {
       if (m->seps[i] != nullptr) {
         CommentRange sep_trailing = info(m->seps[i]).trailing;
         if (sep_trailing.count > 0 && info(m->elements[i]->value).trailing.count == 0) {
-          overrides_[m->elements[i]->value] = sep_trailing;
+          overrides_[trailing_target(m->elements[i]->value)] = sep_trailing;
         }
       }
       write_node(m->elements[i]);
@@ -772,19 +805,50 @@ class Printer {
     write_line_end(mf->value);
   }
 
+  bool has_comment_between(const Node* open, const Node* close) const {
+    for (std::uint32_t k = open->last + 1; k < close->first; ++k) {
+      if (f_.tokens[k].is_comment()) return true;
+    }
+    return false;
+  }
+
   void write_message_field_prefix(const MessageField* mf) {
     const FieldReference* ref = mf->name;
-    if (ref->open != nullptr) {
+    if (ref->open != nullptr && has_comment_between(ref->open, ref->close)) {
+      // An extension name with comments inside its brackets goes on lines of its own:
+      //   [
+      //     /* comment */
+      //     foo.bar
+      //   ]: value
+      write_start(ref->open);
+      if (Info in = info(ref->open); in.trailing.count > 0) {
+        write_trailing_end_comments(in.trailing);
+      } else {
+        line("");
+      }
+      const Node* first = ref->url_prefix != nullptr ? ref->url_prefix : ref->name;
+      if (first->kind == Kind::kCompoundIdent) {
+        write_compound_ident_for_field_name(static_cast<const CompoundIdent*>(first));
+      } else {
+        write_start(first);
+      }
+      if (ref->url_prefix != nullptr) {
+        write_inline(ref->slash);
+        write_inline(ref->name);
+      }
+      line("");
+      write_body_end_inline(ref->close, false);
+    } else if (ref->open != nullptr) {
       write_start(ref->open);
       if (ref->url_prefix != nullptr) {
         write_inline(ref->url_prefix);
         write_inline(ref->slash);
       }
       write_inline(ref->name);
+      write_inline(ref->close);
     } else {
       write_start(ref->name);
     }
-    if (ref->close != nullptr) write_inline(ref->close);
     if (mf->sep != nullptr) {
       write_inline(mf->sep);
     } else {
@@ -860,6 +924,7 @@ class Printer {
       }
     };
     if (!elements && !has_interior_comments({open, close})) {
+      if (open_writer == OpenWriter::kPrefixForArray) indent(open);
       write_inline(open);
       write_close(true);
       return;
@@ -1053,6 +1118,7 @@ class Printer {
         write_rpc_type(static_cast<const RpcType*>(n));
         return;
       case Kind::kEmptyDecl:
+        write_empty_decl(n);
         return;
     }
   }
@@ -1092,7 +1158,7 @@ class Printer {
     }
     Info in = info(n);
     if (in.leading.count > 0) {
-      write_inline_comments(in.leading);
+      write_inline_comments(in.leading, is_close_rune(n));
       if (!in.leading_ws.empty()) space();
     }
     write_node(n);
@@ -1188,10 +1254,14 @@ class Printer {
     }
   }
 
-  void write_inline_comments(CommentRange comments) {
+  // `space_before` puts a space before the first comment even when the source has none (buf does
+  // before a comment that ends a bracketed list: `int32 /* c */>`).
+  void write_inline_comments(CommentRange comments, bool space_before = false) {
     for (std::uint32_t k = 0; k < comments.count; ++k) {
       std::uint32_t c = comments.first + k;
-      if (k > 0 || !comment_ws(c).empty() || last_ == ';' || last_ == '}') space();
+      if (k > 0 || space_before || !comment_ws(c).empty() || last_ == ';' || last_ == '}') {
+        space();
+      }
       std::string_view raw = comment_text(c);
       std::string text;
       if (starts_with(raw, "//")) {
