@@ -1158,8 +1158,10 @@ class Printer {
     }
     Info in = info(n);
     if (in.leading.count > 0) {
+      // When the token follows a space, buf 1.75 also puts one between the comments and it.
+      const bool spaced = pending_space_;
       write_inline_comments(in.leading, is_close_rune(n));
-      if (!in.leading_ws.empty()) space();
+      if (spaced || !in.leading_ws.empty()) space();
     }
     write_node(n);
     write_inline_comments(in.trailing);
@@ -1180,12 +1182,31 @@ class Printer {
         if (!in.leading_ws.empty()) space();
       }
     } else {
-      write_multiline_comments(in.leading);
+      write_close_comments(n);
       indent(n);
     }
     write_node(n);
     write_trailing_end_comments(in.trailing);
     previous_ = n;
+  }
+
+  // The comments before the '}' of a body. As in buf 1.75, those before the last blank line of
+  // that run are printed one per line without blank lines; the rest keep theirs.
+  void write_close_comments(const Node* close) {
+    Info in = info(close);
+    std::uint32_t split = 0;  // comments [0, split) lose their blank lines
+    for (std::uint32_t k = 0; k <= in.leading.count; ++k) {
+      std::string_view ws = k < in.leading.count ? comment_ws(in.leading.first + k) : in.leading_ws;
+      if (newline_count(ws) > 1) split = k;
+    }
+    bool compact = is_open_brace(previous_);
+    for (std::uint32_t k = 0; k < in.leading.count; ++k) {
+      std::uint32_t c = in.leading.first + k;
+      if (!compact && k >= split && newline_count(comment_ws(c)) > 1) line("");
+      compact = false;
+      write_comment(comment_text(c));
+      write_string("\n");
+    }
   }
 
   void write_line_element(const Node* n) { write_body_end(n, false); }
@@ -1282,7 +1303,7 @@ class Printer {
   void write_trailing_end_comments(CommentRange comments) {
     for (std::uint32_t k = 0; k < comments.count; ++k) {
       std::uint32_t c = comments.first + k;
-      if (k > 0 || !comment_ws(c).empty()) space();
+      space();  // buf 1.75 always separates a trailing comment from its token
       write_comment(comment_text(c));
     }
     line("");
