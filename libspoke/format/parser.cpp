@@ -242,7 +242,7 @@ class Parser {
     }
     if (is_rune('-')) return signed_number(false);
     if (is_ident()) return terminal(Kind::kIdent);
-    if (is_rune('{')) return message_literal();
+    if (is_rune('{') || is_rune('<')) return message_literal();
     unexpected("an option value");
   }
 
@@ -605,16 +605,10 @@ class Parser {
   Reserved* reserved(bool in_enum) {
     auto* r = arena_.make<Reserved>();
     r->keyword = keyword("reserved");
-    enum { kNames, kIdents, kRanges } what = kRanges;
-    if (tok().kind == TokenKind::kString) {
-      what = kNames;
-    } else if (is_ident()) {
-      what = kIdents;
-    }
-    while (true) {
-      if (what == kNames) {
+    while (true) {  // buf accepts names and ranges in one statement; protoc does not
+      if (tok().kind == TokenKind::kString) {
         r->elements.push_back(string_value());
-      } else if (what == kIdents) {
+      } else if (is_ident()) {
         r->elements.push_back(ident());
       } else {
         r->elements.push_back(range(in_enum));

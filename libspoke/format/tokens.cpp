@@ -201,7 +201,7 @@ class Lexer {
     while (true) {
       if (at_end()) return error(start, "unexpected EOF");
       char c = text_[pos_++];
-      if (c == '\n') return error(pos_ - 1, "encountered end-of-line before end of string literal");
+      if (c == '\n') return error(start, "encountered end-of-line before end of string literal");
       if (c == quote) break;
       if (c == '\0') return error(pos_ - 1, "null character ('\\0') not allowed in string literal");
       if (c != '\\') continue;
