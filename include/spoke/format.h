@@ -29,6 +29,11 @@ struct FormattedFile {
 Result<std::vector<FormattedFile>> format_files(const std::vector<FileInput>& files,
                                                 int threads = 0);
 
+// Replaces the contents of the file at `path` with `content` atomically: written to a temporary
+// file beside it, then renamed over it, keeping the file's permissions (a symlink is followed:
+// its target is replaced). Internal (reason "io_error") when the file cannot be written.
+Status write_formatted_file(const std::string& path, std::string_view content);
+
 // A unified diff of `original` and `formatted` as `buf format -d` prints it:
 //   diff -u <path>.orig <path>
 //   --- <path>.orig<TAB><timestamp>

@@ -1,7 +1,15 @@
 #include "spoke/format.h"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "format/parser.h"
@@ -61,6 +69,39 @@ Result<std::vector<FormattedFile>> format_files(const std::vector<FileInput>& fi
         .with_diagnostics(std::move(diagnostics));
   }
   return out;
+}
+
+Status write_formatted_file(const std::string& path, std::string_view content) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path target = fs::canonical(path, ec);  // through symlinks
+  if (ec) {
+    return Status::Internal(fmt::format("cannot write {}: {}", path, ec.message()), "io_error");
+  }
+  struct stat st {};
+  if (::stat(target.c_str(), &st) != 0) {
+    return Status::Internal(fmt::format("cannot write {}: {}", path, std::strerror(errno)),
+                            "io_error");
+  }
+  fs::path tmp = target;
+  tmp += fmt::format(".spoke-format-{}", ::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.close();
+    if (!out) {
+      fs::remove(tmp, ec);
+      return Status::Internal(fmt::format("cannot write {}", tmp.string()), "io_error");
+    }
+  }
+  ::chmod(tmp.c_str(), st.st_mode & 07777);
+  fs::rename(tmp, target, ec);
+  if (ec) {
+    std::string why = ec.message();
+    fs::remove(tmp, ec);
+    return Status::Internal(fmt::format("cannot replace {}: {}", path, why), "io_error");
+  }
+  return Status::OK();
 }
 
 }  // namespace spoke

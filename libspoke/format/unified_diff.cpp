@@ -91,6 +91,58 @@ bool myers(const std::vector<std::string_view>& a, const std::vector<std::string
   return true;
 }
 
+// GNU diff's shift_boundaries: slides each run of changed lines of one file (`changed`, indexed
+// from 1 with zero sentinels at both ends) so that runs merge and end as late as possible, and
+// then back to a run of the other file when they can, which is how `diff -u` (and so buf -d)
+// places changes among repeated lines.
+void shift_boundaries(const std::vector<std::string_view>& lines, std::vector<char>& changed,
+                      const std::vector<char>& other_changed) {
+  // changed[k + 1] is line k; other_changed likewise.
+  auto ch = [&](long k) -> char& { return changed[static_cast<std::size_t>(k + 1)]; };
+  auto other = [&](long k) -> char { return other_changed[static_cast<std::size_t>(k + 1)]; };
+  auto eq = [&](long x, long y) {
+    return lines[static_cast<std::size_t>(x)] == lines[static_cast<std::size_t>(y)];
+  };
+  const long i_end = static_cast<long>(lines.size());
+  long i = 0, j = 0;
+  while (true) {
+    while (i < i_end && !ch(i)) {
+      while (other(j++)) {
+      }
+      ++i;
+    }
+    if (i == i_end) break;
+    long start = i;
+    while (ch(++i)) {
+    }
+    while (other(j)) ++j;
+    long runlength, corresponding;
+    do {
+      runlength = i - start;
+      while (start > 0 && eq(start - 1, i - 1)) {
+        ch(--start) = 1;
+        ch(--i) = 0;
+        while (ch(start - 1)) --start;
+        while (other(--j)) {
+        }
+      }
+      corresponding = other(j - 1) ? i : i_end;
+      while (i != i_end && eq(start, i)) {
+        ch(start++) = 0;
+        ch(i++) = 1;
+        while (ch(i)) ++i;
+        while (other(++j)) corresponding = i;
+      }
+    } while (runlength != i - start);
+    while (corresponding < i) {
+      ch(--start) = 1;
+      ch(--i) = 0;
+      while (other(--j)) {
+      }
+    }
+  }
+}
+
 std::vector<Edit> edit_script(const std::vector<std::string_view>& a,
                               const std::vector<std::string_view>& b) {
   std::size_t prefix = 0;
@@ -108,6 +160,26 @@ std::vector<Edit> edit_script(const std::vector<std::string_view>& a,
     for (std::size_t j = prefix; j < hi_b; ++j) edits.push_back({Op::kInsert, hi_a, j});
   }
   for (std::size_t i = 0; i < suffix; ++i) edits.push_back({Op::kEqual, hi_a + i, hi_b + i});
+
+  // Canonical placement of the changes, then the script again from the changed lines.
+  std::vector<char> changed_a(a.size() + 2, 0), changed_b(b.size() + 2, 0);
+  for (const Edit& e : edits) {
+    if (e.op == Op::kDelete) changed_a[e.a + 1] = 1;
+    if (e.op == Op::kInsert) changed_b[e.b + 1] = 1;
+  }
+  shift_boundaries(a, changed_a, changed_b);
+  shift_boundaries(b, changed_b, changed_a);
+  edits.clear();
+  std::size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    if (i < a.size() && changed_a[i + 1]) {
+      edits.push_back({Op::kDelete, i++, j});
+    } else if (j < b.size() && changed_b[j + 1]) {
+      edits.push_back({Op::kInsert, i, j++});
+    } else {
+      edits.push_back({Op::kEqual, i++, j++});
+    }
+  }
   return edits;
 }
 
