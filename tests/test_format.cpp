@@ -359,3 +359,95 @@ TEST_CASE("unified_diff_has_bufs_header_and_three_lines_of_context") {
   CHECK(spoke::format_unified_diff("", "x\n", "n.proto", "") ==
         "diff -u n.proto.orig n.proto\n--- n.proto.orig\n+++ n.proto\n@@ -0,0 +1 @@\n+x\n");
 }
+
+// ---- spoke format ------------------------------------------------------------------------------
+
+namespace {
+
+using spoke::testing::TempDir;
+
+spoke::testing::ProcessResult spoke_format(const TempDir& scratch, std::vector<std::string> args) {
+  std::vector<std::string> argv = {spoke::testing::binary_from_env("SPOKE_CLI_BIN"), "format"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return spoke::testing::run(argv, scratch.path(), {}, scratch.str());
+}
+
+constexpr const char* kUnformatted = "syntax=\"proto3\";\nmessage   A{int32 x=1;}\n";
+constexpr const char* kFormatted = "syntax = \"proto3\";\n\nmessage A {\n  int32 x = 1;\n}\n";
+
+}  // namespace
+
+TEST_CASE("spoke_format_prints_a_file_or_every_file_of_a_directory_in_path_order") {
+  TempDir t;
+  spoke::testing::write_file(t / "tree/b/z.proto", kUnformatted);
+  spoke::testing::write_file(t / "tree/a.proto", "message B {}");
+  spoke::testing::write_file(t / "tree/notes.txt", "not a proto");
+  auto one = spoke_format(t, {"tree/b/z.proto"});
+  CHECK(one.exit_code == 0);
+  CHECK(one.out == kFormatted);
+  auto all = spoke_format(t, {"-dir", "tree"});
+  CHECK(all.exit_code == 0);
+  CHECK(all.out == std::string("message B {}\n") + kFormatted);
+  auto positional = spoke_format(t, {"tree"});
+  CHECK(positional.out == all.out);
+  // Printing leaves the files alone.
+  CHECK(read_file(t / "tree/b/z.proto") == kUnformatted);
+}
+
+TEST_CASE("spoke_format_w_rewrites_only_the_files_that_change_keeping_their_mode") {
+  TempDir t;
+  spoke::testing::write_file(t / "d/ugly.proto", kUnformatted);
+  spoke::testing::write_file(t / "d/fine.proto", kFormatted);
+  fs::permissions(t / "d/ugly.proto",
+                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  auto before = fs::last_write_time(t / "d/fine.proto");
+  auto r = spoke_format(t, {"-w", "d"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.empty());
+  CHECK(read_file(t / "d/ugly.proto") == kFormatted);
+  CHECK(fs::status(t / "d/ugly.proto").permissions() ==
+        (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read));
+  CHECK(fs::last_write_time(t / "d/fine.proto") == before);
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(t / "d")) left.push_back(e.path().filename());
+  CHECK(left.size() == 2);  // no temporary file left behind
+  // A second run finds nothing to do.
+  auto again = spoke_format(t, {"-w", "--exit-code", "d"});
+  CHECK(again.exit_code == 0);
+}
+
+TEST_CASE("spoke_format_d_prints_a_unified_diff_and_exit_code_reports_unformatted_files") {
+  TempDir t;
+  spoke::testing::write_file(t / "d/ugly.proto", kUnformatted);
+  spoke::testing::write_file(t / "d/fine.proto", kFormatted);
+  auto r = spoke_format(t, {"-d", "--exit-code", "-dir", "d"});
+  CHECK(r.exit_code == 100);
+  CHECK(r.out.rfind("diff -u d/ugly.proto.orig d/ugly.proto\n--- d/ugly.proto.orig\t", 0) == 0);
+  CHECK(r.out.find("\n+++ d/ugly.proto\t") != std::string::npos);
+  CHECK(r.out.find("@@ -1,2 +1,5 @@\n-syntax=\"proto3\";\n-message   A{int32 x=1;}\n"
+                   "+syntax = \"proto3\";\n+\n+message A {\n+  int32 x = 1;\n+}\n") !=
+        std::string::npos);
+  CHECK(r.out.find("fine.proto") == std::string::npos);
+  CHECK(read_file(t / "d/ugly.proto") == kUnformatted);  // -d alone writes nothing
+  auto clean = spoke_format(t, {"--exit-code", "d/fine.proto"});
+  CHECK(clean.exit_code == 0);
+  CHECK(clean.out == kFormatted);
+}
+
+TEST_CASE("spoke_format_fails_on_a_file_that_does_not_parse_and_on_usage_errors") {
+  TempDir t;
+  spoke::testing::write_file(t / "d/ok.proto", kFormatted);
+  spoke::testing::write_file(t / "d/bad.proto", "message A {\n  int32 x = ;\n}\n");
+  auto bad = spoke_format(t, {"-w", "d"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err == "d/bad.proto:2:13: syntax error: unexpected ';', expecting an integer\n");
+  CHECK(bad.out.empty());
+  CHECK(read_file(t / "d/bad.proto") == "message A {\n  int32 x = ;\n}\n");
+  auto missing = spoke_format(t, {"nowhere.proto"});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err == "spoke: nowhere.proto: no such file or directory\n");
+  auto both = spoke_format(t, {"d", "-dir", "d"});
+  CHECK(both.exit_code == 2);
+  auto unknown = spoke_format(t, {"--bogus"});
+  CHECK(unknown.exit_code == 2);
+}
