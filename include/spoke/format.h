@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "spoke/registry.h"  // FileInput
+#include "spoke/model.h"
 #include "spoke/status.h"
 
 namespace spoke {
