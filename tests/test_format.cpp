@@ -255,6 +255,30 @@ TEST_CASE("services_streams_and_groups_format") {
       "    optional int32 x = 1;\n  }\n}\n");
 }
 
+TEST_CASE("arrays_of_messages_close_on_their_own_line") {
+  CHECK(format_ok("option (x) = {\n  foo: [{a: 1}, {b: 2}]\n  bar: [\n {a: 1}]\n};\n") ==
+        "option (x) = {\n  foo: [\n    {a: 1},\n    {b: 2}\n  ]\n  bar: [\n    {a: 1}\n  ]\n};\n");
+}
+
+TEST_CASE("a_comment_after_a_literals_brace_moves_inside_it") {
+  // After the '{' of a message literal the comment goes to the first line inside; after the '['
+  // of an array or of compact options, and after a body's '{', it stays.
+  CHECK(
+      format_ok(
+          "message M {\n  int32 a = 1 [ // c1\n    deprecated = true\n  ];\n}\n"
+          "option (x) = { // c3\n  r: [ // c4\n    1, 2\n  ]\n  s { // c5\n    t: 1\n  }\n};\n") ==
+      "option (x) = {\n  // c3\n  r: [ // c4\n    1,\n    2\n  ]\n  s: {\n    // c5\n    t: 1\n"
+      "  }\n};\nmessage M {\n  int32 a = 1 [ // c1\n    deprecated = true\n  ];\n}\n");
+}
+
+TEST_CASE("only_a_definition_right_after_syntax_gets_a_blank_line_forced") {
+  CHECK(format_ok("syntax = \"proto3\";\nmessage A {}\n") ==
+        "syntax = \"proto3\";\n\nmessage A {}\n");
+  CHECK(format_ok("syntax = \"proto3\";\npackage p;\nmessage A {}\n") ==
+        "syntax = \"proto3\";\npackage p;\nmessage A {}\n");
+  CHECK(format_ok("message M {}\noption (x) = 1;\n") == "option (x) = 1;\nmessage M {}\n");
+}
+
 TEST_CASE("formatting_twice_changes_nothing") {
   const char* inputs[] = {
       "syntax=\"proto2\";import \"b\";import \"a\";option (x)={a:1 b:<c:2>};message M{"

@@ -296,15 +296,9 @@ class Printer {
       if (a.section != b.section) return a.section < b.section;
       return a.key < b.key;
     });
-    // The index of each declaration among the non-empty ones, in source order.
-    std::vector<std::size_t> non_empty_index(file.decls.size(), 0);
-    for (std::size_t i = 0, n = 0; i < file.decls.size(); ++i) {
-      non_empty_index[i] = n;
-      if (file.decls[i]->kind != Kind::kEmptyDecl) ++n;
-    }
-
     if (file.syntax != nullptr) write_syntax(file.syntax);
-    std::size_t flushed = 0;  // slots [0, flushed) have been printed
+    bool after_syntax = file.syntax != nullptr;  // nothing printed since the syntax declaration
+    std::size_t flushed = 0;                     // slots [0, flushed) have been printed
     std::size_t imports = 0, options = 0;
     for (const Entry& e : entries) {
       const Node* d = file.decls[e.source];
@@ -364,13 +358,15 @@ class Printer {
           ++options;
           break;
         case kOther:
-          if (d->kind != Kind::kEmptyDecl) {
-            bool want_newline = previous_ != nullptr && non_empty_index[e.source] == 0;
-            if (want_newline && !first_gap_is_blank(d)) line("");
+          // A blank line between the syntax declaration and a first definition right after it.
+          if (d->kind != Kind::kEmptyDecl && after_syntax && previous_ != nullptr &&
+              !first_gap_is_blank(d)) {
+            line("");
           }
           write_node(d);
           break;
       }
+      if (e.section != kOther || d->kind != Kind::kEmptyDecl) after_syntax = false;
       leading_ = nullptr;
     }
   }
@@ -464,11 +460,16 @@ class Printer {
         const FieldReference* ref = n->parts[0];
         if (ref->open != nullptr) {
           write_node(ref->open);
-          if (Info in = info(ref->open); in.trailing.count > 0) write_inline_comments(in.trailing);
+          if (Info in = info(ref->open); in.trailing.count > 0) {
+            inline_ = true;  // no space after the '('
+            write_inline_comments(in.trailing);
+            inline_ = false;
+          }
           write_inline(ref->name);
         } else {
           write_node(ref->name);
-          if (Info in = info(ref->name); in.trailing.count > 0) write_inline_comments(in.trailing);
+          if (Info in = info(ref->name); in.trailing.count > 0)
+            write_inline_comments(in.trailing, true);
         }
         if (ref->close != nullptr) write_inline(ref->close);
         continue;
@@ -747,15 +748,20 @@ class Printer {
     if (maybe_write_compact_message_literal(m, false)) return;
     ElementWriter elements;
     if (!m->elements.empty()) elements = [this, m] { write_message_literal_elements(m); };
-    write_composite_value_body(m->print_open, m->print_close, elements);
+    write_body(m->print_open, m->print_close, elements, OpenWriter::kPrefix,
+               CloseWriter::kBodyEndInline, true);
   }
 
   void write_message_literal_for_array(const MessageLiteral* m, bool last_element) {
-    if (maybe_write_compact_message_literal(m, true)) return;
+    if (maybe_write_compact_message_literal(m, true)) {
+      // The last element ends its line, so that the array's ']' gets one of its own.
+      if (last_element) line("");
+      return;
+    }
     ElementWriter elements;
     if (!m->elements.empty()) elements = [this, m] { write_message_literal_elements(m); };
     write_body(m->print_open, m->print_close, elements, OpenWriter::kPrefixForArray,
-               last_element ? CloseWriter::kBodyEnd : CloseWriter::kBodyEndInline);
+               last_element ? CloseWriter::kBodyEnd : CloseWriter::kBodyEndInline, true);
   }
 
   bool maybe_write_compact_message_literal(const MessageLiteral* m, bool in_array) {
@@ -914,8 +920,10 @@ class Printer {
     write_body(open, close, elements, OpenWriter::kPrefix, CloseWriter::kBodyEndInline);
   }
 
+  // `literal`: the body of a message literal, where buf 1.75 moves a comment after the '{' to the
+  // first line inside.
   void write_body(const Terminal* open, const Terminal* close, const ElementWriter& elements,
-                  OpenWriter open_writer, CloseWriter close_writer) {
+                  OpenWriter open_writer, CloseWriter close_writer, bool literal = false) {
     auto write_close = [&](bool leading_inline) {
       if (close_writer == CloseWriter::kBodyEnd) {
         write_body_end(close, leading_inline);
@@ -930,40 +938,44 @@ class Printer {
       return;
     }
     if (open_writer == OpenWriter::kPrefix) {
-      write_open_brace_prefix(open);
+      write_open_brace_prefix(open, literal);
     } else {
-      write_open_brace_prefix_for_array(open);
+      write_open_brace_prefix_for_array(open, literal);
     }
     if (elements) elements();
     write_close(false);
   }
 
-  void write_open_brace_prefix(const Terminal* open) {
+  void write_open_brace_prefix(const Terminal* open, bool comments_inside) {
     Info in = info(open);
     if (in.leading.count > 0) {
       write_inline_comments(in.leading);
       if (!in.leading_ws.empty()) space();
     }
     write_node(open);
-    if (in.trailing.count > 0) {
-      write_trailing_end_comments(in.trailing);
+    write_open_brace_trailing(open, in.trailing, comments_inside);
+  }
+
+  void write_open_brace_trailing(const Terminal* open, CommentRange trailing,
+                                 bool comments_inside) {
+    if (trailing.count > 0 && comments_inside) {
+      line("");
+      previous_ = open;
+      write_multiline_comments(trailing);
+    } else if (trailing.count > 0) {
+      write_trailing_end_comments(trailing);
     } else {
       line("");
     }
     previous_ = open;
   }
 
-  void write_open_brace_prefix_for_array(const Terminal* open) {
+  void write_open_brace_prefix_for_array(const Terminal* open, bool comments_inside) {
     Info in = info(open);
     if (in.leading.count > 0) write_multiline_comments(in.leading);
     indent(open);
     write_node(open);
-    if (in.trailing.count > 0) {
-      write_trailing_end_comments(in.trailing);
-    } else {
-      line("");
-    }
-    previous_ = open;
+    write_open_brace_trailing(open, in.trailing, comments_inside);
   }
 
   void write_compound_ident(const CompoundIdent* c) {
@@ -1145,7 +1157,10 @@ class Printer {
     }
     indent(n);
     write_node(n);
-    if (in.trailing.count > 0) write_inline_comments(in.trailing);
+    // An option name has printed the comments after its last part already.
+    if (in.trailing.count > 0 && n->kind != Kind::kOptionName) {
+      write_inline_comments(in.trailing, true);
+    }
     previous_ = n;
   }
 
@@ -1164,7 +1179,7 @@ class Printer {
       if (spaced || !in.leading_ws.empty()) space();
     }
     write_node(n);
-    write_inline_comments(in.trailing);
+    write_inline_comments(in.trailing, true);
     previous_ = n;
     inline_ = false;
   }
@@ -1227,7 +1242,7 @@ class Printer {
       indent(n);
     }
     write_node(n);
-    if (in.trailing.count > 0) write_inline_comments(in.trailing);
+    if (in.trailing.count > 0) write_inline_comments(in.trailing, true);
     previous_ = n;
   }
 
