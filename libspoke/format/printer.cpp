@@ -826,7 +826,7 @@ class Printer {
       //     /* comment */
       //     foo.bar
       //   ]: value
-      write_start(ref->open);
+      write_start_maybe_compact(ref->open, false, /*with_trailing=*/false);
       if (Info in = info(ref->open); in.trailing.count > 0) {
         write_trailing_end_comments(in.trailing);
       } else {
@@ -937,10 +937,12 @@ class Printer {
       write_close(true);
       return;
     }
+    // In a body without declarations, a comment after the '{' goes inside too.
+    const bool inside = literal || !elements;
     if (open_writer == OpenWriter::kPrefix) {
-      write_open_brace_prefix(open, literal);
+      write_open_brace_prefix(open, inside);
     } else {
-      write_open_brace_prefix_for_array(open, literal);
+      write_open_brace_prefix_for_array(open, inside);
     }
     if (elements) elements();
     write_close(false);
@@ -1139,7 +1141,7 @@ class Printer {
 
   void write_start(const Node* n) { write_start_maybe_compact(n, false); }
 
-  void write_start_maybe_compact(const Node* n, bool force_compact) {
+  void write_start_maybe_compact(const Node* n, bool force_compact, bool with_trailing = true) {
     Info in = info(n);
     const Leading* lead = leading_for(n);
     leading_ = nullptr;
@@ -1158,7 +1160,7 @@ class Printer {
     indent(n);
     write_node(n);
     // An option name has printed the comments after its last part already.
-    if (in.trailing.count > 0 && n->kind != Kind::kOptionName) {
+    if (with_trailing && in.trailing.count > 0 && n->kind != Kind::kOptionName) {
       write_inline_comments(in.trailing, true);
     }
     previous_ = n;
@@ -1254,8 +1256,11 @@ class Printer {
     }
     Info in = info(n);
     if (in.leading.count > 0) {
-      write_inline_comments(in.leading);
-      if (!in.leading_ws.empty()) space();
+      // buf 1.75 separates comments from what precedes a ';' or ',' and glues them to it.
+      const bool punctuation =
+          n->kind == Kind::kRune && rune_in(";,", static_cast<const Terminal*>(n)->rune);
+      write_inline_comments(in.leading, punctuation);
+      if (!punctuation && !in.leading_ws.empty()) space();
     }
     write_node(n);
     space();
@@ -1316,11 +1321,16 @@ class Printer {
   }
 
   void write_trailing_end_comments(CommentRange comments) {
+    // After a '{', the lines of a block comment stay at the brace's indentation; the body's
+    // starts after the comment.
+    const int opened = pending_indent_ > 0 ? pending_indent_ : 0;
+    pending_indent_ -= opened;
     for (std::uint32_t k = 0; k < comments.count; ++k) {
       std::uint32_t c = comments.first + k;
       space();  // buf 1.75 always separates a trailing comment from its token
       write_comment(comment_text(c));
     }
+    pending_indent_ += opened;
     line("");
   }
 
