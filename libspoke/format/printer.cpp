@@ -214,8 +214,9 @@ class Printer {
   // The comments to print before a file-level declaration when sorting moved comments around.
   struct Leading {
     std::vector<std::uint32_t> comments;
-    std::vector<int> newlines;  // newlines before each comment in the source
-    int node_newlines = 0;      // newlines before the declaration's first token
+    std::vector<int> newlines;       // newlines before each comment in the source
+    int node_newlines = 0;           // newlines before the declaration's first token
+    bool blank_before_node = false;  // detached comments end with a blank line, even when compact
   };
   const Leading* leading_for(const Node* n) const {
     return leading_ != nullptr && n->first == leading_token_ ? leading_ : nullptr;
@@ -303,26 +304,25 @@ class Printer {
     for (const Entry& e : entries) {
       const Node* d = file.decls[e.source];
       Leading lead;
-      bool own_slot_only = flushed == e.source;
-      if (!own_slot_only) {
+      {
         // Detached comments of the declarations before this one in the source that were not
         // printed yet, then its own comments (all of them, or only the attached ones when its
         // slot was printed already).
         LeadingSplit own = split_leading(d);
-        for (std::size_t t = flushed; t < e.source; ++t) {
-          CommentRange detached = split_leading(file.decls[t]).detached;
+        // Each block of detached comments ended with a blank line, so one follows it here too.
+        auto add_detached = [&](CommentRange detached) {
           for (std::uint32_t k = 0; k < detached.count; ++k) {
+            int n = newline_count(comment_ws(detached.first + k));
+            if (k == 0 && !lead.comments.empty()) n = std::max(n, 2);
             lead.comments.push_back(detached.first + k);
-            lead.newlines.push_back(newline_count(comment_ws(detached.first + k)));
+            lead.newlines.push_back(n);
           }
+        };
+        for (std::size_t t = flushed; t < e.source; ++t) {
+          add_detached(split_leading(file.decls[t]).detached);
         }
         Info in = info(d);
-        if (e.source >= flushed) {
-          for (std::uint32_t k = 0; k < own.detached.count; ++k) {
-            lead.comments.push_back(own.detached.first + k);
-            lead.newlines.push_back(newline_count(comment_ws(own.detached.first + k)));
-          }
-        }
+        if (e.source >= flushed) add_detached(own.detached);
         bool any_detached = !lead.comments.empty();
         for (std::uint32_t k = 0; k < own.attached.count; ++k) {
           int n = newline_count(comment_ws(own.attached.first + k));
@@ -333,6 +333,7 @@ class Printer {
         lead.node_newlines = newline_count(in.leading_ws);
         if (own.attached.count == 0 && any_detached) {
           lead.node_newlines = std::max(lead.node_newlines, 2);
+          lead.blank_before_node = true;
         }
         leading_ = &lead;
         leading_token_ = d->first;
@@ -1006,7 +1007,7 @@ class Printer {
     if (needs_indent) in();
     for (std::size_t i = 0; i < c->parts.size(); ++i) {
       if (has_trailing_punctuation && i + 1 == c->parts.size()) {
-        write_start(c->parts[i]);
+        write_start_maybe_compact(c->parts[i], true);  // no blank line between the parts
         break;
       }
       write_line_element(c->parts[i]);
@@ -1153,7 +1154,9 @@ class Printer {
       } else {
         write_multiline_comments_maybe_compact(in.leading, force_compact);
       }
-      if (!force_compact && node_newlines > 1) line("");
+      if ((!force_compact && node_newlines > 1) || (lead != nullptr && lead->blank_before_node)) {
+        line("");
+      }
     } else if (!compact && node_newlines > 1) {
       line("");
     }
