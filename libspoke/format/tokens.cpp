@@ -266,16 +266,27 @@ class Lexer {
   // the previous token when it starts on that token's line, the new token is on a later line,
   // and it is a line comment, or one of several comments, or a block comment that ends before
   // the new token's line. All other pending comments lead the new token.
+  //
+  // buf 1.75 goes further after the ';' ending a statement: every comment that starts on its line
+  // trails it, whatever follows on that line (unless it is the '}' closing the block).
   void add_significant(std::uint32_t offset, std::size_t length, TokenKind kind) {
     std::uint32_t n = add(offset, length, kind, line_);
     std::size_t first = 0;
     if (prev_ >= 0 && !pending_.empty()) {
       const auto& tokens = out_->tokens;
-      std::uint32_t prev_end = tokens[prev_].end_line;
+      const Token& p = tokens[prev_];
+      std::uint32_t prev_end = p.end_line;
       std::uint32_t n_start = tokens[n].start_line;
       if (n_start == prev_end && kind == TokenKind::kEof) ++n_start;
       const Token& c = tokens[pending_[0]];
-      if (n_start > prev_end && c.start_line == prev_end) {
+      const bool ends_statement = p.kind == TokenKind::kRune && text_[p.offset] == ';' &&
+                                  !(kind == TokenKind::kRune && text_[offset] == '}');
+      if (ends_statement && c.start_line == prev_end) {
+        while (first < pending_.size() && tokens[pending_[first]].start_line == prev_end) {
+          attributed_.emplace_back(pending_[first], static_cast<std::uint32_t>(prev_));
+          ++first;
+        }
+      } else if (n_start > prev_end && c.start_line == prev_end) {
         bool can_donate =
             c.kind == TokenKind::kLineComment || pending_.size() > 1 || c.end_line < n_start;
         if (can_donate) {
