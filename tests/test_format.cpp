@@ -279,6 +279,16 @@ TEST_CASE("only_a_definition_right_after_syntax_gets_a_blank_line_forced") {
   CHECK(format_ok("message M {}\noption (x) = 1;\n") == "option (x) = 1;\nmessage M {}\n");
 }
 
+TEST_CASE("comments_after_a_semicolon_and_block_comments_inside_a_line") {
+  // Every comment on the line of a ';' trails it; a block comment of several lines keeps them.
+  CHECK(format_ok("message M {\n  option (x) = {a: 1} /* b\n   * more\n   */;\n"
+                  "  int32 f = 1; /* x */ // y\n  int32 g = 2; /* z */ int32 h = 3;\n"
+                  "  int32 i = 4; /* before the brace */ }\n") ==
+        "message M {\n  option (x) = {a: 1} /* b\n   * more\n   */;\n"
+        "  int32 f = 1; /* x */ // y\n  int32 g = 2; /* z */\n  int32 h = 3;\n"
+        "  int32 i = 4;\n  /* before the brace */\n}\n");
+}
+
 TEST_CASE("formatting_twice_changes_nothing") {
   const char* inputs[] = {
       "syntax=\"proto2\";import \"b\";import \"a\";option (x)={a:1 b:<c:2>};message M{"

@@ -1312,15 +1312,87 @@ class Printer {
         text = "/* ";
         text += go::trim_space(raw.substr(2));
         text += " */";
+      } else if (raw.find('\n') != std::string_view::npos) {
+        write_inline_block_comment(raw);
+        continue;
       } else {
-        std::vector<std::string_view> lines = split_lines(raw);
-        for (std::size_t i = 0; i < lines.size(); ++i) {
-          if (i > 0) text += ' ';
-          text += go::trim_space(lines[i]);
-        }
+        text = go::trim_space(raw);
       }
       write_string(text);
     }
+  }
+
+  // A block comment of several lines in the middle of a line keeps its lines, as buf 1.75 prints
+  // it: the first where it is, the others at the indentation of the line it starts on, with a
+  // common '*'-like prefix aligned (" * x", " */") or else re-indented by three spaces.
+  void write_inline_block_comment(std::string_view raw) {
+    std::vector<std::string_view> lines = split_lines(raw);
+    auto trim_left = [](std::string_view v) {
+      std::size_t i = v.find_first_not_of(" \t");
+      return i == std::string_view::npos ? std::string_view() : v.substr(i);
+    };
+    auto trim_right = [](std::string_view v) {
+      std::size_t i = v.find_last_not_of(" \t");
+      return i == std::string_view::npos ? std::string_view() : v.substr(0, i + 1);
+    };
+    std::string_view last_trimmed = trim_left(lines.back());
+    const bool standalone_close = trim_right(last_trimmed) == "*/";
+    int min_indent = -1;
+    char prefix = 0;
+    bool prefix_set = false;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+      std::string_view trimmed = trim_left(lines[i]);
+      if (trimmed.empty() || trimmed == "*/") continue;
+      int n = 0;
+      for (char c : lines[i]) {
+        if (c == ' ') {
+          ++n;
+        } else if (c == '\t') {
+          n += 8 - n % 8;
+        } else {
+          break;
+        }
+      }
+      if (min_indent < 0 || n < min_indent) min_indent = n;
+      const unsigned char ch = static_cast<unsigned char>(trimmed[0]);
+      const bool is_prefix =
+          !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'));
+      if (!is_prefix) {
+        prefix = 0;
+      } else if (!prefix_set) {
+        prefix = static_cast<char>(ch);
+        prefix_set = true;
+      } else if (static_cast<char>(ch) != prefix) {
+        prefix = 0;
+      }
+    }
+    if (min_indent < 0) min_indent = 0;
+    // The indentation of the line being written.
+    std::size_t line_start = out_.rfind('\n');
+    line_start = line_start == std::string::npos ? 0 : line_start + 1;
+    std::size_t width = 0;
+    while (line_start + width < out_.size() && out_[line_start + width] == ' ') ++width;
+    const std::string margin(width, ' ');
+
+    write_string(trim_right(lines[0]));
+    const std::size_t end = standalone_close ? lines.size() - 1 : lines.size();
+    for (std::size_t i = 1; i < end; ++i) {
+      out_ += '\n';
+      std::string_view trimmed = trim_left(lines[i]);
+      if (trimmed.empty()) continue;
+      if (prefix != 0) {
+        out_ += margin + " " + std::string(trim_right(trimmed));
+      } else {
+        std::string text = std::string(trim_right(unindent(lines[i], min_indent)));
+        if (text.empty()) continue;
+        out_ += margin + "   " + text;
+      }
+    }
+    if (standalone_close) {
+      out_ += '\n';
+      out_ += margin + (prefix == '*' ? " */" : "*/");
+    }
+    last_ = '/';
   }
 
   void write_trailing_end_comments(CommentRange comments) {

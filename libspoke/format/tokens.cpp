@@ -268,7 +268,8 @@ class Lexer {
   // the new token's line. All other pending comments lead the new token.
   //
   // buf 1.75 goes further after the ';' ending a statement: every comment that starts on its line
-  // trails it, whatever follows on that line (unless it is the '}' closing the block).
+  // trails it, whatever follows on that line (unless the '}' closing the block follows the
+  // comments on their last line).
   void add_significant(std::uint32_t offset, std::size_t length, TokenKind kind) {
     std::uint32_t n = add(offset, length, kind, line_);
     std::size_t first = 0;
@@ -279,8 +280,10 @@ class Lexer {
       std::uint32_t n_start = tokens[n].start_line;
       if (n_start == prev_end && kind == TokenKind::kEof) ++n_start;
       const Token& c = tokens[pending_[0]];
-      const bool ends_statement = p.kind == TokenKind::kRune && text_[p.offset] == ';' &&
-                                  !(kind == TokenKind::kRune && text_[offset] == '}');
+      const bool closes_on_same_line = kind == TokenKind::kRune && text_[offset] == '}' &&
+                                       tokens[n].start_line == tokens[pending_.back()].end_line;
+      const bool ends_statement =
+          p.kind == TokenKind::kRune && text_[p.offset] == ';' && !closes_on_same_line;
       if (ends_statement && c.start_line == prev_end) {
         while (first < pending_.size() && tokens[pending_[first]].start_line == prev_end) {
           attributed_.emplace_back(pending_[first], static_cast<std::uint32_t>(prev_));
