@@ -28,7 +28,7 @@ std::shared_ptr<const spoke::Schema> link(const std::string& dir) {
   if (!result.valid()) {
     std::cerr << dir << " does not link:\n";
     for (const auto& d : result.diagnostics) {
-      if (d.severity == "error") std::cerr << "  " << spoke::format_diagnostic(d) << "\n";
+      if (d.severity == spoke::Severity::kError) std::cerr << "  " << spoke::format_diagnostic(d) << "\n";
     }
     return nullptr;
   }

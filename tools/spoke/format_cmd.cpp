@@ -11,6 +11,7 @@
 
 #include "spoke/file_tree.h"
 #include "spoke/format.h"
+#include "spoke/frontend/output.h"
 #include "spoke/schema.h"
 
 namespace spoke::cli {
@@ -18,10 +19,6 @@ namespace spoke::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr int kNotFormatted = 100;
-constexpr int kFailure = 1;
-constexpr int kUsage = 2;
 
 // The time `diff -u` prints for a file written now: "2006-01-02 15:04:05.000000000 -0700".
 std::string diff_timestamp() {
@@ -54,64 +51,69 @@ Result<std::vector<FileInput>> read_inputs(const std::string& target, bool is_di
   return files;
 }
 
-}  // namespace
+class FormatCommand : public Command {
+ public:
+  explicit FormatCommand(CLI::App& app) {
+    app_ = app.add_subcommand(
+        "format",
+        "print .proto files formatted as buf format formats them (a file or a directory)");
+    auto* target = app_->add_option("target", target_, "a .proto file or a directory (default .)");
+    auto* dir = app_->add_option("--dir", dir_, "the directory whose .proto files to format");
+    target->excludes(dir);
+    app_->add_flag("-w,--write", write_, "rewrite the files that are not formatted, in place");
+    app_->add_flag("-d,--diff", diff_, "print a unified diff of the changes instead of the files");
+    app_->add_flag("--exit-code", exit_code_, "exit with status 100 when a file is not formatted");
+  }
 
-CLI::App* add_format_command(CLI::App& app, FormatArgs& a) {
-  auto* cmd = app.add_subcommand(
-      "format", "print .proto files formatted as buf format formats them (a file or a directory)");
-  auto* target = cmd->add_option("target", a.target, "a .proto file or a directory (default .)");
-  auto* dir = cmd->add_option("--dir", a.dir, "the directory whose .proto files to format");
-  target->excludes(dir);
-  cmd->add_flag("-w,--write", a.write, "rewrite the files that are not formatted, in place");
-  cmd->add_flag("-d,--diff", a.diff, "print a unified diff of the changes instead of the files");
-  cmd->add_flag("--exit-code", a.exit_code, "exit with status 100 when a file is not formatted");
-  return cmd;
-}
-
-int run_format(const FormatArgs& a) {
-  std::string target = !a.dir.empty() ? a.dir : (!a.target.empty() ? a.target : ".");
-  std::error_code ec;
-  bool is_dir = fs::is_directory(target, ec);
-  if (!is_dir && !fs::exists(target, ec)) {
-    std::cerr << "spoke: " << target << ": no such file or directory\n";
-    return kFailure;
-  }
-  if (!a.dir.empty() && !is_dir) {
-    std::cerr << "spoke: -dir " << a.dir << " is not a directory\n";
-    return kUsage;
-  }
-  auto inputs = read_inputs(target, is_dir);
-  if (!inputs.ok()) {
-    std::cerr << "spoke: " << inputs.status().message() << "\n";
-    return kFailure;
-  }
-  auto formatted = format_files(inputs.value());
-  if (!formatted.ok()) {
-    const Status& s = formatted.status();
-    if (s.diagnostics().empty()) {
-      std::cerr << "spoke: " << s.message() << "\n";
+  int run(const Globals& /*globals*/) override {
+    std::string target = !dir_.empty() ? dir_ : (!target_.empty() ? target_ : ".");
+    std::error_code ec;
+    bool is_dir = fs::is_directory(target, ec);
+    if (!is_dir && !fs::exists(target, ec)) {
+      std::cerr << "spoke: " << target << ": no such file or directory\n";
+      return frontend::kExitFailure;
     }
-    for (const auto& d : s.diagnostics()) std::cerr << format_diagnostic(d) << "\n";
-    return kFailure;
-  }
-  bool any_changed = false;
-  std::string stamp = a.diff ? diff_timestamp() : "";
-  for (std::size_t i = 0; i < formatted->size(); ++i) {
-    const FormattedFile& f = (*formatted)[i];
-    any_changed = any_changed || f.changed;
-    if (a.diff) {
-      std::cout << format_unified_diff(inputs.value()[i].content, f.content, f.path, stamp);
-    } else if (!a.write) {
-      std::cout << f.content;
+    if (!dir_.empty() && !is_dir) {
+      return usage("-dir " + dir_ + " is not a directory", "spoke format");
     }
-    if (a.write && f.changed) {
-      if (Status s = write_formatted_file(f.path, f.content); !s.ok()) {
-        std::cerr << "spoke: " << s.message() << "\n";
-        return kFailure;
+    auto inputs = read_inputs(target, is_dir);
+    if (!inputs.ok()) return fail(inputs.status());
+    auto formatted = format_files(inputs.value());
+    if (!formatted.ok()) {
+      const Status& s = formatted.status();
+      if (s.diagnostics().empty()) return fail(s);
+      for (const auto& d : s.diagnostics()) std::cerr << format_diagnostic(d) << "\n";
+      return frontend::kExitFailure;
+    }
+    bool any_changed = false;
+    std::string stamp = diff_ ? diff_timestamp() : "";
+    for (std::size_t i = 0; i < formatted->size(); ++i) {
+      const FormattedFile& f = (*formatted)[i];
+      any_changed = any_changed || f.changed;
+      if (diff_) {
+        std::cout << format_unified_diff(inputs.value()[i].content, f.content, f.path, stamp);
+      } else if (!write_) {
+        std::cout << f.content;
+      }
+      if (write_ && f.changed) {
+        if (Status s = write_formatted_file(f.path, f.content); !s.ok()) return fail(s);
       }
     }
+    return exit_code_ && any_changed ? frontend::kExitFindings : frontend::kExitOk;
   }
-  return a.exit_code && any_changed ? kNotFormatted : 0;
+
+ private:
+  std::string target_;  // a .proto file or a directory (positional)
+  std::string dir_;     // -dir
+  bool write_ = false;  // -w
+  bool diff_ = false;   // -d
+  bool exit_code_ = false;
+};
+
+}  // namespace
+
+void add_format_command(CLI::App& app, Commands& out) {
+  out.push_back(std::make_unique<FormatCommand>(app));
 }
 
 }  // namespace spoke::cli
