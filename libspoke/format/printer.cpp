@@ -1357,12 +1357,10 @@ class Printer {
       const unsigned char ch = static_cast<unsigned char>(trimmed[0]);
       const bool is_prefix =
           !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'));
-      if (!is_prefix) {
-        prefix = 0;
-      } else if (!prefix_set) {
+      if (is_prefix && !prefix_set) {
         prefix = static_cast<char>(ch);
         prefix_set = true;
-      } else if (static_cast<char>(ch) != prefix) {
+      } else if (!is_prefix || static_cast<char>(ch) != prefix) {
         prefix = 0;
       }
     }
@@ -1381,11 +1379,11 @@ class Printer {
       std::string_view trimmed = trim_left(lines[i]);
       if (trimmed.empty()) continue;
       if (prefix != 0) {
-        out_ += margin + " " + std::string(trim_right(trimmed));
+        out_.append(margin).append(" ").append(trim_right(trimmed));
       } else {
         std::string text = std::string(trim_right(unindent(lines[i], min_indent)));
         if (text.empty()) continue;
-        out_ += margin + "   " + text;
+        out_.append(margin).append("   ").append(text);
       }
     }
     if (standalone_close) {
@@ -1445,8 +1443,8 @@ class Printer {
         text = unindent(lines[i], min_indent);
         text.resize(go::trim_right_space(text).size());
       }
-      if (i > 0 && text != "*/") text = (prefix.empty() ? "   " : " ") + text;
-      if (text == "*/" && prefix == "*") text = " " + text;
+      if (i > 0 && text != "*/") text.insert(0, prefix.empty() ? "   " : " ");
+      if (text == "*/" && prefix == "*") text.insert(0, " ");
       if (i + 1 != lines.size()) {
         line(text);
       } else {
