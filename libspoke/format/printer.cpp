@@ -1,7 +1,11 @@
 // A port of buf's formatter (bufbuild/buf, private/buf/bufformat/formatter.go): the same
-// functions, in the same order, making the same decisions, so that the output is byte for byte
-// what `buf format` prints. Names follow the Go code (writeStart -> write_start, P -> line, ...)
-// to keep the two easy to compare.
+// functions, in the same order, making the same decisions. Names follow the Go code
+// (writeStart -> write_start, P -> line, ...) to keep the two easy to compare.
+//
+// buf 1.75 prints with protocompile's newer printer, which keeps formatter.go's layout but differs
+// in the places marked "buf 1.75" below (file-level sorting and its detached comments, blank lines
+// between declarations, comment spacing and placement); those follow buf 1.75's output, checked
+// against buf itself, so that the output is byte for byte what `buf format` prints.
 #include "format/printer.h"
 
 #include <algorithm>

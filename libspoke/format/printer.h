@@ -8,9 +8,9 @@
 
 namespace spoke::format {
 
-// Prints `tree` (parsed from `file`) as buf's formatter (private/buf/bufformat/formatter.go)
-// prints it, decision for decision. Internal (reason "format_internal") only when the formatter
-// would unindent below zero, which buf reports as an internal error too.
+// Prints `tree` (parsed from `file`) as `buf format` (buf 1.75) prints it. Internal (reason
+// "format_internal") only when the layout would unindent below zero, which buf's formatter reports
+// as an internal error too.
 Status print_proto(const LexedFile& file, const FileNode& tree, std::string* out);
 
 }  // namespace spoke::format
