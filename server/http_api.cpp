@@ -23,6 +23,7 @@ using httplib::Response;
 using wire::json;
 
 constexpr const char* kJson = "application/json";
+constexpr const char* kConsistencyHeader = "Spoke-Consistency-Token";
 
 // Invalid UTF-8 can only reach a response through an echo of bad input (a parser message); it
 // is replaced rather than allowed to fail the response.
@@ -212,6 +213,9 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<RouteTable
                              bool access_log, Registry* fast_files) {
   server.set_pre_routing_handler([fast_files](const Request& req, Response& res) {
     request_start = std::chrono::steady_clock::now();
+    // Reads of GET requests may come from a replica that has the client's own writes.
+    set_read_policy(
+        {req.method == "GET" || req.method == "HEAD", req.get_header_value(kConsistencyHeader)});
     if (fast_files != nullptr && serve_file_fast(*fast_files, req, res)) {
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -247,6 +251,12 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<RouteTable
     return httplib::Server::HandlerResponse::Handled;
   };
   server.set_error_handler(std::move(on_error));
+  // A client that hands this token back reads what it wrote, through any server.
+  server.set_post_routing_handler([](const Request&, Response& res) {
+    if (std::string token = write_token(); !token.empty()) {
+      res.set_header(kConsistencyHeader, token);
+    }
+  });
   server.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
     std::string what = "unknown error";
     try {
@@ -613,7 +623,8 @@ void register_api_routes(httplib::Server& server, Registry& registry, const ApiO
   install_common_handlers(server, table, options.access_log, reg);
 }
 
-void register_health_routes(httplib::Server& server, Registry& registry) {
+void register_health_routes(httplib::Server& server, Registry& registry,
+                            const std::atomic<bool>* draining) {
   auto table = std::make_shared<RouteTable>();
   Registry* reg = &registry;
   table->add("/health/live", "GET");
@@ -621,8 +632,10 @@ void register_health_routes(httplib::Server& server, Registry& registry) {
     send_json(res, 200, {{"status", "ok"}});
   });
   table->add("/health/ready", "GET");
-  server.Get("/health/ready", [reg](const Request&, Response& res) {
-    Status s = reg->check_ready();
+  server.Get("/health/ready", [reg, draining](const Request&, Response& res) {
+    Status s = draining != nullptr && draining->load()
+                   ? Status::Unavailable("shutting down", "draining")
+                   : reg->check_ready();
     if (s.ok()) return send_json(res, 200, {{"status", "ok"}});
     send_json(
         res, 503,

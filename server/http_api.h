@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <cstddef>
 
 #include "spoke/compile_service.h"
@@ -20,7 +21,8 @@ struct ApiOptions {
 // outlive `server`.
 void register_api_routes(httplib::Server& server, Registry& registry, const ApiOptions& options);
 
-// Registers /health/live and /health/ready.
-void register_health_routes(httplib::Server& server, Registry& registry);
+// Registers /health/live and /health/ready; ready answers 503 while `*draining` is set.
+void register_health_routes(httplib::Server& server, Registry& registry,
+                            const std::atomic<bool>* draining = nullptr);
 
 }  // namespace spoke::server

@@ -28,34 +28,14 @@ Result<Storage> open_embedded(const std::string& root) {
   return storage;
 }
 
-// "sqlite:DIR" and "sqlite:///abs/dir" name DIR; "sqlite://" with a host is refused. Without a
-// URL: the root.
-Result<std::string> sqlite_directory(const StorageOptions& options) {
-  if (options.url.empty()) return options.root;
-  std::string location = options.url.substr(options.url.find(':') + 1);
-  if (!location.starts_with("//")) return location;
-  std::string rest = location.substr(2);
-  if (!rest.starts_with("/")) {
-    return Status::InvalidArgument(
-        fmt::format("sqlite URL \"sqlite:{}\" names a host; use sqlite:DIR or sqlite:///abs/dir",
-                    location),
-        "invalid_storage_url");
-  }
-  return rest;
-}
-
 std::vector<StorageBackend> builtin_backends() {
   std::vector<StorageBackend> out;
   out.push_back({"sqlite",
                  {"filesystem"},
                  "SQLite metadata and blob files under one data directory (the default)",
                  [](const StorageOptions& options) -> Result<Storage> {
-                   auto dir = sqlite_directory(options);
+                   auto dir = internal::embedded_directory(options);
                    if (!dir.ok()) return dir.status();
-                   if (dir->empty()) {
-                     return Status::InvalidArgument("sqlite storage needs a directory",
-                                                    "invalid_storage_url");
-                   }
                    return open_embedded(dir.value());
                  },
                  ""});
@@ -95,6 +75,35 @@ std::string describe_known(const std::vector<StorageBackend>& backends) {
 }
 
 }  // namespace
+
+// "sqlite:DIR" and "sqlite:///abs/dir" name DIR; "sqlite://" with a host is refused. Without a
+// URL: the root.
+Result<std::string> internal::embedded_directory(const StorageOptions& options) {
+  std::string scheme =
+      options.url.empty() ? options.type : options.url.substr(0, options.url.find(':'));
+  if (scheme != "sqlite" && scheme != "filesystem") {
+    return Status::InvalidArgument(
+        fmt::format("storage \"{}\" is not the embedded SQLite storage", scheme),
+        "not_embedded_storage");
+  }
+  std::string dir = options.root;
+  if (!options.url.empty()) {
+    dir = options.url.substr(options.url.find(':') + 1);
+    if (dir.starts_with("//")) {
+      dir = dir.substr(2);
+      if (!dir.starts_with("/")) {
+        return Status::InvalidArgument(
+            fmt::format("sqlite URL \"{}\" names a host; use sqlite:DIR or sqlite:///abs/dir",
+                        options.url),
+            "invalid_storage_url");
+      }
+    }
+  }
+  if (dir.empty()) {
+    return Status::InvalidArgument("sqlite storage needs a directory", "invalid_storage_url");
+  }
+  return dir;
+}
 
 #ifndef SPOKE_HAVE_POSTGRES
 StorageBackend internal::postgres_backend() {
