@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <functional>
@@ -214,7 +216,7 @@ inline PostgresServer& shared_postgres() {
 // A database named after `key` (e.g. a test's data directory) on the shared server: the same key
 // gives the same database, as a directory gives the same SQLite files.
 inline std::string postgres_url_for(const std::string& key) {
-  return shared_postgres().database("t" + std::to_string(std::hash<std::string>{}(key)));
+  return shared_postgres().database(fmt::format("t{}", std::hash<std::string>{}(key)));
 }
 
 }  // namespace spoke::testing
