@@ -76,6 +76,7 @@ int backup(const BackupArgs& args, const StorageOptions& storage) {
 }  // namespace
 
 void add_admin_commands(CLI::App& app, MigrateStorageArgs& migrate, BackupArgs& backup) {
+  app.fallthrough();  // the storage flags may follow the subcommand
   auto* m = app.add_subcommand(
       "migrate-storage",
       "copy every module, version, blob, job, artifact and policy to another storage, then "

@@ -165,8 +165,9 @@ TEST_CASE("pushes_of_one_version_through_two_servers_have_one_winner_and_all_agr
   // More versions, alternating servers: both answer the same module, latest and listing.
   auto ca = client_of(*a);
   auto cb = client_of(*b);
-  REQUIRE(push(*cb, "race", push_body("v1.1.0", proto("First", "  string more = 2;\n")))->status ==
-          201);
+  REQUIRE(push(*cb, "race",
+               push_body("v1.1.0", proto(first_won ? "First" : "Second", "  string more = 2;\n")))
+              ->status == 201);
   REQUIRE(push(*ca, "race", push_body("v0.9.0", proto("Old")))->status == 201);
   REQUIRE(push(*cb, "other", push_body("v1.0.0", proto("Other")))->status == 201);
   json from_a = get_json(*ca, "/modules/race");
@@ -469,11 +470,17 @@ TEST_CASE("reads_go_to_a_replica_and_each_client_reads_its_own_writes") {
   auto ca = client_of(*a);
   auto cb = client_of(*b);
 
-  REQUIRE(push(*ca, "rep", push_body("v1.0.0", proto("One")))->status == 201);
-  // The replica catches up.
-  for (int i = 0; i < 400 && replica->sql("SELECT count(*) FROM versions", db) != "1"; ++i) {
+  auto first = push(*ca, "rep", push_body("v1.0.0", proto("One")));
+  REQUIRE(first);
+  REQUIRE(first->status == 201);
+  std::string first_token = first->get_header_value("Spoke-Consistency-Token");
+  REQUIRE_FALSE(first_token.empty());
+  // The replica catches up with a's write.
+  std::string caught_up = "SELECT pg_last_wal_replay_lsn() >= '" + first_token + "'::pg_lsn";
+  for (int i = 0; i < 400 && replica->sql(caught_up) != "t"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
+  REQUIRE(replica->sql(caught_up) == "t");
   REQUIRE(replica->sql("SELECT count(*) FROM versions", db) == "1");
   replica->sql("SELECT pg_wal_replay_pause()");
 
@@ -498,8 +505,9 @@ TEST_CASE("reads_go_to_a_replica_and_each_client_reads_its_own_writes") {
   json user = {{"version", "v1.0.0"},
                {"files",
                 {{{"path", "user.proto"},
-                  {"content", "syntax = \"proto3\";\npackage user;\nimport \"race.proto\";\n"
-                              "message U {\n  race.One one = 1;\n}\n"}}}},
+                  {"content",
+                   "syntax = \"proto3\";\npackage user;\nimport \"race.proto\";\n"
+                   "message U {\n  race.One one = 1;\n}\n"}}}},
                {"dependencies", {"rep@latest"}}};
   auto dependent = push(*ca, "user", user);
   REQUIRE(dependent);

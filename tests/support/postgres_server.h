@@ -165,7 +165,7 @@ class PostgresServer {
     } else {
       check(run_as_owner({bin("pg_basebackup"), "-D", data_.string(), "-h", "127.0.0.1", "-p",
                           std::to_string(primary->port()), "-U", "postgres", "-R", "-X", "stream",
-                          "--no-sync"}),
+                          "--checkpoint=fast", "--no-sync"}),
             "pg_basebackup");
     }
     for (int attempt = 0;; ++attempt) {

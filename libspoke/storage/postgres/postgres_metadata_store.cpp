@@ -199,10 +199,17 @@ class PostgresMetadataStore final : public MetadataStore {
  public:
   explicit PostgresMetadataStore(std::shared_ptr<Database> db) : db_(std::move(db)) {}
 
-  // A change, committed on the primary.
+  // A change to what replicas serve (modules, versions, policies), committed on the primary:
+  // the thread's write token covers it.
   template <typename Fn>
   auto write(Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::connection&> {
     return db_->on_primary(std::forward<Fn>(fn), true);
+  }
+  // A change to jobs (always read from the primary) or artifacts (content-addressed, looked up
+  // on the primary when a replica lacks them): no token needed.
+  template <typename Fn>
+  auto write_unseen(Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::connection&> {
+    return db_->on_primary(std::forward<Fn>(fn), false);
   }
 
   Status ping() override { return db_->ping(); }
@@ -360,7 +367,7 @@ class PostgresMetadataStore final : public MetadataStore {
   }
 
   Status insert_job(const CompileJob& j) override {
-    return write([&](pqxx::connection& c) -> Status {
+    return write_unseen([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       auto r = exec_job(tx, "insert_job", j);
       tx.commit();
@@ -381,7 +388,7 @@ class PostgresMetadataStore final : public MetadataStore {
   }
 
   Status update_job(const CompileJob& j) override {
-    return write([&](pqxx::connection& c) -> Status {
+    return write_unseen([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       auto r = exec_job(tx, "update_job", j);
       tx.commit();
@@ -421,7 +428,7 @@ class PostgresMetadataStore final : public MetadataStore {
 
   Result<std::optional<CompileJob>> claim_job(const std::string& owner,
                                               std::chrono::milliseconds lease) override {
-    return write([&](pqxx::connection& c) -> Result<std::optional<CompileJob>> {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::optional<CompileJob>> {
       pqxx::work tx(c);
       auto r = tx.exec_prepared("claim_job", owner, static_cast<std::int64_t>(lease.count()));
       tx.commit();
@@ -432,7 +439,7 @@ class PostgresMetadataStore final : public MetadataStore {
 
   Status renew_job_lease(const std::string& id, const std::string& owner,
                          std::chrono::milliseconds lease) override {
-    return write([&](pqxx::connection& c) -> Status {
+    return write_unseen([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       auto r =
           tx.exec_prepared("renew_job_lease", id, owner, static_cast<std::int64_t>(lease.count()));
@@ -451,7 +458,7 @@ class PostgresMetadataStore final : public MetadataStore {
   Status finish_job(const CompileJob& j) override {
     CompileJob done = j;
     if (done.status == JobStatus::kQueued) done.started_at = 0;
-    return write([&](pqxx::connection& c) -> Status {
+    return write_unseen([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       auto r = exec_finish(tx, done);
       if (r.affected_rows() == 1) {
@@ -464,7 +471,7 @@ class PostgresMetadataStore final : public MetadataStore {
   }
 
   Result<std::size_t> release_jobs(const std::string& owner) override {
-    return write([&](pqxx::connection& c) -> Result<std::size_t> {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::size_t> {
       pqxx::work tx(c);
       auto r = tx.exec_prepared("release_jobs", owner);
       tx.commit();
@@ -473,7 +480,7 @@ class PostgresMetadataStore final : public MetadataStore {
   }
 
   Status put_artifact(const Artifact& a) override {
-    return write([&](pqxx::connection& c) -> Status {
+    return write_unseen([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       tx.exec_prepared("put_artifact", a.key, a.module, a.version, a.language, a.generator,
                        a.manifest_digest, a.file_count, a.total_size, a.created_at);
