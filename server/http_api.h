@@ -4,7 +4,10 @@
 
 #include <atomic>
 #include <cstddef>
+#include <memory>
+#include <vector>
 
+#include "router.h"
 #include "spoke/compile_service.h"
 #include "spoke/registry.h"
 
@@ -18,11 +21,15 @@ struct ApiOptions {
 };
 
 // Registers the REST routes on `server`, calling `registry` for everything. `registry` must
-// outlive `server`.
-void register_api_routes(httplib::Server& server, Registry& registry, const ApiOptions& options);
+// outlive `server`. Returns the route table.
+std::shared_ptr<const Router> register_api_routes(httplib::Server& server, Registry& registry,
+                                                  const ApiOptions& options);
 
 // Registers /health/live and /health/ready; ready answers 503 while `*draining` is set.
-void register_health_routes(httplib::Server& server, Registry& registry,
-                            const std::atomic<bool>* draining = nullptr);
+std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Registry& registry,
+                                                     const std::atomic<bool>* draining = nullptr);
+
+// The routes of the API listener, without serving them (for `spoke-server routes`).
+std::vector<Route> api_routes();
 
 }  // namespace spoke::server

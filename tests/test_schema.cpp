@@ -1,5 +1,5 @@
 // build_schema and its helpers on in-memory files: diagnostics, warnings, well-known types,
-// dependency files, descriptor sets, import scanning and spoke.yaml.
+// dependency files, descriptor sets, import scanning, source paths and spoke.yaml.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include "support/doctest.h"
 
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/source_path.h"
 #include "spoke/module_config.h"
 #include "spoke/schema.h"
 #include "spoke/validate_dir.h"
@@ -103,7 +104,7 @@ TEST_CASE("every_error_of_every_file_is_reported_in_one_run") {
       R"(c.proto:6:14: Field number 1 has already been used in "t.c.C" by field "name".)",
   };
   CHECK_MESSAGE(lines(r.diagnostics) == expected, joined(lines(r.diagnostics)));
-  for (const auto& d : r.diagnostics) CHECK(d.severity == "error");
+  for (const auto& d : r.diagnostics) CHECK(d.severity == spoke::Severity::kError);
   REQUIRE(r.diagnostics.size() == 5);
   const Diagnostic& first = r.diagnostics[0];
   CHECK(first.file == "a.proto");
@@ -214,7 +215,7 @@ TEST_CASE("unused_imports_are_warnings_that_keep_the_set_valid") {
   CHECK(r.error_count() == 0);
   REQUIRE(r.diagnostics.size() == 1);
   const Diagnostic& w = r.diagnostics[0];
-  CHECK(w.severity == "warning");
+  CHECK(w.severity == spoke::Severity::kWarning);
   CHECK(w.file == "a.proto");
   CHECK(w.line == 4);
   CHECK(w.column == 1);
@@ -365,13 +366,13 @@ TEST_CASE("results_do_not_depend_on_the_number_of_threads") {
 // ---- format_diagnostic ------------------------------------------------------------------------
 
 TEST_CASE("format_diagnostic_prints_what_protoc_prints") {
-  CHECK(format_diagnostic({"a/b.proto", 3, 7, "error", "Expected \";\"."}) ==
+  CHECK(format_diagnostic({"a/b.proto", 3, 7, spoke::Severity::kError, "Expected \";\"."}) ==
         "a/b.proto:3:7: Expected \";\".");
-  CHECK(format_diagnostic({"a/b.proto", 4, 1, "warning", "Import c.proto is unused."}) ==
+  CHECK(format_diagnostic({"a/b.proto", 4, 1, spoke::Severity::kWarning, "Import c.proto is unused."}) ==
         "a/b.proto:4:1: warning: Import c.proto is unused.");
-  CHECK(format_diagnostic({"c.proto", 0, 0, "error", "File not found."}) ==
+  CHECK(format_diagnostic({"c.proto", 0, 0, spoke::Severity::kError, "File not found."}) ==
         "c.proto: File not found.");
-  CHECK(format_diagnostic({"c.proto", 0, 0, "warning", "odd"}) == "c.proto: warning: odd");
+  CHECK(format_diagnostic({"c.proto", 0, 0, spoke::Severity::kWarning, "odd"}) == "c.proto: warning: odd");
 }
 
 // ---- scan_imports -----------------------------------------------------------------------------
@@ -515,6 +516,84 @@ message M {
   CHECK(r.schema->to_proto("m.proto", true, &proto));
   CHECK(proto.has_source_code_info());
   CHECK_FALSE(r.schema->to_proto("nope.proto", true, &proto));
+}
+
+// ---- source paths (proto/source_path.h) -------------------------------------------------------
+
+TEST_CASE("source_paths_of_declarations_and_their_locations") {
+  using namespace spoke::proto_internal;
+  const char* text = R"(syntax = "proto3";
+package t;
+option go_package = "example.com/t";
+
+message Outer {
+  message Inner {
+    // The id.
+    string id = 1 [json_name = "ID"];
+  }
+  map<string, Inner> items = 2;
+  oneof choice { int32 a = 3; }
+}
+enum Kind { KIND_UNSPECIFIED = 0; KIND_A = 1; }
+service Svc {
+  rpc Get(Outer) returns (Outer) { option idempotency_level = NO_SIDE_EFFECTS; }
+}
+)";
+  SchemaOptions options;
+  options.interpreted_source_info = true;
+  SchemaResult r = build_schema({{"t.proto", text}}, {}, options);
+  REQUIRE(r.valid());
+  const google::protobuf::DescriptorPool& pool = r.schema->pool();
+  const auto* outer = pool.FindMessageTypeByName("t.Outer");
+  const auto* inner = pool.FindMessageTypeByName("t.Outer.Inner");
+  const auto* id = inner->FindFieldByName("id");
+  const auto* items = outer->FindFieldByName("items");
+  const auto* entry = items->message_type();
+  const auto* method = pool.FindMethodByName("t.Svc.Get");
+  REQUIRE(method != nullptr);
+
+  CHECK(path_of(outer) == SourcePath{4, 0});
+  CHECK(path_of(inner) == SourcePath{4, 0, 3, 0});
+  CHECK(path_of(id) == SourcePath{4, 0, 3, 0, 2, 0});
+  CHECK(path_of(outer->FindOneofByName("choice")) == SourcePath{4, 0, 8, 0});
+  CHECK(path_of(pool.FindEnumValueByName("t.KIND_A")) == SourcePath{5, 0, 2, 1});
+  CHECK(path_of(method) == SourcePath{6, 0, 2, 0});
+  // The map entry is where the compiler puts it; it is declared as its map field.
+  CHECK(path_of(entry) == SourcePath{4, 0, 3, 1});
+  CHECK(declared_path_of(entry) == path_of(items));
+  CHECK(declared_path_of(entry->map_value()) == SourcePath{4, 0, 2, 0});
+  CHECK(declared_path_of(id) == path_of(id));
+  CHECK(options_path(outer) == SourcePath{4, 0, 7});
+  CHECK(option_path(r.schema->file("t.proto"),
+                    google::protobuf::FileOptions::kGoPackageFieldNumber) == SourcePath{8, 11});
+
+  SchemaLocations locations(*r.schema);
+  const auto* file = r.schema->file("t.proto");
+  const auto* loc = locations.find(file, path_of(id));
+  REQUIRE(loc != nullptr);
+  CHECK(loc->leading_comments() == " The id.\n");
+  auto span = locations.span(file, path_of(id));
+  REQUIRE(span.has_value());
+  CHECK(span->start_line == 8);
+  CHECK(span->start_column == 5);
+  CHECK(span->end_line == 8);
+  CHECK(span->end_column == 38);
+  // Standard options are found by option_path in interpreted source info.
+  auto go_package =
+      locations.span(file, option_path(file, google::protobuf::FileOptions::kGoPackageFieldNumber));
+  REQUIRE(go_package.has_value());
+  CHECK(go_package->start_line == 3);
+  CHECK(locations
+            .span(file, option_path(method,
+                                    google::protobuf::MethodOptions::kIdempotencyLevelFieldNumber))
+            .has_value());
+  // The first location of a path is the declaration's own: json_name as a whole.
+  auto json_name = locations.span(
+      file, append(path_of(id), {google::protobuf::FieldDescriptorProto::kJsonNameFieldNumber}));
+  REQUIRE(json_name.has_value());
+  CHECK(json_name->start_column == 20);
+  CHECK(locations.find(file, path_of(entry)) == nullptr);
+  CHECK(locations.find(nullptr, path_of(outer)) == nullptr);
 }
 
 // ---- read_module_config -----------------------------------------------------------------------

@@ -22,7 +22,8 @@ namespace spoke {
 struct CompileServiceOptions {
   int workers = 2;
   CompilerOptions compiler;
-  // Languages compiled after every push that creates a version (SPOKE_AUTO_COMPILE).
+  // Languages compiled after every push that creates a version (SPOKE_AUTO_COMPILE): the
+  // service subscribes to the registry's pushes when started.
   std::vector<std::string> auto_compile;
   // How long a claimed job stays this process's without renewal (renewed every third of it):
   // another process takes over a job whose lease expired, e.g. because its process died.
@@ -71,7 +72,8 @@ class CompileService {
   // a succeeded job recorded for this version. InvalidArgument("unsupported_language") lists
   // what can be generated; NotFound for a missing module or version.
   Result<SubmitResult> submit(const CompileSubmission& submission);
-  // Compiles after a push, for each auto_compile language; problems are logged in the jobs.
+  // Compiles a version for each auto_compile language (what start() subscribes to pushes);
+  // problems are logged.
   void on_push(const std::string& module, const std::string& version);
 
   Result<CompileJob> get_job(const std::string& id);
@@ -89,7 +91,7 @@ class CompileService {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // a push listener holds it weakly
 };
 
 // JSON-ready fields of a job's duration: finished_at - started_at, 0 until finished.
