@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -161,6 +162,25 @@ TEST_CASE("pushes_of_one_version_through_two_servers_have_one_winner_and_all_agr
       CHECK(codes[i] == "version_exists");
     }
   }
+
+  // Two spellings of one semantic version pushed at once through both servers: one version.
+  std::vector<int> spelled(kPushes);
+  threads.clear();
+  for (int i = 0; i < kPushes; ++i) {
+    threads.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", (i % 2 == 0 ? a : b)->port());
+      c.set_read_timeout(60, 0);
+      auto r = push(c, "spelling", push_body(i % 2 == 0 ? "v1.0.0" : "1.0.0", proto("Same")));
+      if (r) spelled[i] = r->status;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(std::count(spelled.begin(), spelled.end(), 201) == 1);
+  CHECK(std::count(spelled.begin(), spelled.end(), 201) +
+            std::count(spelled.begin(), spelled.end(), 200) +
+            std::count(spelled.begin(), spelled.end(), 409) ==
+        kPushes);
+  CHECK(get_json(*client_of(*a), "/modules/spelling")["version_count"] == 1);
 
   // More versions, alternating servers: both answer the same module, latest and listing.
   auto ca = client_of(*a);

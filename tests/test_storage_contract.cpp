@@ -158,6 +158,10 @@ TEST_CASE("metadata_store_contract") {
     auto again = store->insert_version({"beta", "", 0, 0}, make_version("beta", "v1.0.0"));
     CHECK(again.status().code() == Code::kConflict);
     CHECK(again.status().reason() == "version_exists");
+    // Another spelling of the same semantic version is the same version.
+    auto spelled = store->insert_version({"beta", "", 0, 0}, make_version("beta", "1.0.0"));
+    CHECK(spelled.status().reason() == "version_exists");
+    CHECK(spelled.status().fields().at("existing_version") == "v1.0.0");
 
     auto got = store->get_version("beta", "v1.0.0");
     REQUIRE(got.ok());
@@ -368,7 +372,8 @@ TEST_CASE("concurrent_inserts_of_one_version_have_exactly_one_winner") {
     std::vector<std::thread> threads;
     for (int i = 0; i < kThreads; ++i) {
       threads.emplace_back([&, i] {
-        Version v = make_version("race", "v1.0.0", i);
+        // Half of them spell it without the "v": still one version.
+        Version v = make_version("race", i % 2 == 0 ? "v1.0.0" : "1.0.0", i);
         auto r = store->insert_version({"race", "", 1, 1}, v);
         if (r.ok())
           ++wins;

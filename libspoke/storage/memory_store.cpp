@@ -100,6 +100,9 @@ class MemoryMetadataStore final : public MetadataStore {
     if (it->second.versions.count(version.version) != 0) {
       return internal::version_exists(version.module, version.version);
     }
+    std::vector<std::string> names;
+    for (const auto& [name, _] : it->second.versions) names.push_back(name);
+    SPOKE_RETURN_IF_ERROR(internal::check_other_spelling(version.module, version.version, names));
     version.sequence = ++sequence_;
     for (auto& f : version.files) f.content.clear();
     it->second.versions.emplace(version.version, version);

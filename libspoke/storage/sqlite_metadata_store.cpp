@@ -376,6 +376,14 @@ class SqliteMetadataStore final : public MetadataStore {
           return internal::version_exists(v.module, v.version);
         }
       }
+      {
+        // Under the write lock: a concurrent push of another spelling cannot slip in.
+        auto& q = c.stmt("SELECT version FROM versions WHERE module=?");
+        q.bind(1, v.module);
+        std::vector<std::string> names;
+        while (q.executeStep()) names.push_back(q.getColumn(0).getString());
+        SPOKE_RETURN_IF_ERROR(internal::check_other_spelling(v.module, v.version, names));
+      }
       auto& q = c.stmt(
           "INSERT INTO versions(module, version, description, digest, repository, commit_sha, "
           "branch, created_at, forced_breaking) VALUES (?,?,?,?,?,?,?,?,?)");

@@ -25,6 +25,29 @@ inline Status version_exists(const std::string& module, const std::string& versi
                           "version_exists");
 }
 
+// Conflict("version_exists") when one of `existing` (versions of `module`) names the same
+// semantic version as `version` under another spelling ("v1.0.0" and "1.0.0"; build metadata
+// counts); field existing_version names it. OK otherwise, and for commit ids.
+template <typename Versions>
+Status check_other_spelling(const std::string& module, const std::string& version,
+                            const Versions& existing) {
+  auto id = parse_version(version);
+  if (!id.ok() || id->kind != VersionId::Kind::kSemVer) return Status::OK();
+  for (const std::string& other_text : existing) {
+    if (other_text == version) continue;
+    auto other = parse_version(other_text);
+    if (other.ok() && other->kind == VersionId::Kind::kSemVer &&
+        compare_semver(other->semver, id->semver) == 0 && other->semver.build == id->semver.build) {
+      return Status::Conflict(fmt::format("version {}@{} already exists as {}; \"{}\" and \"{}\" "
+                                          "name the same semantic version",
+                                          module, version, other_text, version, other_text),
+                              "version_exists")
+          .with_field("existing_version", other_text);
+    }
+  }
+  return Status::OK();
+}
+
 inline Status file_not_found(const std::string& module, const std::string& version,
                              const std::string& path) {
   return Status::NotFound(fmt::format("file \"{}\" not found in {}@{}", path, module, version),

@@ -58,6 +58,9 @@ const std::vector<Statement>& statements() {
       {"find_path",
        "SELECT v.module, v.version FROM files f JOIN versions v ON v.id = f.version_id "
        "WHERE f.path = $1 ORDER BY v.module, v.id"},
+      {"lock_module_versions",
+       "SELECT v.version FROM (SELECT name FROM modules WHERE name=$1 FOR UPDATE) m "
+       "LEFT JOIN versions v ON v.module = m.name"},
       {"insert_version",
        "INSERT INTO versions(module, version, description, digest, repository, commit_sha, "
        "branch, created_at, forced_breaking) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
@@ -335,6 +338,13 @@ class PostgresMetadataStore final : public MetadataStore {
       pqxx::work tx(c);
       tx.exec_prepared("create_module", v.module, module_if_missing.description,
                        module_if_missing.created_at, module_if_missing.updated_at);
+      // The module's row locked: pushes of one module, in any process, insert one at a time,
+      // so another spelling of this version cannot be inserted concurrently.
+      std::vector<std::string> names;
+      for (const auto& row : tx.exec_prepared("lock_module_versions", v.module)) {
+        if (!row[0].is_null()) names.push_back(row[0].as<std::string>());
+      }
+      SPOKE_RETURN_IF_ERROR(check_other_spelling(v.module, v.version, names));
       // A concurrent insert of the same version waits for this one's commit, then inserts
       // nothing: exactly one wins, whichever process it runs in.
       auto r = tx.exec_prepared("insert_version", v.module, v.version, v.description, v.digest,
