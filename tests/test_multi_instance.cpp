@@ -32,14 +32,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-spoke::testing::PostgresServer& postgres() {
-  try {
-    return spoke::testing::shared_postgres();
-  } catch (const std::exception& e) {
-    FAIL("PostgreSQL: " << e.what());
-    throw;
-  }
-}
+// The cluster of this suite; when PostgreSQL cannot start, the test fails with the reason.
+spoke::testing::PostgresServer& postgres() { return spoke::testing::shared_postgres(); }
 
 // A fresh database for one test case.
 std::string fresh_database(const TempDir& dir) {
@@ -95,6 +89,18 @@ void make_executable_script(const fs::path& p, const std::string& body) {
   spoke::testing::write_file(p, "#!/bin/sh\n" + body);
   ::chmod(p.c_str(), 0755);
 }
+
+// A plugin "slowgo" in `plugins` that appends the pid of the server running it (its parent) to
+// `runs`, waits `seconds`, then answers as protoc-gen-go.
+void make_slow_plugin(const fs::path& plugins, const fs::path& runs, int seconds) {
+  make_executable_script(plugins / "protoc-gen-slowgo", "echo $PPID >> '" + runs.string() +
+                                                            "'\nsleep " + std::to_string(seconds) +
+                                                            "\nexec protoc-gen-go \"$@\"\n");
+}
+
+const char* const kJobsProto =
+    "syntax = \"proto3\";\npackage jobs;\noption go_package = \"example.com/jobs\";\n\n"
+    "message Job {\n  string id = 1;\n}\n";
 
 json wait_job(httplib::Client& c, const std::string& id) {
   for (int i = 0; i < 2400; ++i) {
@@ -229,22 +235,15 @@ TEST_CASE("a_policy_set_through_one_server_governs_the_next_push_through_another
 TEST_CASE("compile_jobs_are_claimed_once_across_servers_and_taken_over_from_a_killed_one") {
   TempDir dir;
   std::string url = fresh_database(dir);
-  // A plugin that records which server ran it (its parent), waits, then answers as
-  // protoc-gen-go.
   fs::path plugins = dir.path() / "plugins";
   fs::path runs = dir.path() / "runs";
-  make_executable_script(
-      plugins / "protoc-gen-slowgo",
-      "echo $PPID >> '" + runs.string() + "'\nsleep 4\nexec protoc-gen-go \"$@\"\n");
+  make_slow_plugin(plugins, runs, 4);
   std::vector<std::string> flags = {"--plugin-dir", plugins.string(), "--compile-job-lease", "3"};
   auto a = start_instance(dir, "a", url, flags);
   auto b = start_instance(dir, "b", url, flags);
   auto ca = client_of(*a);
   auto cb = client_of(*b);
-  std::string content =
-      "syntax = \"proto3\";\npackage jobs;\noption go_package = \"example.com/jobs\";\n\n"
-      "message Job {\n  string id = 1;\n}\n";
-  REQUIRE(push(*ca, "jobs", push_body("v1.0.0", content))->status == 201);
+  REQUIRE(push(*ca, "jobs", push_body("v1.0.0", kJobsProto))->status == 201);
 
   // Jobs submitted through both servers each run once.
   std::vector<std::string> ids;
@@ -294,18 +293,13 @@ TEST_CASE("sigterm_drains_a_server_and_releases_its_running_job_to_another") {
   std::string url = fresh_database(dir);
   fs::path plugins = dir.path() / "plugins";
   fs::path runs = dir.path() / "runs";
-  make_executable_script(
-      plugins / "protoc-gen-slowgo",
-      "echo $PPID >> '" + runs.string() + "'\nsleep 2\nexec protoc-gen-go \"$@\"\n");
+  make_slow_plugin(plugins, runs, 2);
   // A lease far longer than the test: the job moves because it is released, not expired.
   std::vector<std::string> flags = {"--plugin-dir", plugins.string(), "--compile-job-lease",
                                     "3600"};
   auto a = start_instance(dir, "a", url, flags);
   auto ca = client_of(*a);
-  std::string content =
-      "syntax = \"proto3\";\npackage jobs;\noption go_package = \"example.com/jobs\";\n\n"
-      "message Job {\n  string id = 1;\n}\n";
-  REQUIRE(push(*ca, "jobs", push_body("v1.0.0", content))->status == 201);
+  REQUIRE(push(*ca, "jobs", push_body("v1.0.0", kJobsProto))->status == 201);
   auto r = ca->Post("/modules/jobs/versions/v1.0.0/compile/slowgo", "", "");
   REQUIRE(r);
   REQUIRE(r->status == 202);
@@ -316,7 +310,7 @@ TEST_CASE("sigterm_drains_a_server_and_releases_its_running_job_to_another") {
   REQUIRE(lines_of(runs).size() == 1);
 
   // A request in flight: half of a push is sent.
-  std::string body = push_body("v2.0.0", content).dump();
+  std::string body = push_body("v2.0.0", kJobsProto).dump();
   std::string head =
       "POST /modules/jobs/versions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
       "application/json\r\nConnection: close\r\nContent-Length: " +

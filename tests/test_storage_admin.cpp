@@ -27,14 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-spoke::testing::PostgresServer& postgres() {
-  try {
-    return spoke::testing::shared_postgres();
-  } catch (const std::exception& e) {
-    FAIL("PostgreSQL: " << e.what());
-    throw;
-  }
-}
+// The cluster of this suite; when PostgreSQL cannot start, the test fails with the reason.
+spoke::testing::PostgresServer& postgres() { return spoke::testing::shared_postgres(); }
 
 std::string server_bin() { return spoke::testing::binary_from_env("SPOKE_SERVER_BIN"); }
 
@@ -137,7 +131,8 @@ std::map<std::string, std::string> digests(httplib::Client& c) {
   json modules = get_json(c, "/modules?limit=1000");
   for (const auto& m : modules["modules"]) {
     std::string name = m["name"];
-    for (const auto& v : get_json(c, "/modules/" + name + "/versions")["versions"]) {
+    json versions = get_json(c, "/modules/" + name + "/versions");
+    for (const auto& v : versions["versions"]) {
       out[name + "@" + v["version"].get<std::string>()] = v["digest"];
     }
   }
