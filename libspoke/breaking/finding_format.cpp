@@ -1,4 +1,4 @@
-// Findings printed as buf prints them: text, JSON lines, GitHub Actions annotations.
+// Findings and changes as text: buf's lines, JSON lines, GitHub Actions annotations.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +7,25 @@
 #include "util/github.h"
 
 namespace spoke {
+
+const char* to_string(ChangeKind kind) {
+  switch (kind) {
+    case ChangeKind::kAdded:
+      return "added";
+    case ChangeKind::kDeleted:
+      return "deleted";
+    case ChangeKind::kChanged:
+      break;
+  }
+  return "changed";
+}
+
+std::optional<ChangeKind> parse_change_kind(std::string_view text) {
+  for (ChangeKind k : {ChangeKind::kAdded, ChangeKind::kChanged, ChangeKind::kDeleted}) {
+    if (text == to_string(k)) return k;
+  }
+  return std::nullopt;
+}
 
 std::string format_finding(const BreakingFinding& f, ErrorFormat format) {
   switch (format) {

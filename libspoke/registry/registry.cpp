@@ -10,6 +10,7 @@
 #include "registry/registry_impl.h"
 #include "resolve/closure.h"
 #include "resolve/inference.h"
+#include "spoke/ast.h"
 #include "spoke/breaking.h"
 #include "spoke/schema.h"
 #include "storage/store_errors.h"
@@ -49,7 +50,7 @@ std::optional<std::string> hex_decode(std::string_view s) {
 Status invalid_limit(std::string_view text) {
   return Status::InvalidArgument(
       fmt::format("limit \"{}\" must be an integer from 1 to {}", text, kMaxPageSize),
-      "invalid_limit");
+      reason::kInvalidLimit);
 }
 
 }  // namespace
@@ -112,7 +113,7 @@ Result<std::shared_ptr<const Schema>> Registry::Impl::comparison_schema(
   auto built = build_schema(sources->files, sources->dependencies, breaking_schema_options());
   if (!built.valid()) {
     return Status::Internal(fmt::format("stored version {}@{} no longer compiles", module, version),
-                            "invalid_stored_schema")
+                            reason::kInvalidStoredSchema)
         .with_diagnostics(std::move(built.diagnostics));
   }
   return built.schema;
@@ -181,7 +182,7 @@ Result<ModulePage> Registry::list_modules(std::size_t limit, const std::string& 
       return Status::InvalidArgument(
           fmt::format("invalid page_token \"{}\": pass the next_page_token of a previous page",
                       page_token),
-          "invalid_page_token");
+          reason::kInvalidPageToken);
     }
     after = *decoded;
   }
@@ -241,7 +242,7 @@ Result<std::string> Registry::resolve_version(const std::string& module,
   auto latest = pick_latest(refs.value());
   if (!latest) {
     return Status::NotFound(fmt::format("module \"{}\" has no versions", module),
-                            "version_not_found");
+                            reason::kVersionNotFound);
   }
   return latest->version;
 }
@@ -300,7 +301,7 @@ Result<File> Registry::get_file(const std::string& module, const std::string& ve
   }
   auto meta = impl_->storage.metadata->get_file(module, exact.value(), path);
   if (!meta.ok()) {
-    if (meta.status().reason() == "version_not_found") {
+    if (meta.status().reason() == reason::kVersionNotFound) {
       auto m = impl_->storage.metadata->get_module(module);
       if (!m.ok()) return m.status();
     }
@@ -338,7 +339,7 @@ Result<std::shared_ptr<const Schema>> Registry::get_schema(const std::string& mo
   if (!checked->valid()) {
     return Status::Internal(
                fmt::format("stored version {}@{} no longer compiles", v->module, v->version),
-               "invalid_stored_schema")
+               reason::kInvalidStoredSchema)
         .with_diagnostics(std::move(checked->diagnostics));
   }
   impl_->schemas.put(v->digest, checked->schema);
@@ -359,6 +360,20 @@ Result<VersionSources> Registry::get_sources(const std::string& module,
   out.dependencies = std::move(deps).value();
   out.version = std::move(v).value();
   return out;
+}
+
+Result<std::string> Registry::get_descriptor_set(const std::string& module,
+                                                 const std::string& version,
+                                                 bool with_source_info) {
+  auto schema = get_schema(module, version);
+  if (!schema.ok()) return schema.status();
+  return descriptor_set(*schema.value(), with_source_info).SerializeAsString();
+}
+
+Result<nlohmann::json> Registry::get_ast(const std::string& module, const std::string& version) {
+  auto schema = get_schema(module, version);
+  if (!schema.ok()) return schema.status();
+  return schema_ast_json(*schema.value());
 }
 
 // ---- policies and diffs -----------------------------------------------------------------------

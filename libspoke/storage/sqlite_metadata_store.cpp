@@ -189,7 +189,7 @@ class SqliteMetadataStore final : public MetadataStore {
         return Status::Internal(fmt::format("database {} has schema version {}, newer than this "
                                             "build knows ({}); upgrade spoke",
                                             path_, current, known),
-                                "schema_too_new");
+                                reason::kSchemaTooNew);
       }
       for (int v = current; v < known; ++v) {
         c.db.exec(kMigrations[v]);
@@ -751,13 +751,13 @@ class SqliteMetadataStore final : public MetadataStore {
       if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_CANTOPEN ||
           code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_READONLY) {
         return Status::Unavailable(fmt::format("metadata database {}: {}", path_, e.what()),
-                                   "storage_unavailable");
+                                   reason::kStorageUnavailable);
       }
       return Status::Internal(fmt::format("metadata database {}: {}", path_, e.what()),
-                              "storage_error");
+                              reason::kStorageError);
     } catch (const std::exception& e) {
       return Status::Internal(fmt::format("metadata database {}: {}", path_, e.what()),
-                              "storage_error");
+                              reason::kStorageError);
     }
   }
 

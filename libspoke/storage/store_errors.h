@@ -7,25 +7,26 @@
 #include <string>
 
 #include "spoke/model.h"
+#include "spoke/reason.h"
 #include "spoke/status.h"
 
 namespace spoke::internal {
 
 inline Status module_not_found(const std::string& name) {
-  return Status::NotFound(fmt::format("module \"{}\" not found", name), "module_not_found");
+  return Status::NotFound(fmt::format("module \"{}\" not found", name), reason::kModuleNotFound);
 }
 
 inline Status version_not_found(const std::string& module, const std::string& version) {
   return Status::NotFound(fmt::format("version {}@{} not found", module, version),
-                          "version_not_found");
+                          reason::kVersionNotFound);
 }
 
 inline Status version_exists(const std::string& module, const std::string& version) {
   return Status::Conflict(fmt::format("version {}@{} already exists", module, version),
-                          "version_exists");
+                          reason::kVersionExists);
 }
 
-// Conflict("version_exists") when one of `existing` (versions of `module`) names the same
+// Conflict(reason::kVersionExists) when one of `existing` (versions of `module`) names the same
 // semantic version as `version` under another spelling ("v1.0.0" and "1.0.0"; build metadata
 // counts); field existing_version names it. OK otherwise, and for commit ids.
 template <typename Versions>
@@ -41,7 +42,7 @@ Status check_other_spelling(const std::string& module, const std::string& versio
       return Status::Conflict(fmt::format("version {}@{} already exists as {}; \"{}\" and \"{}\" "
                                           "name the same semantic version",
                                           module, version, other_text, version, other_text),
-                              "version_exists")
+                              reason::kVersionExists)
           .with_field("existing_version", other_text);
     }
   }
@@ -51,15 +52,15 @@ Status check_other_spelling(const std::string& module, const std::string& versio
 inline Status file_not_found(const std::string& module, const std::string& version,
                              const std::string& path) {
   return Status::NotFound(fmt::format("file \"{}\" not found in {}@{}", path, module, version),
-                          "file_not_found");
+                          reason::kFileNotFound);
 }
 
 inline Status job_not_found(const std::string& id) {
-  return Status::NotFound(fmt::format("job {} not found", id), "job_not_found");
+  return Status::NotFound(fmt::format("job {} not found", id), reason::kJobNotFound);
 }
 
 inline Status job_exists(const std::string& id) {
-  return Status::Conflict(fmt::format("job {} already exists", id), "job_exists");
+  return Status::Conflict(fmt::format("job {} already exists", id), reason::kJobExists);
 }
 
 inline Status lease_lost(const CompileJob& job) {
@@ -70,11 +71,11 @@ inline Status lease_lost(const CompileJob& job) {
 }
 
 inline Status artifact_not_found(const std::string& key) {
-  return Status::NotFound(fmt::format("artifact {} not found", key), "artifact_not_found");
+  return Status::NotFound(fmt::format("artifact {} not found", key), reason::kArtifactNotFound);
 }
 
 inline Status blob_not_found(const std::string& digest) {
-  return Status::NotFound(fmt::format("blob {} not found", digest), "blob_not_found");
+  return Status::NotFound(fmt::format("blob {} not found", digest), reason::kBlobNotFound);
 }
 
 }  // namespace spoke::internal
