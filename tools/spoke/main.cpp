@@ -35,9 +35,9 @@ int main(int argc, char** argv) {
   spoke::cli::add_policy_commands(app, commands);
   for (const auto& c : commands) add_globals(c->app());
   // Listed in the order of a day's work: push and pull, check, generate, browse.
-  const std::vector<std::string> order = {"push",     "pull",      "validate", "ast",
-                                          "breaking", "format",    "diff",     "config",
-                                          "compile",  "languages", "modules",  "versions"};
+  const std::vector<std::string> order = {"push",      "pull",     "validate", "lint",   "format",
+                                          "ast",       "breaking", "diff",     "config", "compile",
+                                          "languages", "modules",  "versions"};
   std::vector<std::string> listed;
   for (const auto& c : commands) listed.push_back(c->app()->get_name());
   auto rank = [&](const std::string& name) {
