@@ -19,6 +19,7 @@ using httplib::Response;
 using rest::json;
 
 constexpr const char* kJson = "application/json";
+constexpr const char* kConsistencyHeader = "Spoke-Consistency-Token";
 
 void send_json(Response& res, int status, const json& body) {
   res.status = status;
@@ -192,6 +193,9 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<const Rout
                              bool access_log, Registry* fast_files) {
   server.set_pre_routing_handler([fast_files](const Request& req, Response& res) {
     request_start = std::chrono::steady_clock::now();
+    // Reads of GET requests may come from a replica that has the client's own writes.
+    set_read_policy(
+        {req.method == "GET" || req.method == "HEAD", req.get_header_value(kConsistencyHeader)});
     if (fast_files != nullptr && serve_file_fast(*fast_files, req, res)) {
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -227,6 +231,12 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<const Rout
     return httplib::Server::HandlerResponse::Handled;
   };
   server.set_error_handler(std::move(on_error));
+  // A client that hands this token back reads what it wrote, through any server.
+  server.set_post_routing_handler([](const Request&, Response& res) {
+    if (std::string token = write_token(); !token.empty()) {
+      res.set_header(kConsistencyHeader, token);
+    }
+  });
   server.set_exception_handler([](const Request&, Response& res, std::exception_ptr ep) {
     std::string what = "unknown error";
     try {
@@ -485,7 +495,8 @@ std::shared_ptr<const Router> register_api_routes(httplib::Server& server, Regis
   return router;
 }
 
-std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Registry& registry) {
+std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Registry& registry,
+                                                     const std::atomic<bool>* draining) {
   auto router = std::make_shared<Router>(server);
   Registry* reg = &registry;
   router->add({"GET", "/health/live", "the process is up"},
@@ -493,8 +504,10 @@ std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Re
                 send_json(res, 200, {{"status", "ok"}});
               });
   router->add({"GET", "/health/ready", "the storage answers"},
-              [reg](const Request&, Response& res, const ContentReader*) {
-                Status s = reg->check_ready();
+              [reg, draining](const Request&, Response& res, const ContentReader*) {
+                Status s = draining != nullptr && draining->load()
+                               ? Status::Unavailable("shutting down", reason::kDraining)
+                               : reg->check_ready();
                 if (s.ok()) return send_json(res, 200, {{"status", "ok"}});
                 send_json(res, 503,
                           {{"status", "unavailable"},

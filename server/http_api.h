@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -24,8 +25,9 @@ struct ApiOptions {
 std::shared_ptr<const Router> register_api_routes(httplib::Server& server, Registry& registry,
                                                   const ApiOptions& options);
 
-// Registers /health/live and /health/ready.
-std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Registry& registry);
+// Registers /health/live and /health/ready; ready answers 503 while `*draining` is set.
+std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Registry& registry,
+                                                     const std::atomic<bool>* draining = nullptr);
 
 // The routes of the API listener, without serving them (for `spoke-server routes`).
 std::vector<Route> api_routes();

@@ -5,11 +5,16 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
+#include "admin_commands.h"
 #include "http_api.h"
 #include "spoke/frontend/args.h"
 #include "spoke/registry.h"
@@ -23,6 +28,13 @@ struct Config {
   int health_port = 9090;
   std::string storage_type = "sqlite";
   std::string storage_dir = "./data";
+  std::string postgres_url;
+  std::vector<std::string> postgres_replica_urls;
+  int postgres_pool_size = 16;
+  double postgres_query_timeout_s = 10;
+  double postgres_connect_timeout_s = 5;
+  double drain_timeout_s = 30;
+  double compile_job_lease_s = 30;
   std::string max_body = "256MiB";
   int threads = 64;
   int keep_alive_max = 100000;
@@ -85,10 +97,40 @@ int main(int argc, char** argv) {
   app.add_option("--health-port", c.health_port, "health port for /health/live and /health/ready")
       ->envname("SPOKE_HEALTH_PORT");
   app.add_option("--host", c.host, "address to listen on")->envname("SPOKE_HOST");
-  app.add_option("--storage-type", c.storage_type, "sqlite (default), filesystem (same), memory")
+  app.add_option("--storage-type", c.storage_type,
+                 "sqlite (default), filesystem (same), memory, postgres")
       ->envname("SPOKE_STORAGE_TYPE");
   app.add_option("--storage-dir", c.storage_dir, "data directory of the embedded storage")
       ->envname("SPOKE_FILESYSTEM_ROOT");
+  app.add_option("--postgres-url", c.postgres_url,
+                 "PostgreSQL URL for --storage-type postgres (postgresql://user@host:5432/db)")
+      ->envname("SPOKE_POSTGRES_URL");
+  app.add_option("--postgres-replica-urls", c.postgres_replica_urls,
+                 "read replicas, comma-separated: GET requests may read from them")
+      ->envname("SPOKE_POSTGRES_REPLICA_URLS")
+      ->delimiter(',');
+  app.add_option("--postgres-pool-size", c.postgres_pool_size,
+                 "connections kept per PostgreSQL server (primary, each replica)")
+      ->envname("SPOKE_POSTGRES_POOL_SIZE")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--postgres-query-timeout", c.postgres_query_timeout_s,
+                 "seconds a statement may run (or wait for a connection) before the request "
+                 "gets 503")
+      ->envname("SPOKE_POSTGRES_QUERY_TIMEOUT")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--postgres-connect-timeout", c.postgres_connect_timeout_s,
+                 "seconds a connection attempt may take")
+      ->envname("SPOKE_POSTGRES_CONNECT_TIMEOUT")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--drain-timeout", c.drain_timeout_s,
+                 "on SIGTERM, seconds in-flight requests get to finish before the server exits")
+      ->envname("SPOKE_DRAIN_TIMEOUT")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--compile-job-lease", c.compile_job_lease_s,
+                 "seconds a compile job stays this server's without renewal; another server "
+                 "takes over a job whose server died once it expires")
+      ->envname("SPOKE_COMPILE_JOB_LEASE")
+      ->check(CLI::PositiveNumber);
   app.add_option("--max-body-size", c.max_body,
                  "largest accepted request body after decompression (e.g. 256MiB)")
       ->envname("SPOKE_MAX_BODY_SIZE");
@@ -128,6 +170,9 @@ int main(int argc, char** argv) {
 
   auto* routes_cmd =
       app.add_subcommand("routes", "print the API's routes (method, path, purpose) and exit");
+  spoke::server::MigrateStorageArgs migrate_args;
+  spoke::server::BackupArgs backup_args;
+  spoke::server::add_admin_commands(app, migrate_args, backup_args);
 
   auto args = spoke::frontend::normalize_long_flags(argc, argv);
   std::vector<const char*> cargs;
@@ -145,6 +190,22 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  auto ms = [](double seconds) {
+    return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+  };
+  spoke::StorageOptions storage;
+  storage.type = c.storage_type;
+  storage.root = c.storage_dir;
+  if (c.storage_type == "postgres" || c.storage_type == "postgresql") storage.url = c.postgres_url;
+  storage.replica_urls = c.postgres_replica_urls;
+  storage.pool_size = c.postgres_pool_size;
+  storage.query_timeout = ms(c.postgres_query_timeout_s);
+  storage.connect_timeout = ms(c.postgres_connect_timeout_s);
+  if (int code = spoke::server::run_admin_command(app, migrate_args, backup_args, storage);
+      code >= 0) {
+    return code;
+  }
+
   std::size_t max_body = 0;
   if (!spoke::frontend::parse_byte_size(c.max_body, max_body) || max_body == 0) {
     std::cerr << "spoke-server: invalid --max-body-size \"" << c.max_body << "\" (e.g. 256MiB)\n";
@@ -159,7 +220,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto registry = spoke::Registry::open({c.storage_type, c.storage_dir});
+  auto registry = spoke::Registry::open(storage);
   if (!registry.ok()) {
     std::cerr << "spoke-server: cannot open storage: " << registry.status().message() << "\n";
     return 1;
@@ -175,6 +236,7 @@ int main(int argc, char** argv) {
   compile_options.compiler.plugin_timeout =
       std::chrono::milliseconds(static_cast<std::int64_t>(c.plugin_timeout_s * 1000));
   compile_options.auto_compile = c.auto_compile;
+  compile_options.lease = ms(c.compile_job_lease_s);
   spoke::CompileService compiler(*registry.value(), compile_options);
   if (auto s = compiler.start(); !s.ok()) {
     if (s.reason() == spoke::reason::kInvalidAutoCompile) {
@@ -193,7 +255,8 @@ int main(int argc, char** argv) {
   spoke::server::register_api_routes(api, *registry.value(),
                                      {max_body, !c.no_access_log, &compiler});
   api.set_payload_max_length(max_body);
-  spoke::server::register_health_routes(health, *registry.value());
+  std::atomic<bool> draining{false};
+  spoke::server::register_health_routes(health, *registry.value(), &draining);
 
   int api_port = bind_server(api, c.host, c.port, api_socket, c.listen_backlog);
   if (api_port < 0) {
@@ -220,7 +283,14 @@ int main(int argc, char** argv) {
             {"storage_dir", c.storage_dir},
             {"compatibility", registry.value()->default_compatibility()}});
 
+  // SIGTERM drains: readiness answers 503 first (load balancers stop sending), then the
+  // listener stops, the compile jobs running here are released for other servers, and requests
+  // in flight finish, for at most --drain-timeout.
   std::atomic<bool> stopping{false};
+  std::mutex drain_mu;
+  std::condition_variable drained_cv;
+  bool drained = false;
+  std::thread watchdog;
   std::thread signal_thread([&] {
     timespec wait{0, 200 * 1000 * 1000};
     while (!stopping.load()) {
@@ -229,19 +299,34 @@ int main(int argc, char** argv) {
         log_line({{"ts", spoke::format_timestamp(spoke::now_ms())},
                   {"msg", "shutting down"},
                   {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+        draining = true;
         stopping = true;
         api.stop();
-        health.stop();
+        watchdog = std::thread([&] {
+          std::unique_lock lock(drain_mu);
+          if (!drained_cv.wait_for(lock, ms(c.drain_timeout_s), [&] { return drained; })) {
+            log_line({{"ts", spoke::format_timestamp(spoke::now_ms())},
+                      {"msg", "drain timeout: exiting with requests still running"}});
+            std::_Exit(1);
+          }
+        });
+        compiler.stop();
       }
     }
   });
   std::thread health_thread([&] { health.listen_after_bind(); });
   api.listen_after_bind();  // returns once stopped and in-flight requests are done
-  health.stop();
-  health_thread.join();
   stopping = true;
   signal_thread.join();
-  compiler.stop();           // waits for running jobs; queued ones resume at the next start
+  compiler.stop();  // releases the jobs running here; queued ones stay for any server
+  {
+    std::lock_guard lock(drain_mu);
+    drained = true;
+  }
+  drained_cv.notify_all();
+  if (watchdog.joinable()) watchdog.join();
+  health.stop();
+  health_thread.join();
   registry.value().reset();  // closes storage
   log_line({{"ts", spoke::format_timestamp(spoke::now_ms())}, {"msg", "stopped"}});
   return 0;

@@ -258,7 +258,8 @@ TEST_CASE_FIXTURE(Fixture, "a_job_killed_by_a_restart_completes_after_it") {
   fs::path marker = dir / "plugin-started";
   make_executable_script(plugins / "protoc-gen-slowgo",
                          "touch '" + marker.string() + "'\nsleep 3\nexec protoc-gen-go \"$@\"\n");
-  start({"--plugin-dir", plugins.string()});
+  // A short lease: the new server takes the job over once the dead one's lease expires.
+  start({"--plugin-dir", plugins.string(), "--compile-job-lease", "3"});
   push_sample();
   auto r = post("/modules/api/versions/v1.0.0/compile/slowgo");
   REQUIRE(r);
@@ -271,7 +272,8 @@ TEST_CASE_FIXTURE(Fixture, "a_job_killed_by_a_restart_completes_after_it") {
   }
   CHECK(get_json("/jobs/" + id)["status"] == "running");
 
-  start({"--plugin-dir", plugins.string()});  // kills the server mid-job, starts a new one
+  // Kills the server mid-job, starts a new one.
+  start({"--plugin-dir", plugins.string(), "--compile-job-lease", "3"});
   json done = wait_job(id);
   CHECK_MESSAGE(done["status"] == "succeeded", done.dump());
   CHECK(done["attempts"] == 2);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "support/postgres_server.h"
 #include "support/test_support.h"
 
 using nlohmann::json;
@@ -18,6 +19,23 @@ using spoke::testing::Server;
 using spoke::testing::TempDir;
 
 namespace {
+
+// SPOKE_TEST_STORAGE=postgres (the http_api_postgres test) runs every server of this suite on
+// PostgreSQL: one database per data directory, on a cluster started for the suite.
+bool on_postgres() {
+  const char* storage = std::getenv("SPOKE_TEST_STORAGE");
+  return storage != nullptr && std::string(storage) == "postgres";
+}
+
+const bool kStorageChosen = [] {
+  if (on_postgres()) {
+    spoke::testing::server_storage_args() = [](const std::string& data_dir) {
+      return std::vector<std::string>{"--storage-type", "postgres", "--postgres-url",
+                                      spoke::testing::postgres_url_for(data_dir)};
+    };
+  }
+  return true;
+}();
 
 std::string gzip(const std::string& data) {
   z_stream zs{};
@@ -417,11 +435,32 @@ TEST_CASE("readiness_fails_when_storage_is_gone") {
   Server server(dir.path() / "server", {}, data);
   httplib::Client health("127.0.0.1", server.health_port());
   CHECK(health.Get("/health/ready")->status == 200);
-  std::filesystem::remove_all(std::filesystem::path(data) / "blobs");
+  if (on_postgres()) {
+    spoke::testing::shared_postgres().stop();
+  } else {
+    std::filesystem::remove_all(std::filesystem::path(data) / "blobs");
+  }
   auto r = health.Get("/health/ready");
   CHECK(r->status == 503);
   CHECK(json::parse(r->body)["status"] == "unavailable");
+  CHECK(json::parse(r->body)["error"]["code"] == "storage_unavailable");
   CHECK(health.Get("/health/live")->status == 200);
+  if (on_postgres()) {
+    // The database comes back: so does the server, by itself.
+    spoke::testing::shared_postgres().start();
+    httplib::Client client("127.0.0.1", server.port());
+    int status = 0;
+    for (int i = 0; i < 200 && status != 201; ++i) {
+      auto pushed =
+          client.Post("/modules/example/versions", push_body("v1.0.0").dump(), "application/json");
+      REQUIRE(pushed);
+      status = pushed->status;
+      CHECK_MESSAGE((status == 201 || status == 503), pushed->body);
+      if (status != 201) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(status == 201);
+    CHECK(health.Get("/health/ready")->status == 200);
+  }
 }
 
 TEST_CASE("server_configuration_from_original_flags_and_environment") {

@@ -6,17 +6,45 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <thread>
+#include <utility>
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "spoke/storage.h"
+#include "support/postgres_server.h"
 #include "support/test_support.h"
 
 using namespace spoke;
 using spoke::testing::TempDir;
 
 namespace {
+
+// The PostgreSQL storage of a test's directory (one database per directory, on the shared
+// server). Fails the test when PostgreSQL cannot be started: CI installs it.
+Storage open_postgres(const std::string& dir) {
+  StorageOptions options;
+  try {
+    options.url = spoke::testing::postgres_url_for(dir);
+  } catch (const std::exception& e) {
+    FAIL("PostgreSQL: " << e.what());
+  }
+  auto storage = open_storage(options);
+  REQUIRE_MESSAGE(storage.ok(), storage.status().to_string());
+  return std::move(storage).value();
+}
+
+// Says once why the postgres cases do not run in this build.
+void note_postgres_skipped() {
+  static bool said = false;
+  if (!spoke::testing::kPostgresBuilt && !std::exchange(said, true)) {
+    MESSAGE(
+        "postgres: skipped, this libspoke is built without PostgreSQL (meson option "
+        "postgres disabled, or libpqxx-dev missing)");
+  }
+}
 
 struct MetadataBackend {
   const char* name;
@@ -26,7 +54,7 @@ struct MetadataBackend {
 };
 
 std::vector<MetadataBackend> metadata_backends() {
-  return {
+  std::vector<MetadataBackend> out = {
       {"memory", [](const std::string&) { return make_memory_metadata_store(); }, false},
       {"sqlite",
        [](const std::string& dir) {
@@ -36,6 +64,13 @@ std::vector<MetadataBackend> metadata_backends() {
        },
        true},
   };
+  if (spoke::testing::kPostgresBuilt) {
+    out.push_back({"postgres",
+                   [](const std::string& dir) { return std::move(open_postgres(dir).metadata); },
+                   true});
+  }
+  note_postgres_skipped();
+  return out;
 }
 
 struct BlobBackend {
@@ -45,7 +80,7 @@ struct BlobBackend {
 };
 
 std::vector<BlobBackend> blob_backends() {
-  return {
+  std::vector<BlobBackend> out = {
       {"memory", [](const std::string&) { return make_memory_blob_store(); }, false},
       {"filesystem",
        [](const std::string& dir) {
@@ -55,6 +90,24 @@ std::vector<BlobBackend> blob_backends() {
        },
        true},
   };
+  if (spoke::testing::kPostgresBuilt) {
+    out.push_back({"postgres",
+                   [](const std::string& dir) { return std::move(open_postgres(dir).blobs); },
+                   true});
+  }
+  note_postgres_skipped();
+  return out;
+}
+
+CompileJob make_job(const std::string& id, Timestamp created_at) {
+  CompileJob j;
+  j.id = id;
+  j.module = "beta";
+  j.version = "v1.0.0";
+  j.language = "go";
+  j.status = spoke::JobStatus::kQueued;
+  j.created_at = created_at;
+  return j;
 }
 
 Version make_version(const std::string& module, const std::string& version, Timestamp t = 1000) {
@@ -105,6 +158,10 @@ TEST_CASE("metadata_store_contract") {
     auto again = store->insert_version({"beta", "", 0, 0}, make_version("beta", "v1.0.0"));
     CHECK(again.status().code() == Code::kConflict);
     CHECK(again.status().reason() == "version_exists");
+    // Another spelling of the same semantic version is the same version.
+    auto spelled = store->insert_version({"beta", "", 0, 0}, make_version("beta", "1.0.0"));
+    CHECK(spelled.status().reason() == "version_exists");
+    CHECK(spelled.status().fields().at("existing_version") == "v1.0.0");
 
     auto got = store->get_version("beta", "v1.0.0");
     REQUIRE(got.ok());
@@ -267,6 +324,18 @@ TEST_CASE("job_artifact_and_policy_contract") {
     CHECK(art->manifest_digest == a.manifest_digest);
     CHECK(store->get_artifact("sha256:" + std::string(64, '2')).status().reason() ==
           "artifact_not_found");
+    Artifact second = a;
+    second.key = "sha256:" + std::string(64, '0');
+    REQUIRE(store->put_artifact(second).ok());
+    auto artifacts = store->list_artifacts("", 10).value();
+    REQUIRE(artifacts.size() == 2);
+    CHECK(artifacts[0].key == second.key);  // by key
+    CHECK(artifacts[1].key == a.key);
+    CHECK(artifacts[1].total_size == 1234);
+    CHECK(store->list_artifacts("", 1).value().size() == 1);
+    auto after = store->list_artifacts(second.key, 10).value();
+    REQUIRE(after.size() == 1);
+    CHECK(after[0].key == a.key);
 
     // module policies
     CHECK(store->get_module_policy("beta").status().reason() == "module_not_found");
@@ -303,7 +372,8 @@ TEST_CASE("concurrent_inserts_of_one_version_have_exactly_one_winner") {
     std::vector<std::thread> threads;
     for (int i = 0; i < kThreads; ++i) {
       threads.emplace_back([&, i] {
-        Version v = make_version("race", "v1.0.0", i);
+        // Half of them spell it without the "v": still one version.
+        Version v = make_version("race", i % 2 == 0 ? "v1.0.0" : "1.0.0", i);
         auto r = store->insert_version({"race", "", 1, 1}, v);
         if (r.ok())
           ++wins;
@@ -345,7 +415,7 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   j.status = spoke::JobStatus::kQueued;
   CHECK(store.value()->insert_job(j).ok());
   SQLite::Database raw(db, SQLite::OPEN_READONLY);
-  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 3);
+  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 4);
 }
 
 TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
@@ -354,7 +424,7 @@ TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
   { REQUIRE(open_sqlite_metadata_store(db).ok()); }
   {
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 3);
+    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 4);
     raw.exec("INSERT INTO schema_version VALUES (999)");
   }
   auto reopened = open_sqlite_metadata_store(db);
@@ -437,4 +507,249 @@ TEST_CASE("open_storage_names_the_known_types") {
   CHECK(bad.status().reason() == "unknown_storage_type");
   CHECK(bad.status().message().find("sqlite") != std::string::npos);
   CHECK(std::filesystem::exists(dir.path() / "spoke.db"));
+}
+
+TEST_CASE("claims_hand_out_the_oldest_job_once_and_record_its_owner") {
+  for (const auto& backend : metadata_backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    auto store = backend.open(dir.str());
+    CHECK_FALSE(store->claim_job("a", std::chrono::hours(1)).value().has_value());
+    REQUIRE(store->insert_job(make_job("job_1", 1)).ok());
+    REQUIRE(store->insert_job(make_job("job_2", 2)).ok());
+    CompileJob done = make_job("job_0", 0);
+    done.status = spoke::JobStatus::kSucceeded;
+    REQUIRE(store->insert_job(done).ok());
+
+    auto first = store->claim_job("a", std::chrono::hours(1)).value();
+    REQUIRE(first.has_value());
+    CHECK(first->id == "job_1");  // oldest queued; a finished job is never claimed
+    CHECK(first->status == spoke::JobStatus::kRunning);
+    CHECK(first->owner == "a");
+    CHECK(first->attempts == 1);
+    CHECK(first->started_at > 0);
+    CHECK(first->lease_expires_at > first->started_at);
+    auto stored = store->get_job("job_1").value();
+    CHECK(stored.status == spoke::JobStatus::kRunning);
+    CHECK(stored.owner == "a");
+    CHECK(stored.lease_expires_at == first->lease_expires_at);
+
+    auto second = store->claim_job("b", std::chrono::hours(1)).value();
+    REQUIRE(second.has_value());
+    CHECK(second->id == "job_2");
+    CHECK_FALSE(store->claim_job("c", std::chrono::hours(1)).value().has_value());
+
+    // Renewal by the owner only.
+    CHECK(store->renew_job_lease("job_1", "a", std::chrono::hours(2)).ok());
+    CHECK(store->get_job("job_1")->lease_expires_at > first->lease_expires_at);
+    CHECK(store->renew_job_lease("job_1", "b", std::chrono::hours(2)).reason() == "lease_lost");
+    CHECK(store->renew_job_lease("job_nope", "a", std::chrono::hours(2)).reason() ==
+          "job_not_found");
+
+    // Finishing: by the owner; the lease is cleared.
+    CompileJob finished = *first;
+    finished.status = spoke::JobStatus::kSucceeded;
+    finished.artifact_key = "sha256:" + std::string(64, 'a');
+    finished.finished_at = finished.started_at + 5;
+    CompileJob intruder = finished;
+    intruder.owner = std::string("b");
+    CHECK(store->finish_job(intruder).reason() == "lease_lost");
+    CHECK(store->get_job("job_1")->status == spoke::JobStatus::kRunning);
+    REQUIRE(store->finish_job(finished).ok());
+    auto after = store->get_job("job_1").value();
+    CHECK(after.status == spoke::JobStatus::kSucceeded);
+    CHECK(after.artifact_key == finished.artifact_key);
+    CHECK(after.owner.empty());
+    CHECK(after.lease_expires_at == 0);
+    CHECK(store->finish_job(finished).reason() == "lease_lost");  // not running any more
+
+    // Handing back: queued again, claimed by the next worker.
+    CompileJob handed = *second;
+    handed.status = spoke::JobStatus::kQueued;
+    REQUIRE(store->finish_job(handed).ok());
+    CHECK(store->get_job("job_2")->status == spoke::JobStatus::kQueued);
+    auto again = store->claim_job("c", std::chrono::hours(1)).value();
+    REQUIRE(again.has_value());
+    CHECK(again->id == "job_2");
+    CHECK(again->attempts == 2);
+  }
+}
+
+TEST_CASE("a_job_whose_lease_expired_is_taken_over_and_released_jobs_are_queued") {
+  for (const auto& backend : metadata_backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    auto store = backend.open(dir.str());
+    REQUIRE(store->insert_job(make_job("job_1", 1)).ok());
+    REQUIRE(store->insert_job(make_job("job_2", 2)).ok());
+
+    // A lease of zero has expired at once: the job is another worker's to take.
+    auto dead = store->claim_job("dead", std::chrono::milliseconds(0)).value();
+    REQUIRE(dead.has_value());
+    CHECK(dead->id == "job_1");
+    auto taken = store->claim_job("alive", std::chrono::hours(1)).value();
+    REQUIRE(taken.has_value());
+    CHECK(taken->id == "job_1");
+    CHECK(taken->owner == "alive");
+    CHECK(taken->attempts == 2);
+    // The worker that lost it cannot record a result over the new owner's.
+    CompileJob late = *dead;
+    late.status = spoke::JobStatus::kFailed;
+    late.error = "too late";
+    CHECK(store->finish_job(late).reason() == "lease_lost");
+    CHECK(store->get_job("job_1")->owner == "alive");
+
+    // A lease that runs is respected.
+    auto next = store->claim_job("other", std::chrono::hours(1)).value();
+    REQUIRE(next.has_value());
+    CHECK(next->id == "job_2");
+    CHECK_FALSE(store->claim_job("third", std::chrono::hours(1)).value().has_value());
+
+    // Release: every job of the owner back in the queue, the others untouched.
+    CHECK(store->release_jobs("alive").value() == 1);
+    CHECK(store->release_jobs("alive").value() == 0);
+    auto released = store->get_job("job_1").value();
+    CHECK(released.status == spoke::JobStatus::kQueued);
+    CHECK(released.owner.empty());
+    CHECK(store->get_job("job_2")->owner == "other");
+    auto retaken = store->claim_job("third", std::chrono::hours(1)).value();
+    REQUIRE(retaken.has_value());
+    CHECK(retaken->id == "job_1");
+  }
+}
+
+TEST_CASE("concurrent_claimers_never_get_the_same_job") {
+  for (const auto& backend : metadata_backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    auto store = backend.open(dir.str());
+    constexpr int kJobs = 40;
+    for (int i = 0; i < kJobs; ++i) {
+      REQUIRE(store->insert_job(make_job(fmt::format("job_{:04}", i), i)).ok());
+    }
+    // Several stores on one database are several processes; one store is several threads.
+    std::vector<std::unique_ptr<MetadataStore>> others;
+    if (backend.persistent) {
+      for (int i = 0; i < 2; ++i) others.push_back(backend.open(dir.str()));
+    }
+    std::mutex mu;
+    std::map<std::string, std::string> claimed_by;
+    std::atomic<int> duplicates{0}, errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t) {
+      MetadataStore* s = others.empty() ? store.get() : others[t % others.size()].get();
+      threads.emplace_back([&, s, t] {
+        std::string owner = "worker-" + std::to_string(t);
+        for (;;) {
+          auto r = s->claim_job(owner, std::chrono::hours(1));
+          if (!r.ok()) {
+            ++errors;
+            continue;
+          }
+          if (!r->has_value()) return;
+          std::lock_guard lock(mu);
+          if (!claimed_by.emplace((*r)->id, owner).second) ++duplicates;
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    CHECK(duplicates == 0);
+    CHECK(errors == 0);
+    CHECK(claimed_by.size() == kJobs);
+    for (const auto& [id, owner] : claimed_by) CHECK(store->get_job(id)->owner == owner);
+  }
+}
+
+TEST_CASE("open_storage_opens_urls_and_lists_the_known_backends") {
+  TempDir dir;
+  {
+    auto s = open_storage({"", "", "sqlite:" + dir.str() + "/rel"});
+    REQUIRE_MESSAGE(s.ok(), s.status().to_string());
+    CHECK(std::filesystem::exists(dir.path() / "rel" / "spoke.db"));
+  }
+  {
+    auto s = open_storage({"", "", "sqlite://" + dir.str() + "/abs"});
+    REQUIRE_MESSAGE(s.ok(), s.status().to_string());
+    CHECK(std::filesystem::exists(dir.path() / "abs" / "blobs" / "sha256"));
+  }
+  CHECK(open_storage({"", "", "sqlite://host/dir"}).status().reason() == "invalid_storage_url");
+  CHECK(open_storage({"", "", "memory:"}).ok());
+  // The URL wins over type and root.
+  CHECK(open_storage({"oracle", "", "memory:"}).ok());
+  auto bad = open_storage({"", "", "mysql://db/x"});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().reason() == "unknown_storage_type");
+  for (const char* known : {"sqlite", "memory", "postgres", "postgresql"}) {
+    CHECK_MESSAGE(bad.status().message().find(known) != std::string::npos, known);
+  }
+  CHECK(open_storage({"", "", "no-scheme"}).status().reason() == "unknown_storage_type");
+  auto no_url = open_storage({"postgres", ""});
+  REQUIRE_FALSE(no_url.ok());
+  if (spoke::testing::kPostgresBuilt) {
+    CHECK(no_url.status().reason() == "invalid_storage_url");
+  } else {
+    CHECK(no_url.status().reason() == "storage_backend_not_built");
+    CHECK(no_url.status().message().find("not built") != std::string::npos);
+  }
+
+  // A backend registered by an embedder is opened by its name and listed.
+  register_storage_backend(
+      {"scratch",
+       {"scratch-url"},
+       "memory under another name",
+       [](const StorageOptions&) -> Result<Storage> {
+         return Storage{make_memory_metadata_store(), make_memory_blob_store()};
+       },
+       ""});
+  CHECK(open_storage({"scratch", ""}).ok());
+  CHECK(open_storage({"", "", "scratch-url:anything"}).ok());
+  CHECK(open_storage({"", "", "mysql://db/x"}).status().message().find("scratch") !=
+        std::string::npos);
+}
+
+TEST_CASE("postgres_storage_reports_an_unreachable_server_as_unavailable") {
+  if (!spoke::testing::kPostgresBuilt) {
+    note_postgres_skipped();
+    return;
+  }
+  StorageOptions options;
+  options.url =
+      "postgresql://postgres@127.0.0.1:" + std::to_string(spoke::testing::free_loopback_port()) +
+      "/nothing";
+  auto s = open_storage(options);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.status().code() == Code::kUnavailable);
+  CHECK(s.status().reason() == "storage_unavailable");
+  CHECK(s.status().message().find("127.0.0.1") != std::string::npos);
+}
+
+TEST_CASE("postgres_storage_migrates_once_and_refuses_a_newer_schema") {
+  if (!spoke::testing::kPostgresBuilt) {
+    note_postgres_skipped();
+    return;
+  }
+  TempDir dir;
+  StorageOptions options;
+  options.url = spoke::testing::postgres_url_for(dir.str());
+  // Several processes starting at once: each opens the store; the schema is applied once.
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      if (!open_storage(options).ok()) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(failures == 0);
+  auto& pg = spoke::testing::shared_postgres();
+  std::string db = options.url.substr(options.url.rfind('/') + 1);
+  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "1");
+  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "1");
+
+  pg.sql("INSERT INTO spoke_schema_version VALUES (999)", db);
+  auto refused = open_storage(options);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().reason() == "schema_too_new");
+  CHECK(refused.status().message().find("schema version 999") != std::string::npos);
+  CHECK(refused.status().message().find("(1)") != std::string::npos);
 }

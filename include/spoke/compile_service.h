@@ -2,8 +2,10 @@
 
 // Compile jobs: code generation for stored versions on a pool of background workers, with jobs
 // persisted in the metadata store (they survive a restart) and the generated files kept as
-// content-addressed artifacts (compiling the same thing twice is a cache hit).
+// content-addressed artifacts (compiling the same thing twice is a cache hit). Workers claim jobs
+// from the store, so any number of processes sharing it run each job once.
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +25,11 @@ struct CompileServiceOptions {
   // Languages compiled after every push that creates a version (SPOKE_AUTO_COMPILE): the
   // service subscribes to the registry's pushes when started.
   std::vector<std::string> auto_compile;
+  // How long a claimed job stays this process's without renewal (renewed every third of it):
+  // another process takes over a job whose lease expired, e.g. because its process died.
+  std::chrono::milliseconds lease{30000};
+  // How often idle workers look for jobs other processes queued (a submit here wakes them).
+  std::chrono::milliseconds poll_interval{1000};
 };
 
 struct CompileSubmission {
@@ -52,10 +59,12 @@ class CompileService {
   CompileService(const CompileService&) = delete;
   CompileService& operator=(const CompileService&) = delete;
 
-  // Starts the workers after queueing again every job a previous run left queued or running.
-  // InvalidArgument("invalid_auto_compile") when an auto_compile language cannot be generated.
+  // Starts the workers. They take queued jobs, and jobs whose worker's lease expired, from the
+  // store. InvalidArgument("invalid_auto_compile") when an auto_compile language cannot be
+  // generated.
   Status start();
-  // Stops taking jobs and waits for the ones running. Queued jobs stay queued in the store.
+  // Stops taking jobs, puts the ones running here back in the queue for another process, and
+  // waits for the workers. Queued jobs stay queued in the store.
   void stop();
 
   // Queues a job; a request already queued or running answers that job; an artifact already

@@ -91,6 +91,10 @@ struct CompileJob {
   Timestamp started_at = 0;   // 0 until running
   Timestamp finished_at = 0;  // 0 until done
   std::int64_t attempts = 0;  // times a worker took it (a restart can make it more than one)
+  // While running: the worker holding it ("<host>:<pid>:<random>") and until when (ms since the
+  // epoch, by the store's clock); another worker takes over a job whose lease has expired.
+  std::string owner;
+  Timestamp lease_expires_at = 0;
 };
 
 // Generated code for one (version digest, generator, options): a manifest blob listing each

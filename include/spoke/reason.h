@@ -89,6 +89,19 @@ inline constexpr char kStorageUnavailable[] = "storage_unavailable";
 inline constexpr char kIoError[] = "io_error";
 inline constexpr char kSchemaTooNew[] = "schema_too_new";
 inline constexpr char kUnknownStorageType[] = "unknown_storage_type";
+inline constexpr char kInvalidStorageUrl[] = "invalid_storage_url";
+inline constexpr char kStorageBackendNotBuilt[] = "storage_backend_not_built";
+inline constexpr char kLeaseLost[] = "lease_lost";
+
+// Storage administration: migrate-storage and backups.
+inline constexpr char kNotEmbeddedStorage[] = "not_embedded_storage";
+inline constexpr char kTargetNotEmpty[] = "target_not_empty";
+inline constexpr char kDigestMismatch[] = "digest_mismatch";
+inline constexpr char kBackupUnsupported[] = "backup_unsupported";
+inline constexpr char kInvalidBackup[] = "invalid_backup";
+
+// Server lifecycle.
+inline constexpr char kDraining[] = "draining";
 
 // Requests over HTTP.
 inline constexpr char kMalformedJson[] = "malformed_json";

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,13 +71,37 @@ class MetadataStore {
   // The jobs of one version, newest first.
   virtual Result<std::vector<CompileJob>> list_jobs(const std::string& module,
                                                     const std::string& version) = 0;
-  // Jobs in any of `statuses`, oldest first (to resume work after a restart).
+  // Jobs in any of `statuses`, oldest first.
   virtual Result<std::vector<CompileJob>> list_jobs_by_status(
       const std::vector<JobStatus>& statuses) = 0;
+
+  // Job claims: workers in any number of processes sharing the store take jobs from it.
+  // Atomically takes the oldest job that is queued, or running with an expired lease (its worker
+  // died or stalled), and marks it running by `owner` until now + `lease` (started_at now,
+  // attempts + 1, error cleared). nullopt when there is none. A job is never handed out twice
+  // while its lease runs.
+  virtual Result<std::optional<CompileJob>> claim_job(const std::string& owner,
+                                                      std::chrono::milliseconds lease) = 0;
+  // Extends the lease of job `id` to now + `lease`. Conflict("lease_lost") when it does not run
+  // under `owner` any more; NotFound("job_not_found").
+  virtual Status renew_job_lease(const std::string& id, const std::string& owner,
+                                 std::chrono::milliseconds lease) = 0;
+  // Stores a job `job.owner` holds in its new state: succeeded or failed, or queued to hand it
+  // back; the lease is cleared. Conflict("lease_lost") when the job no longer runs under that
+  // owner (its lease expired and another worker took it, or it was released); nothing is written
+  // then.
+  virtual Status finish_job(const CompileJob& job) = 0;
+  // Puts every job running under `owner` back in the queue, for another worker. Returns how many.
+  virtual Result<std::size_t> release_jobs(const std::string& owner) = 0;
+
   // Inserts the artifact unless one with its key exists (then a no-op).
   virtual Status put_artifact(const Artifact& artifact) = 0;
   // NotFound("artifact_not_found") when absent.
   virtual Result<Artifact> get_artifact(const std::string& key) = 0;
+  // Artifacts ordered by key, keys strictly after `after` (empty: from the start), at most
+  // `limit`.
+  virtual Result<std::vector<Artifact>> list_artifacts(const std::string& after,
+                                                       std::size_t limit) = 0;
 
   // ---- module configuration ----
   // The stored configuration, or nullopt when none was set. NotFound when the module is absent.
@@ -105,11 +132,26 @@ class BlobStore {
   virtual Result<bool> exists(const std::string& digest) = 0;
 };
 
-// Where and how to store. `type` names a backend: "sqlite" (the embedded default; "filesystem"
-// is accepted as the same), or "memory" (nothing persisted; for tests and experiments).
+// Where and how to store.
 struct StorageOptions {
+  // Without a URL: the backend's name and, for embedded backends, its data directory. Names:
+  // "sqlite" (the embedded default; "filesystem" is the same), "memory" (nothing persisted; for
+  // tests and experiments), "postgres" (needs `url`).
   std::string type = "sqlite";
-  std::string root = "./data";  // data directory for embedded backends
+  std::string root = "./data";
+  // A URL naming backend and location; when set it wins over type and root:
+  //   sqlite:DIR, sqlite:///abs/dir    SQLite metadata and blob files under DIR
+  //   memory:                          nothing persisted
+  //   postgres://..., postgresql://... PostgreSQL (a libpq URL); blobs live in the database too
+  std::string url;
+
+  // Network backends (postgres): connections kept open per server (the primary and each
+  // replica), the longest a statement may run, the longest a connection attempt may take.
+  int pool_size = 8;
+  std::chrono::milliseconds query_timeout{10000};
+  std::chrono::milliseconds connect_timeout{5000};
+  // Read replicas (URLs of the same kind as `url`); see ReadPolicy.
+  std::vector<std::string> replica_urls;
 };
 
 struct Storage {
@@ -118,8 +160,60 @@ struct Storage {
 };
 
 // Opens the backends `options` names, creating and migrating what is needed.
-// InvalidArgument("unknown_storage_type") lists the known types.
+// InvalidArgument("unknown_storage_type") lists the known backends and URL schemes;
+// Unavailable("storage_unavailable") when a database does not answer; Internal
+// ("schema_too_new") for a database migrated by a newer build, naming both schema versions.
 Result<Storage> open_storage(const StorageOptions& options);
+
+// ---- the backends open_storage knows ----
+// A backend opened by name (StorageOptions::type) or by URL scheme.
+struct StorageBackend {
+  std::string name;                  // "sqlite"
+  std::vector<std::string> aliases;  // other names and URL schemes: "filesystem", "postgresql"
+  std::string description;
+  // Opens it: from options.url when set (its scheme is the name or an alias), else from the
+  // other options.
+  std::function<Result<Storage>(const StorageOptions& options)> open;
+  // Empty when usable; otherwise why not (e.g. not built into this libspoke).
+  std::string unavailable;
+};
+
+// Adds a backend (or replaces the one of that name). Thread-safe.
+void register_storage_backend(StorageBackend backend);
+// Every backend known, built-in ones first.
+std::vector<StorageBackend> storage_backends();
+
+// ---- read replicas -----------------------------------------------------------------------
+// Backends with read replicas (postgres with replica_urls) send every write, and every read
+// the calling thread makes outside a ReadPolicy that allows replicas, to the primary. Under
+// such a policy, reads may be served by a replica that has applied every write this process
+// has made and every write `after` names, so a client reads its own writes even through
+// another process when it hands back the token of its last write. A read that finds nothing
+// on a replica is asked of the primary again, and once one read of a policy went to the
+// primary the following ones do too (what was seen never goes back in time).
+struct ReadPolicy {
+  bool replicas = false;
+  std::string after;  // a write_token(); empty: none
+};
+
+// Sets the calling thread's policy (e.g. once per request) and forgets its write token.
+void set_read_policy(ReadPolicy policy);
+const ReadPolicy& read_policy();
+// A token for the latest write the calling thread made since set_read_policy; empty when it made
+// none or the backend has no replicas. Hand it back in ReadPolicy::after.
+std::string write_token();
+
+// Sets a policy for its lifetime and restores the previous one.
+class ScopedReadPolicy {
+ public:
+  explicit ScopedReadPolicy(ReadPolicy policy);
+  ~ScopedReadPolicy();
+  ScopedReadPolicy(const ScopedReadPolicy&) = delete;
+  ScopedReadPolicy& operator=(const ScopedReadPolicy&) = delete;
+
+ private:
+  ReadPolicy saved_;
+};
 
 // Individual backends, for embedding and tests.
 Result<std::unique_ptr<MetadataStore>> open_sqlite_metadata_store(const std::string& db_path);

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -18,11 +20,20 @@
 namespace spoke {
 namespace {
 
-std::string new_job_id() {
+std::uint64_t random_u64() {
   static std::mutex mu;
   static std::mt19937_64 rng{std::random_device{}()};
   std::lock_guard lock(mu);
-  return fmt::format("job_{:016x}", rng());
+  return rng();
+}
+
+std::string new_job_id() { return fmt::format("job_{:016x}", random_u64()); }
+
+// Names this process among every process sharing the store: "<host>:<pid>:<random>".
+std::string new_owner_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return fmt::format("{}:{}:{:08x}", host, ::getpid(), random_u64() & 0xffffffffu);
 }
 
 CompileRequest to_request(const CompileJob& job) {
@@ -51,7 +62,9 @@ struct CompileService::Impl {
         blobs(internal::RegistryAccess::blobs(r)) {}
 
   void worker();
-  void run(CompileJob job);
+  void keep_leases();
+  // False when the job was handed back because the store did not answer.
+  bool run(CompileJob job);
   Status check_language(const CompileRequest& request) const;
   Result<std::string> artifact_key(const std::string& version_digest, const CompileRequest& request,
                                    std::string* generator) const;
@@ -70,9 +83,11 @@ struct CompileService::Impl {
   CompileServiceOptions options;
   MetadataStore& metadata;
   BlobStore& blobs;
+  const std::string owner = new_owner_id();
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<std::string> queue;  // job ids
+  std::size_t wakeups = 0;        // submits not yet answered by a claim
+  std::set<std::string> running;  // ids of the jobs this process runs
   bool stopping = false;
   bool subscribed = false;  // to the registry's pushes, for auto_compile
   std::vector<std::thread> threads;
@@ -95,35 +110,36 @@ Status CompileService::Impl::start() {
                                      reason::kInvalidAutoCompile);
     }
   }
-  // A job left running by a process that died never finished: it runs again.
-  auto pending = metadata.list_jobs_by_status({JobStatus::kQueued, JobStatus::kRunning});
-  if (!pending.ok()) return pending.status();
   {
     std::lock_guard lock(mu);
-    for (auto& job : pending.value()) {
-      if (job.status == JobStatus::kRunning) {
-        job.status = JobStatus::kQueued;
-        job.started_at = 0;
-        SPOKE_RETURN_IF_ERROR(metadata.update_job(job));
-      }
-      queue.push_back(job.id);
-    }
     stopping = false;
   }
+  // Jobs left by a process that died are taken over once their lease expires (claim_job).
   int n = std::max(1, options.workers);
   for (int i = 0; i < n; ++i) threads.emplace_back([this] { worker(); });
-  cv.notify_all();
+  threads.emplace_back([this] { keep_leases(); });
   return Status::OK();
 }
 
 void CompileService::Impl::stop() {
   {
     std::lock_guard lock(mu);
+    if (threads.empty()) return;
     stopping = true;
   }
   cv.notify_all();
+  // Another process may start the running jobs at once; what finishes here is discarded (its
+  // artifact is kept: the other run finds it).
+  auto release = [&] {
+    if (auto r = metadata.release_jobs(owner); !r.ok()) {
+      std::fprintf(stderr, "compile jobs: cannot release the jobs of %s: %s\n", owner.c_str(),
+                   r.status().to_string().c_str());
+    }
+  };
+  release();
   for (auto& t : threads) t.join();
   threads.clear();
+  release();  // one claimed while the first release ran
 }
 
 Status CompileService::Impl::check_language(const CompileRequest& request) const {
@@ -197,7 +213,7 @@ Result<SubmitResult> CompileService::Impl::submit(const CompileSubmission& submi
   SPOKE_RETURN_IF_ERROR(metadata.insert_job(job));
   {
     std::lock_guard lock(mu);
-    queue.push_back(job.id);
+    ++wakeups;
   }
   cv.notify_one();
   return SubmitResult{job, std::nullopt, false};
@@ -215,36 +231,82 @@ void CompileService::Impl::on_push(const std::string& module, const std::string&
 
 void CompileService::Impl::worker() {
   for (;;) {
-    std::string id;
     {
-      std::unique_lock lock(mu);
-      cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      std::lock_guard lock(mu);
       if (stopping) return;
-      id = std::move(queue.front());
-      queue.pop_front();
     }
-    auto job = metadata.get_job(id);
-    if (!job.ok() || job->status != JobStatus::kQueued) continue;
-    run(std::move(job).value());
+    auto claimed = metadata.claim_job(owner, options.lease);
+    if (claimed.ok() && claimed->has_value()) {
+      CompileJob job = std::move(*claimed).value();
+      {
+        std::lock_guard lock(mu);
+        // Our own job, handed out again because its renewal came late: it runs here already.
+        if (!running.insert(job.id).second) continue;
+      }
+      std::string id = job.id;
+      bool done = run(std::move(job));
+      std::unique_lock lock(mu);
+      running.erase(id);
+      if (!done) cv.wait_for(lock, options.poll_interval, [&] { return stopping; });
+      continue;
+    }
+    if (!claimed.ok()) {
+      std::fprintf(stderr, "compile jobs: cannot claim a job: %s\n",
+                   claimed.status().to_string().c_str());
+    }
+    // Nothing to do (or the store did not answer): wait for a submit here or the next poll.
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, options.poll_interval, [&] { return stopping || wakeups > 0; });
+    if (wakeups > 0) --wakeups;
   }
 }
 
-void CompileService::Impl::run(CompileJob job) {
-  job.status = JobStatus::kRunning;
-  job.started_at = now_ms();
-  job.attempts += 1;
-  job.error.clear();
-  if (!metadata.update_job(job).ok()) return;
+void CompileService::Impl::keep_leases() {
+  const auto every = std::max(options.lease / 3, std::chrono::milliseconds(1));
+  std::unique_lock lock(mu);
+  while (!cv.wait_for(lock, every, [&] { return stopping; })) {
+    std::vector<std::string> ids(running.begin(), running.end());
+    lock.unlock();
+    for (const auto& id : ids) {
+      // A lost lease is noticed when the job finishes; a store that does not answer, at the
+      // next renewal.
+      Status s = metadata.renew_job_lease(id, owner, options.lease);
+      if (!s.ok() && s.reason() != reason::kLeaseLost) {
+        std::fprintf(stderr, "compile jobs: cannot renew the lease of %s: %s\n", id.c_str(),
+                     s.to_string().c_str());
+      }
+    }
+    lock.lock();
+  }
+}
 
+bool CompileService::Impl::run(CompileJob job) {
+  // Stores the outcome unless another worker holds the job now (this one's lease expired, or
+  // it was released at stop): then that worker's result counts.
+  auto finish = [&] {
+    if (job.status != JobStatus::kQueued) job.finished_at = now_ms();
+    Status s = metadata.finish_job(job);
+    if (!s.ok() && s.reason() != reason::kLeaseLost) {
+      std::fprintf(stderr, "compile jobs: cannot record job %s: %s\n", job.id.c_str(),
+                   s.to_string().c_str());
+    }
+    return job.status != JobStatus::kQueued;
+  };
   auto fail = [&](const Status& s) {
+    // The store did not answer: not the job's fault. Handed back for a later attempt (or, if
+    // even that fails, taken over when the lease expires).
+    if (s.code() == Code::kUnavailable) {
+      job.status = JobStatus::kQueued;
+      job.started_at = 0;
+      return finish();
+    }
     job.status = JobStatus::kFailed;
     job.error = s.message();
     for (const auto& d : s.diagnostics()) {
       job.error.push_back('\n');
       job.error.append(format_diagnostic(d));
     }
-    job.finished_at = now_ms();
-    (void)metadata.update_job(job);
+    return finish();
   };
 
   CompileRequest request = to_request(job);
@@ -290,8 +352,7 @@ void CompileService::Impl::run(CompileJob job) {
   }
   job.artifact_key = key.value();
   job.status = JobStatus::kSucceeded;
-  job.finished_at = now_ms();
-  (void)metadata.update_job(job);
+  return finish();
 }
 
 Result<CompileJob> CompileService::Impl::get_job(const std::string& id) {

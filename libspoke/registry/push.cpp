@@ -194,6 +194,8 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
   auto inserted = store.insert_version(module_if_missing, std::move(v));
   timer.phase("metadata");
   if (!inserted.ok()) {
+    // Lost a race with a concurrent push of another spelling of the version: that conflict.
+    if (inserted.status().fields().count("existing_version") != 0) return inserted.status();
     if (inserted.status().reason() == reason::kVersionExists) {
       // Lost a race with a concurrent push of the same version.
       return answer_existing(store.get_version(request.module, request.version));

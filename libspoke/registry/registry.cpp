@@ -13,6 +13,7 @@
 #include "spoke/ast.h"
 #include "spoke/breaking.h"
 #include "spoke/schema.h"
+#include "storage/store_errors.h"
 
 namespace spoke {
 namespace {
@@ -122,18 +123,9 @@ Status Registry::Impl::check_no_other_spelling(const std::string& module, const 
   if (id.kind != VersionId::Kind::kSemVer) return Status::OK();
   auto refs = storage.metadata->list_versions(module);
   if (!refs.ok()) return refs.status().code() == Code::kNotFound ? Status::OK() : refs.status();
-  for (const auto& r : refs.value()) {
-    auto other = parse_version(r.version);
-    if (other.ok() && other->kind == VersionId::Kind::kSemVer &&
-        compare_semver(other->semver, id.semver) == 0 && other->semver.build == id.semver.build) {
-      return Status::Conflict(fmt::format("version {}@{} already exists as {}; \"{}\" and \"{}\" "
-                                          "name the same semantic version",
-                                          module, id.raw, r.version, id.raw, r.version),
-                              reason::kVersionExists)
-          .with_field("existing_version", r.version);
-    }
-  }
-  return Status::OK();
+  std::vector<std::string> names;
+  for (const auto& r : refs.value()) names.push_back(r.version);
+  return internal::check_other_spelling(module, id.raw, names);
 }
 
 // ---- Registry ---------------------------------------------------------------------------------

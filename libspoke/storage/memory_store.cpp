@@ -7,9 +7,15 @@
 #include <shared_mutex>
 
 #include "spoke/storage.h"
+#include "storage/store_errors.h"
 
 namespace spoke {
 namespace {
+
+using internal::job_not_found;
+using internal::lease_lost;
+using internal::module_not_found;
+using internal::version_not_found;
 
 class MemoryMetadataStore final : public MetadataStore {
  public:
@@ -69,8 +75,7 @@ class MemoryMetadataStore final : public MetadataStore {
     for (const auto& f : v->files) {
       if (f.path == path) return f;
     }
-    return Status::NotFound(fmt::format("file \"{}\" not found in {}@{}", path, module, version),
-                            reason::kFileNotFound);
+    return internal::file_not_found(module, version, path);
   }
 
   Result<std::vector<std::pair<std::string, std::string>>> find_path(
@@ -93,10 +98,11 @@ class MemoryMetadataStore final : public MetadataStore {
     if (it == modules_.end())
       it = modules_.emplace(version.module, Entry{module_if_missing, {}, std::nullopt}).first;
     if (it->second.versions.count(version.version) != 0) {
-      return Status::Conflict(
-          fmt::format("version {}@{} already exists", version.module, version.version),
-          reason::kVersionExists);
+      return internal::version_exists(version.module, version.version);
     }
+    std::vector<std::string> names;
+    for (const auto& [name, _] : it->second.versions) names.push_back(name);
+    SPOKE_RETURN_IF_ERROR(internal::check_other_spelling(version.module, version.version, names));
     version.sequence = ++sequence_;
     for (auto& f : version.files) f.content.clear();
     it->second.versions.emplace(version.version, version);
@@ -106,7 +112,7 @@ class MemoryMetadataStore final : public MetadataStore {
   Status insert_job(const CompileJob& job) override {
     std::unique_lock lock(mu_);
     if (!jobs_.emplace(job.id, job).second) {
-      return Status::Conflict(fmt::format("job {} already exists", job.id), reason::kJobExists);
+      return internal::job_exists(job.id);
     }
     job_order_.push_back(job.id);
     return Status::OK();
@@ -151,6 +157,69 @@ class MemoryMetadataStore final : public MetadataStore {
     return out;
   }
 
+  Result<std::optional<CompileJob>> claim_job(const std::string& owner,
+                                              std::chrono::milliseconds lease) override {
+    std::unique_lock lock(mu_);
+    Timestamp now = now_ms();
+    for (const auto& id : job_order_) {
+      CompileJob& j = jobs_.at(id);
+      bool expired = j.status == JobStatus::kRunning && j.lease_expires_at <= now;
+      if (j.status != JobStatus::kQueued && !expired) continue;
+      j.status = JobStatus::kRunning;
+      j.owner = owner;
+      j.lease_expires_at = now + lease.count();
+      j.started_at = now;
+      j.attempts += 1;
+      j.error.clear();
+      return std::optional<CompileJob>(j);
+    }
+    return std::optional<CompileJob>();
+  }
+
+  Status renew_job_lease(const std::string& id, const std::string& owner,
+                         std::chrono::milliseconds lease) override {
+    std::unique_lock lock(mu_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) return job_not_found(id);
+    CompileJob& j = it->second;
+    if (j.status != JobStatus::kRunning || j.owner != owner) {
+      CompileJob asked = j;
+      asked.owner = owner;
+      return lease_lost(asked);
+    }
+    j.lease_expires_at = now_ms() + lease.count();
+    return Status::OK();
+  }
+
+  Status finish_job(const CompileJob& job) override {
+    std::unique_lock lock(mu_);
+    auto it = jobs_.find(job.id);
+    if (it == jobs_.end()) return job_not_found(job.id);
+    if (it->second.status != JobStatus::kRunning || it->second.owner != job.owner) {
+      return lease_lost(job);
+    }
+    it->second = job;
+    it->second.owner.clear();
+    it->second.lease_expires_at = 0;
+    if (job.status == JobStatus::kQueued) it->second.started_at = 0;
+    return Status::OK();
+  }
+
+  Result<std::size_t> release_jobs(const std::string& owner) override {
+    std::unique_lock lock(mu_);
+    std::size_t n = 0;
+    for (auto& [_, j] : jobs_) {
+      if (j.status == JobStatus::kRunning && j.owner == owner) {
+        j.status = JobStatus::kQueued;
+        j.owner.clear();
+        j.lease_expires_at = 0;
+        j.started_at = 0;
+        ++n;
+      }
+    }
+    return n;
+  }
+
   Status put_artifact(const Artifact& artifact) override {
     std::unique_lock lock(mu_);
     artifacts_.try_emplace(artifact.key, artifact);
@@ -161,9 +230,20 @@ class MemoryMetadataStore final : public MetadataStore {
     std::shared_lock lock(mu_);
     auto it = artifacts_.find(key);
     if (it == artifacts_.end()) {
-      return Status::NotFound(fmt::format("artifact {} not found", key), reason::kArtifactNotFound);
+      return internal::artifact_not_found(key);
     }
     return it->second;
+  }
+
+  Result<std::vector<Artifact>> list_artifacts(const std::string& after,
+                                               std::size_t limit) override {
+    std::shared_lock lock(mu_);
+    std::vector<Artifact> out;
+    for (auto it = artifacts_.upper_bound(after); it != artifacts_.end() && out.size() < limit;
+         ++it) {
+      out.push_back(it->second);
+    }
+    return out;
   }
 
   Result<std::optional<ModulePolicy>> get_module_policy(const std::string& module) override {
@@ -187,9 +267,6 @@ class MemoryMetadataStore final : public MetadataStore {
     std::map<std::string, Version> versions;
     std::optional<ModulePolicy> config;
   };
-  static Status job_not_found(const std::string& id) {
-    return Status::NotFound(fmt::format("job {} not found", id), reason::kJobNotFound);
-  }
 
   static std::vector<VersionRef> refs(const Entry& e) {
     std::vector<VersionRef> out;
@@ -202,13 +279,6 @@ class MemoryMetadataStore final : public MetadataStore {
     if (it == modules_.end()) return nullptr;
     auto vit = it->second.versions.find(version);
     return vit == it->second.versions.end() ? nullptr : &vit->second;
-  }
-  static Status module_not_found(const std::string& name) {
-    return Status::NotFound(fmt::format("module \"{}\" not found", name), reason::kModuleNotFound);
-  }
-  static Status version_not_found(const std::string& module, const std::string& version) {
-    return Status::NotFound(fmt::format("version {}@{} not found", module, version),
-                            reason::kVersionNotFound);
   }
 
   std::shared_mutex mu_;
@@ -231,7 +301,7 @@ class MemoryBlobStore final : public BlobStore {
     std::shared_lock lock(mu_);
     auto it = blobs_.find(digest);
     if (it == blobs_.end()) {
-      return Status::NotFound(fmt::format("blob {} not found", digest), reason::kBlobNotFound);
+      return internal::blob_not_found(digest);
     }
     return it->second;
   }

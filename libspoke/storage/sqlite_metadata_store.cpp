@@ -12,9 +12,14 @@
 #include <unordered_map>
 
 #include "spoke/storage.h"
+#include "storage/store_errors.h"
 
 namespace spoke {
 namespace {
+
+using internal::job_not_found;
+using internal::module_not_found;
+using internal::version_not_found;
 
 // Each entry moves the schema from version i to i+1. Never edit one that has shipped.
 const char* const kMigrations[] = {
@@ -97,11 +102,22 @@ CREATE TABLE module_configs (
     R"sql(
 ALTER TABLE versions ADD COLUMN forced_breaking INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // Job claims: the worker running a job and until when it holds it.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_by_owner ON jobs(owner) WHERE owner <> '';
+)sql",
 };
 
 constexpr const char* kJobColumns =
     "id, module, version, language, grpc, options, status, error, generator, artifact_key, "
-    "file_count, created_at, started_at, finished_at, attempts";
+    "file_count, created_at, started_at, finished_at, attempts, owner, lease_expires_at";
+
+constexpr const char* kUpdateJob =
+    "UPDATE jobs SET id=?1, module=?2, version=?3, language=?4, grpc=?5, options=?6, status=?7, "
+    "error=?8, generator=?9, artifact_key=?10, file_count=?11, created_at=?12, started_at=?13, "
+    "finished_at=?14, attempts=?15, owner=?16, lease_expires_at=?17 WHERE id=?1";
 
 struct Connection {
   explicit Connection(const std::string& path)
@@ -315,9 +331,7 @@ class SqliteMetadataStore final : public MetadataStore {
       q.bind(3, version);
       if (!q.executeStep()) return version_not_found(module, version);
       if (q.getColumn(1).isNull()) {
-        return Status::NotFound(
-            fmt::format("file \"{}\" not found in {}@{}", path, module, version),
-            reason::kFileNotFound);
+        return internal::file_not_found(module, version, path);
       }
       File f;
       f.path = path;
@@ -359,9 +373,16 @@ class SqliteMetadataStore final : public MetadataStore {
         q.bind(1, v.module);
         q.bind(2, v.version);
         if (q.executeStep()) {
-          return Status::Conflict(fmt::format("version {}@{} already exists", v.module, v.version),
-                                  reason::kVersionExists);
+          return internal::version_exists(v.module, v.version);
         }
+      }
+      {
+        // Under the write lock: a concurrent push of another spelling cannot slip in.
+        auto& q = c.stmt("SELECT version FROM versions WHERE module=?");
+        q.bind(1, v.module);
+        std::vector<std::string> names;
+        while (q.executeStep()) names.push_back(q.getColumn(0).getString());
+        SPOKE_RETURN_IF_ERROR(internal::check_other_spelling(v.module, v.version, names));
       }
       auto& q = c.stmt(
           "INSERT INTO versions(module, version, description, digest, repository, commit_sha, "
@@ -412,14 +433,14 @@ class SqliteMetadataStore final : public MetadataStore {
         auto& q = c.stmt("SELECT 1 FROM jobs WHERE id=?");
         q.bind(1, j.id);
         if (q.executeStep()) {
-          return Status::Conflict(fmt::format("job {} already exists", j.id), reason::kJobExists);
+          return internal::job_exists(j.id);
         }
       }
       auto& q = c.stmt(
           "INSERT INTO jobs(id, module, version, language, grpc, options, status, error, "
           "generator, artifact_key, file_count, created_at, started_at, finished_at, attempts, "
-          "seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,(SELECT COALESCE(MAX(seq), 0) + 1 FROM "
-          "jobs))");
+          "owner, lease_expires_at, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+          "(SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs))");
       bind_job(q, j);
       q.exec();
       tx.commit();
@@ -439,10 +460,7 @@ class SqliteMetadataStore final : public MetadataStore {
 
   Status update_job(const CompileJob& j) override {
     return guard([&](Connection& c) -> Status {
-      auto& q = c.stmt(
-          "UPDATE jobs SET id=?1, module=?2, version=?3, language=?4, grpc=?5, options=?6, "
-          "status=?7, error=?8, generator=?9, artifact_key=?10, file_count=?11, created_at=?12, "
-          "started_at=?13, finished_at=?14, attempts=?15 WHERE id=?1");
+      auto& q = c.stmt(kUpdateJob);
       bind_job(q, j);
       if (q.exec() == 0) return job_not_found(j.id);
       return Status::OK();
@@ -479,6 +497,107 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
+  Result<std::optional<CompileJob>> claim_job(const std::string& owner,
+                                              std::chrono::milliseconds lease) override {
+    return guard([&](Connection& c) -> Result<std::optional<CompileJob>> {
+      // BEGIN IMMEDIATE takes the write lock first: claimers in every process queue up here.
+      WriteTransaction tx(c.db);
+      Timestamp now = now_ms();
+      static const std::string sql = fmt::format(
+          "SELECT {} FROM jobs WHERE status = 'queued' OR (status = 'running' AND "
+          "lease_expires_at <= ?) ORDER BY seq LIMIT 1",
+          kJobColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, static_cast<int64_t>(now));
+      if (!q.executeStep()) return std::optional<CompileJob>();
+      CompileJob j = read_job(q);
+      q.reset();
+      j.status = JobStatus::kRunning;
+      j.owner = owner;
+      j.lease_expires_at = now + lease.count();
+      j.started_at = now;
+      j.attempts += 1;
+      j.error.clear();
+      auto& u = c.stmt(
+          "UPDATE jobs SET status='running', owner=?, lease_expires_at=?, started_at=?, "
+          "attempts=?, error='' WHERE id=?");
+      u.bind(1, owner);
+      u.bind(2, static_cast<int64_t>(j.lease_expires_at));
+      u.bind(3, static_cast<int64_t>(now));
+      u.bind(4, static_cast<int64_t>(j.attempts));
+      u.bind(5, j.id);
+      u.exec();
+      tx.commit();
+      return std::optional<CompileJob>(std::move(j));
+    });
+  }
+
+  Status renew_job_lease(const std::string& id, const std::string& owner,
+                         std::chrono::milliseconds lease) override {
+    return guard([&](Connection& c) -> Status {
+      auto& q =
+          c.stmt("UPDATE jobs SET lease_expires_at=? WHERE id=? AND owner=? AND status='running'");
+      q.bind(1, static_cast<int64_t>(now_ms() + lease.count()));
+      q.bind(2, id);
+      q.bind(3, owner);
+      if (q.exec() == 1) return Status::OK();
+      auto& e = c.stmt("SELECT 1 FROM jobs WHERE id=?");
+      e.bind(1, id);
+      if (!e.executeStep()) return job_not_found(id);
+      CompileJob asked;
+      asked.id = id;
+      asked.owner = owner;
+      return internal::lease_lost(asked);
+    });
+  }
+
+  Status finish_job(const CompileJob& j) override {
+    return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
+      {
+        auto& q = c.stmt("SELECT status, owner FROM jobs WHERE id=?");
+        q.bind(1, j.id);
+        if (!q.executeStep()) return internal::job_not_found(j.id);
+        if (q.getColumn(0).getString() != "running" || q.getColumn(1).getString() != j.owner) {
+          return internal::lease_lost(j);
+        }
+      }
+      CompileJob done = j;
+      done.owner.clear();
+      done.lease_expires_at = 0;
+      if (done.status == JobStatus::kQueued) done.started_at = 0;
+      auto& q = c.stmt(kUpdateJob);
+      bind_job(q, done);
+      q.exec();
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<std::size_t> release_jobs(const std::string& owner) override {
+    return guard([&](Connection& c) -> Result<std::size_t> {
+      auto& q = c.stmt(
+          "UPDATE jobs SET status='queued', owner='', lease_expires_at=0, started_at=0 "
+          "WHERE owner=? AND status='running'");
+      q.bind(1, owner);
+      return static_cast<std::size_t>(q.exec());
+    });
+  }
+
+  Result<std::vector<Artifact>> list_artifacts(const std::string& after,
+                                               std::size_t limit) override {
+    return guard([&](Connection& c) -> Result<std::vector<Artifact>> {
+      auto& q = c.stmt(
+          "SELECT key, module, version, language, generator, manifest_digest, file_count, "
+          "total_size, created_at FROM artifacts WHERE key > ? ORDER BY key LIMIT ?");
+      q.bind(1, after);
+      q.bind(2, static_cast<int64_t>(limit));
+      std::vector<Artifact> out;
+      while (q.executeStep()) out.push_back(read_artifact(q));
+      return out;
+    });
+  }
+
   Status put_artifact(const Artifact& a) override {
     return guard([&](Connection& c) -> Status {
       auto& q = c.stmt(
@@ -505,21 +624,8 @@ class SqliteMetadataStore final : public MetadataStore {
           "SELECT key, module, version, language, generator, manifest_digest, file_count, "
           "total_size, created_at FROM artifacts WHERE key=?");
       q.bind(1, key);
-      if (!q.executeStep()) {
-        return Status::NotFound(fmt::format("artifact {} not found", key),
-                                reason::kArtifactNotFound);
-      }
-      Artifact a;
-      a.key = q.getColumn(0).getString();
-      a.module = q.getColumn(1).getString();
-      a.version = q.getColumn(2).getString();
-      a.language = q.getColumn(3).getString();
-      a.generator = q.getColumn(4).getString();
-      a.manifest_digest = q.getColumn(5).getString();
-      a.file_count = static_cast<std::uint64_t>(q.getColumn(6).getInt64());
-      a.total_size = static_cast<std::uint64_t>(q.getColumn(7).getInt64());
-      a.created_at = q.getColumn(8).getInt64();
-      return a;
+      if (!q.executeStep()) return internal::artifact_not_found(key);
+      return read_artifact(q);
     });
   }
 
@@ -586,6 +692,8 @@ class SqliteMetadataStore final : public MetadataStore {
     q.bind(13, static_cast<int64_t>(j.started_at));
     q.bind(14, static_cast<int64_t>(j.finished_at));
     q.bind(15, static_cast<int64_t>(j.attempts));
+    q.bind(16, j.owner);
+    q.bind(17, static_cast<int64_t>(j.lease_expires_at));
   }
   static CompileJob read_job(SQLite::Statement& q) {
     CompileJob j;
@@ -609,10 +717,22 @@ class SqliteMetadataStore final : public MetadataStore {
     j.started_at = q.getColumn(12).getInt64();
     j.finished_at = q.getColumn(13).getInt64();
     j.attempts = q.getColumn(14).getInt64();
+    j.owner = q.getColumn(15).getString();
+    j.lease_expires_at = q.getColumn(16).getInt64();
     return j;
   }
-  static Status job_not_found(const std::string& id) {
-    return Status::NotFound(fmt::format("job {} not found", id), reason::kJobNotFound);
+  static Artifact read_artifact(SQLite::Statement& q) {
+    Artifact a;
+    a.key = q.getColumn(0).getString();
+    a.module = q.getColumn(1).getString();
+    a.version = q.getColumn(2).getString();
+    a.language = q.getColumn(3).getString();
+    a.generator = q.getColumn(4).getString();
+    a.manifest_digest = q.getColumn(5).getString();
+    a.file_count = static_cast<std::uint64_t>(q.getColumn(6).getInt64());
+    a.total_size = static_cast<std::uint64_t>(q.getColumn(7).getInt64());
+    a.created_at = q.getColumn(8).getInt64();
+    return a;
   }
 
   // Runs `fn` on a pooled connection, turning SQLite exceptions into a Status.
@@ -664,13 +784,6 @@ class SqliteMetadataStore final : public MetadataStore {
   static VersionRef read_ref(SQLite::Statement& q, int first) {
     return {q.getColumn(first).getString(), q.getColumn(first + 1).getString(),
             q.getColumn(first + 2).getInt64(), q.getColumn(first + 3).getInt64()};
-  }
-  static Status module_not_found(const std::string& name) {
-    return Status::NotFound(fmt::format("module \"{}\" not found", name), reason::kModuleNotFound);
-  }
-  static Status version_not_found(const std::string& module, const std::string& version) {
-    return Status::NotFound(fmt::format("version {}@{} not found", module, version),
-                            reason::kVersionNotFound);
   }
 
   std::string path_;

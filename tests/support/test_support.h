@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -194,6 +195,16 @@ inline ProcessResult run(const std::vector<std::string>& argv, const fs::path& s
   return r;
 }
 
+// The storage flags of servers tests start, for a data directory: by default the embedded
+// storage in it. A suite can point them elsewhere (e.g. a PostgreSQL database per directory).
+inline std::function<std::vector<std::string>(const std::string& data_dir)>& server_storage_args() {
+  static std::function<std::vector<std::string>(const std::string&)> args =
+      [](const std::string& data_dir) -> std::vector<std::string> {
+    return {"--storage-dir", data_dir};
+  };
+  return args;
+}
+
 // A real spoke-server on ephemeral ports with its data in `data_dir`.
 class Server {
  public:
@@ -216,8 +227,8 @@ class Server {
                                      "--threads",
                                      "8"};
     if (default_storage_flag) {
-      argv.push_back("--storage-dir");
-      argv.push_back(data_dir.empty() ? (work / "data").string() : data_dir);
+      for (auto& a : server_storage_args()(data_dir.empty() ? (work / "data").string() : data_dir))
+        argv.push_back(std::move(a));
     }
     for (auto& a : extra_args) argv.push_back(std::move(a));
     process_ = std::make_unique<Process>(argv, work / "server.out", work / "server.err", env);

@@ -1,0 +1,387 @@
+#include "storage/postgres/pg_database.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "spoke/model.h"
+#include "storage/read_routing.h"
+
+namespace spoke::internal::pg {
+namespace {
+
+// Each entry moves the schema from version i to i+1. Never edit one that has shipped.
+// Names, paths and keys compare byte by byte (COLLATE "C"), as on SQLite.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE modules (
+  name        TEXT COLLATE "C" PRIMARY KEY,
+  description TEXT NOT NULL,
+  created_at  BIGINT NOT NULL,
+  updated_at  BIGINT NOT NULL
+);
+CREATE TABLE versions (
+  id              BIGSERIAL PRIMARY KEY,
+  module          TEXT COLLATE "C" NOT NULL REFERENCES modules(name),
+  version         TEXT COLLATE "C" NOT NULL,
+  description     TEXT NOT NULL,
+  digest          TEXT NOT NULL,
+  repository      TEXT NOT NULL,
+  commit_sha      TEXT NOT NULL,
+  branch          TEXT NOT NULL,
+  created_at      BIGINT NOT NULL,
+  forced_breaking BIGINT NOT NULL DEFAULT 0,
+  UNIQUE (module, version)
+);
+CREATE TABLE files (
+  version_id BIGINT NOT NULL REFERENCES versions(id),
+  path       TEXT COLLATE "C" NOT NULL,
+  digest     TEXT NOT NULL,
+  size       BIGINT NOT NULL,
+  PRIMARY KEY (version_id, path)
+);
+CREATE INDEX files_by_path ON files(path);
+CREATE TABLE dependencies (
+  version_id BIGINT NOT NULL REFERENCES versions(id),
+  position   INTEGER NOT NULL,
+  module     TEXT NOT NULL,
+  version    TEXT NOT NULL,
+  digest     TEXT NOT NULL,
+  PRIMARY KEY (version_id, position)
+);
+CREATE TABLE jobs (
+  id               TEXT COLLATE "C" PRIMARY KEY,
+  seq              BIGSERIAL NOT NULL,
+  module           TEXT COLLATE "C" NOT NULL,
+  version          TEXT COLLATE "C" NOT NULL,
+  language         TEXT NOT NULL,
+  grpc             BOOLEAN NOT NULL,
+  options          TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  error            TEXT NOT NULL,
+  generator        TEXT NOT NULL,
+  artifact_key     TEXT NOT NULL,
+  file_count       BIGINT NOT NULL,
+  created_at       BIGINT NOT NULL,
+  started_at       BIGINT NOT NULL,
+  finished_at      BIGINT NOT NULL,
+  attempts         BIGINT NOT NULL,
+  owner            TEXT NOT NULL DEFAULT '',
+  lease_expires_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX jobs_by_version ON jobs(module, version, seq);
+CREATE INDEX jobs_by_status ON jobs(status, seq);
+CREATE TABLE artifacts (
+  key             TEXT COLLATE "C" PRIMARY KEY,
+  module          TEXT NOT NULL,
+  version         TEXT NOT NULL,
+  language        TEXT NOT NULL,
+  generator       TEXT NOT NULL,
+  manifest_digest TEXT NOT NULL,
+  file_count      BIGINT NOT NULL,
+  total_size      BIGINT NOT NULL,
+  created_at      BIGINT NOT NULL
+);
+CREATE TABLE module_configs (
+  module                   TEXT COLLATE "C" PRIMARY KEY REFERENCES modules(name),
+  compatibility            TEXT NOT NULL,
+  ignore_unstable_packages BOOLEAN NOT NULL,
+  transitive               BOOLEAN NOT NULL,
+  updated_at               BIGINT NOT NULL
+);
+CREATE TABLE blobs (
+  digest  TEXT COLLATE "C" PRIMARY KEY,
+  content BYTEA NOT NULL
+);
+)sql",
+};
+
+// Taken by every process migrating the schema: two starting at once migrate it once.
+constexpr std::int64_t kMigrationLock = 0x73706f6b65;  // "spoke"
+
+// The host, port and database of a URL, without credentials.
+std::string describe(const std::string& url) {
+  std::string rest = url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
+  if (auto at = rest.rfind('@', rest.find('/')); at != std::string::npos && at < rest.find('/'))
+    rest = rest.substr(at + 1);
+  if (auto q = rest.find('?'); q != std::string::npos) rest = rest.substr(0, q);
+  return rest;
+}
+
+// The URL with libpq parameters put before its own (which win): bounded connection attempts,
+// and TCP keepalives so a dead server is noticed even in the middle of a statement.
+std::string conninfo(const std::string& url, std::chrono::milliseconds connect_timeout,
+                     std::chrono::milliseconds query_timeout) {
+  long long connect_s = std::max<long long>(1, (connect_timeout.count() + 999) / 1000);
+  std::string ours = fmt::format(
+      "connect_timeout={}&keepalives=1&keepalives_idle=5&keepalives_interval=2&"
+      "keepalives_count=3&tcp_user_timeout={}&application_name=spoke",
+      connect_s, query_timeout.count() + connect_timeout.count());
+  auto q = url.find('?');
+  if (q == std::string::npos) return url + "?" + ours;
+  return url.substr(0, q + 1) + ours + "&" + url.substr(q + 1);
+}
+
+bool is_unavailable_state(const std::string& state) {
+  // 08: connection exceptions; 53: insufficient resources; 57P0x: shutting down, starting up;
+  // 57014: cancelled (the statement timeout); 40001/40P01: serialization failure, deadlock
+  // (what a retry fixes); 25006: a read-only server (a replica, or a primary being demoted).
+  return state.starts_with("08") || state.starts_with("53") || state.starts_with("57P") ||
+         state == "57014" || state == "40001" || state == "40P01" || state == "25006";
+}
+
+Status unavailable(const std::string& where, const std::string& what) {
+  std::string message = what;
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return Status::Unavailable(fmt::format("PostgreSQL {}: {}", where, message),
+                             reason::kStorageUnavailable);
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Status to_status(const std::exception& e, const std::string& where, bool* drop) {
+  *drop = true;
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    if (is_unavailable_state(sql->sqlstate())) return unavailable(where, e.what());
+    // A statement error leaves the connection usable (its transaction was rolled back).
+    *drop = false;
+    return Status::Internal(fmt::format("PostgreSQL {}: {}", where, e.what()),
+                            reason::kStorageError);
+  }
+  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
+      dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr ||
+      dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr ||
+      dynamic_cast<const std::runtime_error*>(&e) != nullptr) {
+    return unavailable(where, e.what());
+  }
+  return Status::Internal(fmt::format("PostgreSQL {}: {}", where, e.what()), reason::kStorageError);
+}
+
+std::optional<std::uint64_t> parse_lsn(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 >= text.size()) return std::nullopt;
+  std::uint64_t hi = 0, lo = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i == slash) continue;
+    char c = text[i];
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                   : -1;
+    if (d < 0) return std::nullopt;
+    std::uint64_t& part = i < slash ? hi : lo;
+    if (part > 0x0fffffffu) return std::nullopt;
+    part = part * 16 + static_cast<std::uint64_t>(d);
+  }
+  return (hi << 32) | lo;
+}
+
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out.push_back('"');
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  return out + "}";
+}
+
+// ---- Pool -------------------------------------------------------------------------------------
+
+Pool::Pool(std::string conninfo, std::string label, int size, std::chrono::milliseconds wait,
+           std::chrono::milliseconds query_timeout, const std::vector<Statement>* statements)
+    : conninfo_(std::move(conninfo)),
+      label_(std::move(label)),
+      size_(std::max(1, size)),
+      wait_(wait),
+      query_timeout_(query_timeout),
+      statements_(statements) {}
+
+std::unique_ptr<pqxx::connection> Pool::connect() {
+  auto conn = std::make_unique<pqxx::connection>(conninfo_);
+  pqxx::nontransaction tx(*conn);
+  tx.exec(fmt::format("SET statement_timeout = {}", query_timeout_.count()));
+  tx.exec(fmt::format("SET lock_timeout = {}", query_timeout_.count()));
+  for (const auto& s : *statements_) conn->prepare(s.name, s.sql);
+  return conn;
+}
+
+Pool::Lease Pool::acquire() {
+  std::uint64_t generation = 0;
+  {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, wait_, [&] { return !idle_.empty() || open_ < size_; })) {
+      throw std::runtime_error(
+          fmt::format("all {} connections stayed busy for {} ms", size_, wait_.count()));
+    }
+    if (!idle_.empty()) {
+      Lease lease{std::move(idle_.back()), generation_, false};
+      idle_.pop_back();
+      return lease;
+    }
+    ++open_;
+    generation = generation_;
+  }
+  try {
+    return Lease{connect(), generation, true};
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    --open_;
+    cv_.notify_one();
+    throw;
+  }
+}
+
+void Pool::release(Lease lease, bool broken) {
+  std::lock_guard lock(mu_);
+  if (broken || !lease.conn->is_open()) {
+    --open_;
+    if (lease.generation == generation_) {
+      // The first broken connection of its generation: the idle ones are from the same server
+      // life and probably dead too.
+      ++generation_;
+      open_ -= static_cast<int>(idle_.size());
+      idle_.clear();
+    }
+  } else if (lease.generation == generation_) {
+    idle_.push_back(std::move(lease.conn));
+  } else {
+    --open_;
+  }
+  cv_.notify_one();
+}
+
+// ---- Database ---------------------------------------------------------------------------------
+
+Result<std::shared_ptr<Database>> Database::open(const StorageOptions& options) {
+  auto db = std::make_shared<Database>();
+  auto info = [&](const std::string& url) {
+    return conninfo(url, options.connect_timeout, options.query_timeout);
+  };
+  // Waiting for a free connection is bounded like a statement.
+  db->primary_ =
+      std::make_unique<Pool>(info(options.url), describe(options.url), options.pool_size,
+                             options.query_timeout, options.query_timeout, &statements());
+  for (const auto& url : options.replica_urls) {
+    if (url.empty()) continue;
+    auto replica = std::make_unique<Replica>();
+    replica->pool =
+        std::make_unique<Pool>(info(url), describe(url) + " (replica)", options.pool_size,
+                               options.query_timeout, options.query_timeout, &statements());
+    db->replicas_.push_back(std::move(replica));
+  }
+
+  const int known = static_cast<int>(std::size(kMigrations));
+  Status migrated = db->on_primary(
+      [&](pqxx::connection& c) -> Status {
+        pqxx::work tx(c);
+        tx.exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrationLock));
+        tx.exec("CREATE TABLE IF NOT EXISTS spoke_schema_version (version INTEGER NOT NULL)");
+        int current =
+            tx.exec("SELECT COALESCE(MAX(version), 0) FROM spoke_schema_version")[0][0].as<int>();
+        if (current > known) {
+          return Status::Internal(fmt::format("database {} has schema version {}, newer than this "
+                                              "build knows ({}); upgrade spoke",
+                                              db->label(), current, known),
+                                  reason::kSchemaTooNew);
+        }
+        for (int v = current; v < known; ++v) {
+          tx.exec(kMigrations[v]);
+          tx.exec(fmt::format("INSERT INTO spoke_schema_version(version) VALUES ({})", v + 1));
+        }
+        tx.commit();
+        return Status::OK();
+      },
+      false);
+  if (!migrated.ok()) return migrated;
+  return db;
+}
+
+Status Database::ping() {
+  return on_primary(
+      [](pqxx::connection& c) -> Status {
+        pqxx::nontransaction tx(c);
+        tx.exec_prepared("ping");
+        return Status::OK();
+      },
+      false);
+}
+
+Database::Replica* Database::find(Pool& pool) {
+  for (auto& r : replicas_) {
+    if (r->pool.get() == &pool) return r.get();
+  }
+  return nullptr;
+}
+
+Pool* Database::pick_replica() {
+  auto& reads = thread_reads();
+  if (!reads.policy.replicas || reads.pinned_to_primary) return nullptr;
+  // One replica for the whole policy: reads never go back to an older state.
+  if (reads.replica >= 0 && static_cast<std::size_t>(reads.replica) < replicas_.size()) {
+    Replica& r = *replicas_[static_cast<std::size_t>(reads.replica)];
+    return r.down_until_ms.load() > steady_ms() ? nullptr : r.pool.get();
+  }
+  std::size_t start = next_replica_.fetch_add(1);
+  for (std::size_t i = 0; i < replicas_.size(); ++i) {
+    std::size_t index = (start + i) % replicas_.size();
+    if (replicas_[index]->down_until_ms.load() > steady_ms()) continue;
+    reads.replica = static_cast<int>(index);
+    return replicas_[index]->pool.get();
+  }
+  return nullptr;
+}
+
+bool Database::caught_up(Pool& pool, pqxx::connection& conn) {
+  Replica* replica = find(pool);
+  std::uint64_t need = last_write_.load();
+  auto& reads = thread_reads();
+  if (!reads.policy.after.empty()) {
+    if (auto after = parse_lsn(reads.policy.after)) need = std::max(need, *after);
+  }
+  if (need == 0 || replica->replayed.load() >= need) return true;
+  pqxx::nontransaction tx(conn);
+  auto r = tx.exec_prepared("replay_position");
+  if (r.empty() || r[0][0].is_null()) return false;  // not a replica (any more)
+  auto replayed = parse_lsn(r[0][0].as<std::string>());
+  if (!replayed) return false;
+  std::uint64_t seen = replica->replayed.load();
+  while (seen < *replayed && !replica->replayed.compare_exchange_weak(seen, *replayed)) {
+  }
+  return *replayed >= need;
+}
+
+void Database::mark_down(Pool& pool) {
+  // A replica that fails is left alone for a moment; its reads go to the primary meanwhile.
+  if (Replica* replica = find(pool)) replica->down_until_ms = steady_ms() + 2000;
+  stick_to_primary();
+}
+
+void Database::stick_to_primary() {
+  auto& reads = thread_reads();
+  if (reads.policy.replicas) reads.pinned_to_primary = true;
+}
+
+void Database::note_write(pqxx::connection& conn) {
+  pqxx::nontransaction tx(conn);
+  auto r = tx.exec_prepared("write_position");
+  std::string text = r[0][0].as<std::string>();
+  auto lsn = parse_lsn(text);
+  if (!lsn) return;
+  std::uint64_t seen = last_write_.load();
+  while (seen < *lsn && !last_write_.compare_exchange_weak(seen, *lsn)) {
+  }
+  thread_reads().write_token = text;
+}
+
+}  // namespace spoke::internal::pg

@@ -1,0 +1,584 @@
+// PostgreSQL metadata: several spoke-server processes share one database. Every statement is
+// prepared (see statements()); reads that may lag go through Database::read, writes and the
+// checks made while writing to the primary.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "spoke/storage.h"
+#include "storage/backends.h"
+#include "storage/postgres/pg_database.h"
+#include "storage/store_errors.h"
+
+namespace spoke {
+namespace internal::pg {
+
+namespace {
+
+#define SPOKE_PG_JOB_COLUMNS                                                               \
+  "id, module, version, language, grpc, options, status, error, generator, artifact_key, " \
+  "file_count, created_at, started_at, finished_at, attempts, owner, lease_expires_at"
+#define SPOKE_PG_ARTIFACT_COLUMNS \
+  "key, module, version, language, generator, manifest_digest, file_count, total_size, created_at"
+// Milliseconds since the epoch by the database's clock: leases compare against one clock
+// whatever the processes' clocks say.
+#define SPOKE_PG_NOW "(extract(epoch from statement_timestamp()) * 1000)::bigint"
+
+}  // namespace
+
+const std::vector<Statement>& statements() {
+  static const std::vector<Statement> all = {
+      {"ping", "SELECT 1"},
+      {"write_position", "SELECT pg_current_wal_lsn()::text"},
+      {"replay_position", "SELECT pg_last_wal_replay_lsn()::text"},
+      // modules
+      {"create_module",
+       "INSERT INTO modules(name, description, created_at, updated_at) VALUES ($1,$2,$3,$4) "
+       "ON CONFLICT (name) DO NOTHING"},
+      {"get_module", "SELECT name, description, created_at, updated_at FROM modules WHERE name=$1"},
+      {"module_exists", "SELECT 1 FROM modules WHERE name=$1"},
+      {"update_module", "UPDATE modules SET description=$2, updated_at=$3 WHERE name=$1"},
+      {"list_modules",
+       "SELECT m.name, m.description, m.created_at, m.updated_at, v.version, v.digest, "
+       "v.created_at, v.id FROM (SELECT * FROM modules WHERE name > $1 ORDER BY name LIMIT $2) m "
+       "LEFT JOIN versions v ON v.module = m.name ORDER BY m.name, v.id"},
+      // versions
+      {"list_versions",
+       "SELECT v.version, v.digest, v.created_at, v.id FROM modules m "
+       "LEFT JOIN versions v ON v.module = m.name WHERE m.name = $1"},
+      {"get_version",
+       "SELECT id, description, digest, repository, commit_sha, branch, created_at, "
+       "forced_breaking FROM versions WHERE module=$1 AND version=$2"},
+      {"version_files", "SELECT path, digest, size FROM files WHERE version_id=$1 ORDER BY path"},
+      {"version_dependencies",
+       "SELECT module, version, digest FROM dependencies WHERE version_id=$1 ORDER BY position"},
+      {"get_file",
+       "SELECT v.id, f.digest, f.size FROM versions v LEFT JOIN files f "
+       "ON f.version_id = v.id AND f.path = $3 WHERE v.module = $1 AND v.version = $2"},
+      {"find_path",
+       "SELECT v.module, v.version FROM files f JOIN versions v ON v.id = f.version_id "
+       "WHERE f.path = $1 ORDER BY v.module, v.id"},
+      {"lock_module_versions",
+       "SELECT v.version FROM (SELECT name FROM modules WHERE name=$1 FOR UPDATE) m "
+       "LEFT JOIN versions v ON v.module = m.name"},
+      {"insert_version",
+       "INSERT INTO versions(module, version, description, digest, repository, commit_sha, "
+       "branch, created_at, forced_breaking) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+       "ON CONFLICT (module, version) DO NOTHING RETURNING id"},
+      {"insert_files",
+       "INSERT INTO files(version_id, path, digest, size) "
+       "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])"},
+      {"insert_dependencies",
+       "INSERT INTO dependencies(version_id, position, module, version, digest) "
+       "SELECT $1, n - 1, m, v, d FROM unnest($2::text[], $3::text[], $4::text[]) "
+       "WITH ORDINALITY AS t(m, v, d, n)"},
+      // jobs
+      {"insert_job", "INSERT INTO jobs(" SPOKE_PG_JOB_COLUMNS
+                     ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) "
+                     "ON CONFLICT (id) DO NOTHING"},
+      {"get_job", "SELECT " SPOKE_PG_JOB_COLUMNS " FROM jobs WHERE id=$1"},
+      {"job_exists", "SELECT 1 FROM jobs WHERE id=$1"},
+      {"update_job",
+       "UPDATE jobs SET module=$2, version=$3, language=$4, grpc=$5, options=$6, status=$7, "
+       "error=$8, generator=$9, artifact_key=$10, file_count=$11, created_at=$12, "
+       "started_at=$13, finished_at=$14, attempts=$15, owner=$16, lease_expires_at=$17 "
+       "WHERE id=$1"},
+      {"finish_job",
+       "UPDATE jobs SET module=$2, version=$3, language=$4, grpc=$5, options=$6, status=$7, "
+       "error=$8, generator=$9, artifact_key=$10, file_count=$11, created_at=$12, "
+       "started_at=$13, finished_at=$14, attempts=$15, owner='', lease_expires_at=0 "
+       "WHERE id=$1 AND owner=$16 AND status='running'"},
+      {"list_jobs", "SELECT " SPOKE_PG_JOB_COLUMNS
+                    " FROM jobs WHERE module=$1 AND version=$2 ORDER BY seq DESC"},
+      {"list_jobs_by_status",
+       "SELECT " SPOKE_PG_JOB_COLUMNS " FROM jobs WHERE status = ANY($1::text[]) ORDER BY seq"},
+      // The oldest claimable job, locked; rows other claimers hold are skipped, not waited for.
+      {"claim_job",
+       "UPDATE jobs SET status='running', owner=$1, lease_expires_at=" SPOKE_PG_NOW
+       " + $2, started_at=" SPOKE_PG_NOW
+       ", attempts=attempts + 1, error='' WHERE id = (SELECT id FROM jobs WHERE status='queued' "
+       "OR (status='running' AND lease_expires_at <= " SPOKE_PG_NOW
+       ") ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " SPOKE_PG_JOB_COLUMNS},
+      {"renew_job_lease", "UPDATE jobs SET lease_expires_at=" SPOKE_PG_NOW
+                          " + $3 WHERE id=$1 AND owner=$2 AND status='running'"},
+      {"release_jobs",
+       "UPDATE jobs SET status='queued', owner='', lease_expires_at=0, started_at=0 "
+       "WHERE owner=$1 AND status='running'"},
+      // artifacts
+      {"put_artifact", "INSERT INTO artifacts(" SPOKE_PG_ARTIFACT_COLUMNS
+                       ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (key) DO NOTHING"},
+      {"get_artifact", "SELECT " SPOKE_PG_ARTIFACT_COLUMNS " FROM artifacts WHERE key=$1"},
+      {"list_artifacts",
+       "SELECT " SPOKE_PG_ARTIFACT_COLUMNS " FROM artifacts WHERE key > $1 ORDER BY key LIMIT $2"},
+      // module policies
+      {"get_module_policy",
+       "SELECT c.compatibility, c.ignore_unstable_packages, c.transitive, c.updated_at "
+       "FROM modules m LEFT JOIN module_configs c ON c.module = m.name WHERE m.name=$1"},
+      {"put_module_policy",
+       "INSERT INTO module_configs(module, compatibility, ignore_unstable_packages, transitive, "
+       "updated_at) SELECT $1,$2,$3,$4,$5 WHERE EXISTS (SELECT 1 FROM modules WHERE name=$1) "
+       "ON CONFLICT (module) DO UPDATE SET compatibility=excluded.compatibility, "
+       "ignore_unstable_packages=excluded.ignore_unstable_packages, "
+       "transitive=excluded.transitive, updated_at=excluded.updated_at"},
+      // blobs
+      {"put_blob", "INSERT INTO blobs(digest, content) VALUES ($1,$2) ON CONFLICT DO NOTHING"},
+      {"get_blob", "SELECT content FROM blobs WHERE digest=$1"},
+      {"blob_exists", "SELECT 1 FROM blobs WHERE digest=$1"},
+      {"blobs_present", "SELECT digest FROM blobs WHERE digest = ANY($1::text[])"},
+  };
+  return all;
+}
+
+namespace {
+
+Module read_module(const pqxx::row& r) {
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(),
+          r[3].as<std::int64_t>()};
+}
+
+VersionRef read_ref(const pqxx::row& r, int first) {
+  return {r[first].as<std::string>(), r[first + 1].as<std::string>(),
+          r[first + 2].as<std::int64_t>(), r[first + 3].as<std::int64_t>()};
+}
+
+CompileJob read_job(const pqxx::row& r) {
+  CompileJob j;
+  j.id = r[0].as<std::string>();
+  j.module = r[1].as<std::string>();
+  j.version = r[2].as<std::string>();
+  j.language = r[3].as<std::string>();
+  j.grpc = r[4].as<bool>();
+  auto options = nlohmann::json::parse(r[5].as<std::string>(), nullptr, false);
+  if (options.is_array()) {
+    for (const auto& o : options) {
+      if (o.is_string()) j.options.push_back(o.get<std::string>());
+    }
+  }
+  j.status = parse_job_status(r[6].as<std::string>()).value_or(JobStatus::kFailed);
+  j.error = r[7].as<std::string>();
+  j.generator = r[8].as<std::string>();
+  j.artifact_key = r[9].as<std::string>();
+  j.file_count = r[10].as<std::uint64_t>();
+  j.created_at = r[11].as<std::int64_t>();
+  j.started_at = r[12].as<std::int64_t>();
+  j.finished_at = r[13].as<std::int64_t>();
+  j.attempts = r[14].as<std::int64_t>();
+  j.owner = r[15].as<std::string>();
+  j.lease_expires_at = r[16].as<std::int64_t>();
+  return j;
+}
+
+// Runs a statement that takes a job's 17 columns in order.
+pqxx::result exec_job(pqxx::transaction_base& tx, const char* statement, const CompileJob& j) {
+  return tx.exec_prepared(statement, j.id, j.module, j.version, j.language, j.grpc,
+                          nlohmann::json(j.options).dump(), to_string(j.status), j.error,
+                          j.generator, j.artifact_key, j.file_count, j.created_at, j.started_at,
+                          j.finished_at, j.attempts, j.owner, j.lease_expires_at);
+}
+
+// finish_job: the same columns but the lease, which it clears.
+pqxx::result exec_finish(pqxx::transaction_base& tx, const CompileJob& j) {
+  return tx.exec_prepared("finish_job", j.id, j.module, j.version, j.language, j.grpc,
+                          nlohmann::json(j.options).dump(), to_string(j.status), j.error,
+                          j.generator, j.artifact_key, j.file_count, j.created_at, j.started_at,
+                          j.finished_at, j.attempts, j.owner);
+}
+
+Artifact read_artifact(const pqxx::row& r) {
+  Artifact a;
+  a.key = r[0].as<std::string>();
+  a.module = r[1].as<std::string>();
+  a.version = r[2].as<std::string>();
+  a.language = r[3].as<std::string>();
+  a.generator = r[4].as<std::string>();
+  a.manifest_digest = r[5].as<std::string>();
+  a.file_count = r[6].as<std::uint64_t>();
+  a.total_size = r[7].as<std::uint64_t>();
+  a.created_at = r[8].as<std::int64_t>();
+  return a;
+}
+
+class PostgresMetadataStore final : public MetadataStore {
+ public:
+  explicit PostgresMetadataStore(std::shared_ptr<Database> db) : db_(std::move(db)) {}
+
+  // A change to what replicas serve (modules, versions, policies), committed on the primary:
+  // the thread's write token covers it.
+  template <typename Fn>
+  auto write(Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::connection&> {
+    return db_->on_primary(std::forward<Fn>(fn), true);
+  }
+  // A change to jobs (always read from the primary) or artifacts (content-addressed, looked up
+  // on the primary when a replica lacks them): no token needed.
+  template <typename Fn>
+  auto write_unseen(Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::connection&> {
+    return db_->on_primary(std::forward<Fn>(fn), false);
+  }
+
+  Status ping() override { return db_->ping(); }
+
+  Result<bool> create_module(const Module& m) override {
+    return write([&](pqxx::connection& c) -> Result<bool> {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("create_module", m.name, m.description, m.created_at, m.updated_at);
+      tx.commit();
+      return r.affected_rows() == 1;
+    });
+  }
+
+  Result<Module> get_module(const std::string& name) override {
+    return db_->read([&](pqxx::connection& c) -> Result<Module> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("get_module", name);
+      if (r.empty()) return module_not_found(name);
+      return read_module(r[0]);
+    });
+  }
+
+  Status update_module(const std::string& name, const std::string& description,
+                       Timestamp updated_at) override {
+    return write([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("update_module", name, description, updated_at);
+      tx.commit();
+      return r.affected_rows() == 0 ? module_not_found(name) : Status::OK();
+    });
+  }
+
+  Result<std::vector<ModuleRecord>> list_modules(const std::string& after,
+                                                 std::size_t limit) override {
+    return db_->read([&](pqxx::connection& c) -> Result<std::vector<ModuleRecord>> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("list_modules", after, static_cast<std::int64_t>(limit));
+      std::vector<ModuleRecord> out;
+      for (const auto& row : r) {
+        std::string name = row[0].as<std::string>();
+        if (out.empty() || out.back().module.name != name) out.push_back({read_module(row), {}});
+        if (!row[4].is_null()) out.back().versions.push_back(read_ref(row, 4));
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<VersionRef>> list_versions(const std::string& module) override {
+    return db_->read([&](pqxx::connection& c) -> Result<std::vector<VersionRef>> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("list_versions", module);
+      if (r.empty()) return module_not_found(module);
+      std::vector<VersionRef> out;
+      for (const auto& row : r) {
+        if (!row[0].is_null()) out.push_back(read_ref(row, 0));
+      }
+      return out;
+    });
+  }
+
+  Result<Version> get_version(const std::string& module, const std::string& version) override {
+    return db_->read([&](pqxx::connection& c) -> Result<Version> {
+      // A version never changes once stored: its three parts need no common snapshot.
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("get_version", module, version);
+      if (r.empty()) return version_not_found(module, version);
+      Version v;
+      v.module = module;
+      v.version = version;
+      auto id = r[0][0].as<std::int64_t>();
+      v.sequence = id;
+      v.description = r[0][1].as<std::string>();
+      v.digest = r[0][2].as<std::string>();
+      v.source_info = {r[0][3].as<std::string>(), r[0][4].as<std::string>(),
+                       r[0][5].as<std::string>()};
+      v.created_at = r[0][6].as<std::int64_t>();
+      v.forced_breaking = r[0][7].as<std::int64_t>();
+      for (const auto& row : tx.exec_prepared("version_files", id)) {
+        File f;
+        f.path = row[0].as<std::string>();
+        f.digest = row[1].as<std::string>();
+        f.size = row[2].as<std::uint64_t>();
+        v.files.push_back(std::move(f));
+      }
+      for (const auto& row : tx.exec_prepared("version_dependencies", id)) {
+        v.dependencies.push_back(
+            {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+      }
+      return v;
+    });
+  }
+
+  Result<File> get_file(const std::string& module, const std::string& version,
+                        const std::string& path) override {
+    return db_->read([&](pqxx::connection& c) -> Result<File> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("get_file", module, version, path);
+      if (r.empty()) return version_not_found(module, version);
+      if (r[0][1].is_null()) return file_not_found(module, version, path);
+      File f;
+      f.path = path;
+      f.digest = r[0][1].as<std::string>();
+      f.size = r[0][2].as<std::uint64_t>();
+      return f;
+    });
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> find_path(
+      const std::string& path) override {
+    return db_->read(
+        [&](pqxx::connection& c) -> Result<std::vector<std::pair<std::string, std::string>>> {
+          pqxx::nontransaction tx(c);
+          std::vector<std::pair<std::string, std::string>> out;
+          for (const auto& row : tx.exec_prepared("find_path", path)) {
+            out.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
+          }
+          return out;
+        });
+  }
+
+  Result<Version> insert_version(const Module& module_if_missing, Version v) override {
+    return write([&](pqxx::connection& c) -> Result<Version> {
+      pqxx::work tx(c);
+      tx.exec_prepared("create_module", v.module, module_if_missing.description,
+                       module_if_missing.created_at, module_if_missing.updated_at);
+      // The module's row locked: pushes of one module, in any process, insert one at a time,
+      // so another spelling of this version cannot be inserted concurrently.
+      std::vector<std::string> names;
+      for (const auto& row : tx.exec_prepared("lock_module_versions", v.module)) {
+        if (!row[0].is_null()) names.push_back(row[0].as<std::string>());
+      }
+      SPOKE_RETURN_IF_ERROR(check_other_spelling(v.module, v.version, names));
+      // A concurrent insert of the same version waits for this one's commit, then inserts
+      // nothing: exactly one wins, whichever process it runs in.
+      auto r = tx.exec_prepared("insert_version", v.module, v.version, v.description, v.digest,
+                                v.source_info.repository, v.source_info.commit_sha,
+                                v.source_info.branch, v.created_at, v.forced_breaking);
+      if (r.empty()) return version_exists(v.module, v.version);
+      v.sequence = r[0][0].as<std::int64_t>();
+      std::vector<std::string> paths, digests, sizes;
+      for (auto& f : v.files) {
+        paths.push_back(f.path);
+        digests.push_back(f.digest);
+        sizes.push_back(std::to_string(f.size));
+        f.content.clear();
+      }
+      tx.exec_prepared("insert_files", v.sequence, text_array(paths), text_array(digests),
+                       text_array(sizes));
+      if (!v.dependencies.empty()) {
+        std::vector<std::string> modules, versions, dep_digests;
+        for (const auto& d : v.dependencies) {
+          modules.push_back(d.module);
+          versions.push_back(d.version);
+          dep_digests.push_back(d.digest);
+        }
+        tx.exec_prepared("insert_dependencies", v.sequence, text_array(modules),
+                         text_array(versions), text_array(dep_digests));
+      }
+      tx.commit();
+      return v;
+    });
+  }
+
+  Status insert_job(const CompileJob& j) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = exec_job(tx, "insert_job", j);
+      tx.commit();
+      return r.affected_rows() == 0 ? job_exists(j.id) : Status::OK();
+    });
+  }
+
+  Result<CompileJob> get_job(const std::string& id) override {
+    // Job states change: always the primary's.
+    return db_->on_primary(
+        [&](pqxx::connection& c) -> Result<CompileJob> {
+          pqxx::nontransaction tx(c);
+          auto r = tx.exec_prepared("get_job", id);
+          if (r.empty()) return job_not_found(id);
+          return read_job(r[0]);
+        },
+        false);
+  }
+
+  Status update_job(const CompileJob& j) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = exec_job(tx, "update_job", j);
+      tx.commit();
+      return r.affected_rows() == 0 ? job_not_found(j.id) : Status::OK();
+    });
+  }
+
+  Result<std::vector<CompileJob>> list_jobs(const std::string& module,
+                                            const std::string& version) override {
+    return db_->on_primary(
+        [&](pqxx::connection& c) -> Result<std::vector<CompileJob>> {
+          pqxx::nontransaction tx(c);
+          std::vector<CompileJob> out;
+          for (const auto& row : tx.exec_prepared("list_jobs", module, version)) {
+            out.push_back(read_job(row));
+          }
+          return out;
+        },
+        false);
+  }
+
+  Result<std::vector<CompileJob>> list_jobs_by_status(
+      const std::vector<JobStatus>& statuses) override {
+    std::vector<std::string> names;
+    for (auto s : statuses) names.emplace_back(to_string(s));
+    return db_->on_primary(
+        [&](pqxx::connection& c) -> Result<std::vector<CompileJob>> {
+          pqxx::nontransaction tx(c);
+          std::vector<CompileJob> out;
+          for (const auto& row : tx.exec_prepared("list_jobs_by_status", text_array(names))) {
+            out.push_back(read_job(row));
+          }
+          return out;
+        },
+        false);
+  }
+
+  Result<std::optional<CompileJob>> claim_job(const std::string& owner,
+                                              std::chrono::milliseconds lease) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::optional<CompileJob>> {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("claim_job", owner, static_cast<std::int64_t>(lease.count()));
+      tx.commit();
+      if (r.empty()) return std::optional<CompileJob>();
+      return std::optional<CompileJob>(read_job(r[0]));
+    });
+  }
+
+  Status renew_job_lease(const std::string& id, const std::string& owner,
+                         std::chrono::milliseconds lease) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r =
+          tx.exec_prepared("renew_job_lease", id, owner, static_cast<std::int64_t>(lease.count()));
+      if (r.affected_rows() == 1) {
+        tx.commit();
+        return Status::OK();
+      }
+      if (tx.exec_prepared("job_exists", id).empty()) return job_not_found(id);
+      CompileJob asked;
+      asked.id = id;
+      asked.owner = owner;
+      return lease_lost(asked);
+    });
+  }
+
+  Status finish_job(const CompileJob& j) override {
+    CompileJob done = j;
+    if (done.status == JobStatus::kQueued) done.started_at = 0;
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = exec_finish(tx, done);
+      if (r.affected_rows() == 1) {
+        tx.commit();
+        return Status::OK();
+      }
+      if (tx.exec_prepared("job_exists", j.id).empty()) return job_not_found(j.id);
+      return lease_lost(j);
+    });
+  }
+
+  Result<std::size_t> release_jobs(const std::string& owner) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::size_t> {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("release_jobs", owner);
+      tx.commit();
+      return static_cast<std::size_t>(r.affected_rows());
+    });
+  }
+
+  Status put_artifact(const Artifact& a) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      tx.exec_prepared("put_artifact", a.key, a.module, a.version, a.language, a.generator,
+                       a.manifest_digest, a.file_count, a.total_size, a.created_at);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<Artifact> get_artifact(const std::string& key) override {
+    // Artifacts never change once stored.
+    return db_->read([&](pqxx::connection& c) -> Result<Artifact> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("get_artifact", key);
+      if (r.empty()) return artifact_not_found(key);
+      return read_artifact(r[0]);
+    });
+  }
+
+  Result<std::vector<Artifact>> list_artifacts(const std::string& after,
+                                               std::size_t limit) override {
+    return db_->read([&](pqxx::connection& c) -> Result<std::vector<Artifact>> {
+      pqxx::nontransaction tx(c);
+      std::vector<Artifact> out;
+      for (const auto& row :
+           tx.exec_prepared("list_artifacts", after, static_cast<std::int64_t>(limit))) {
+        out.push_back(read_artifact(row));
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<ModulePolicy>> get_module_policy(const std::string& module) override {
+    return db_->read([&](pqxx::connection& c) -> Result<std::optional<ModulePolicy>> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("get_module_policy", module);
+      if (r.empty()) return module_not_found(module);
+      if (r[0][0].is_null()) return std::optional<ModulePolicy>();
+      ModulePolicy p;
+      p.compatibility = r[0][0].as<std::string>();
+      p.ignore_unstable_packages = r[0][1].as<bool>();
+      p.transitive = r[0][2].as<bool>();
+      p.updated_at = r[0][3].as<std::int64_t>();
+      return std::optional<ModulePolicy>(std::move(p));
+    });
+  }
+
+  Status put_module_policy(const std::string& module, const ModulePolicy& p) override {
+    return write([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("put_module_policy", module, p.compatibility,
+                                p.ignore_unstable_packages, p.transitive, p.updated_at);
+      tx.commit();
+      return r.affected_rows() == 0 ? module_not_found(module) : Status::OK();
+    });
+  }
+
+ private:
+  std::shared_ptr<Database> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<MetadataStore> make_metadata_store(std::shared_ptr<Database> db) {
+  return std::make_unique<PostgresMetadataStore>(std::move(db));
+}
+
+}  // namespace internal::pg
+
+StorageBackend internal::postgres_backend() {
+  StorageBackend b;
+  b.name = "postgres";
+  b.aliases = {"postgresql"};
+  b.description = "PostgreSQL: metadata and blobs in one database shared by several servers";
+  b.open = [](const StorageOptions& options) -> Result<Storage> {
+    if (options.url.empty()) {
+      return Status::InvalidArgument(
+          "postgres storage needs a URL (postgresql://user@host:5432/db; --postgres-url or "
+          "SPOKE_POSTGRES_URL)",
+          reason::kInvalidStorageUrl);
+    }
+    auto db = pg::Database::open(options);
+    if (!db.ok()) return db.status();
+    Storage storage;
+    storage.metadata = pg::make_metadata_store(db.value());
+    storage.blobs = pg::make_blob_store(db.value());
+    return storage;
+  };
+  return b;
+}
+
+}  // namespace spoke

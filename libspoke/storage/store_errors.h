@@ -1,0 +1,81 @@
+#pragma once
+
+// The errors every metadata backend reports alike.
+
+#include <fmt/format.h>
+
+#include <string>
+
+#include "spoke/model.h"
+#include "spoke/reason.h"
+#include "spoke/status.h"
+
+namespace spoke::internal {
+
+inline Status module_not_found(const std::string& name) {
+  return Status::NotFound(fmt::format("module \"{}\" not found", name), reason::kModuleNotFound);
+}
+
+inline Status version_not_found(const std::string& module, const std::string& version) {
+  return Status::NotFound(fmt::format("version {}@{} not found", module, version),
+                          reason::kVersionNotFound);
+}
+
+inline Status version_exists(const std::string& module, const std::string& version) {
+  return Status::Conflict(fmt::format("version {}@{} already exists", module, version),
+                          reason::kVersionExists);
+}
+
+// Conflict(reason::kVersionExists) when one of `existing` (versions of `module`) names the same
+// semantic version as `version` under another spelling ("v1.0.0" and "1.0.0"; build metadata
+// counts); field existing_version names it. OK otherwise, and for commit ids.
+template <typename Versions>
+Status check_other_spelling(const std::string& module, const std::string& version,
+                            const Versions& existing) {
+  auto id = parse_version(version);
+  if (!id.ok() || id->kind != VersionId::Kind::kSemVer) return Status::OK();
+  for (const std::string& other_text : existing) {
+    if (other_text == version) continue;
+    auto other = parse_version(other_text);
+    if (other.ok() && other->kind == VersionId::Kind::kSemVer &&
+        compare_semver(other->semver, id->semver) == 0 && other->semver.build == id->semver.build) {
+      return Status::Conflict(fmt::format("version {}@{} already exists as {}; \"{}\" and \"{}\" "
+                                          "name the same semantic version",
+                                          module, version, other_text, version, other_text),
+                              reason::kVersionExists)
+          .with_field("existing_version", other_text);
+    }
+  }
+  return Status::OK();
+}
+
+inline Status file_not_found(const std::string& module, const std::string& version,
+                             const std::string& path) {
+  return Status::NotFound(fmt::format("file \"{}\" not found in {}@{}", path, module, version),
+                          reason::kFileNotFound);
+}
+
+inline Status job_not_found(const std::string& id) {
+  return Status::NotFound(fmt::format("job {} not found", id), reason::kJobNotFound);
+}
+
+inline Status job_exists(const std::string& id) {
+  return Status::Conflict(fmt::format("job {} already exists", id), reason::kJobExists);
+}
+
+inline Status lease_lost(const CompileJob& job) {
+  return Status::Conflict(fmt::format("job {} no longer runs under {}: its lease expired or it "
+                                      "was released",
+                                      job.id, job.owner),
+                          reason::kLeaseLost);
+}
+
+inline Status artifact_not_found(const std::string& key) {
+  return Status::NotFound(fmt::format("artifact {} not found", key), reason::kArtifactNotFound);
+}
+
+inline Status blob_not_found(const std::string& digest) {
+  return Status::NotFound(fmt::format("blob {} not found", digest), reason::kBlobNotFound);
+}
+
+}  // namespace spoke::internal
