@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
   for (const auto& generated : output->languages) {
     std::string dir = std::string(argv[2]) + "/" + generated.language;
     if (auto s = spoke::write_generated_files(dir, generated.files); !s.ok()) return fail(s);
-    std::cout << generated.language << ": " << generated.files.size() << " files in " << dir
+    std::size_t n = generated.files.size();
+    std::cout << generated.language << ": " << n << (n == 1 ? " file" : " files") << " in " << dir
               << "\n";
   }
   return 0;

@@ -11,13 +11,15 @@ packages=(g++ meson ninja-build pkg-config cmake git ca-certificates
   libprotobuf-dev libprotoc-dev protobuf-compiler
   libsqlitecpp-dev libsqlite3-dev libcpp-httplib-dev libcli11-dev libfmt-dev
   nlohmann-json3-dev doctest-dev libssl-dev zlib1g-dev libyaml-cpp-dev libarchive-dev libgoogle-perftools-dev curl python3
-  libpqxx-dev)
-# The tests also fetch the googleapis corpus with npm, and compare generated code with protoc's
-# through Go's and gRPC's plugins.
+  libpqxx-dev
+  protoc-gen-go protoc-gen-go-grpc protobuf-compiler-grpc)
+# Go's and gRPC's plugins serve the README's `spoke compile -languages go,...` (and the tests
+# compare generated code with protoc's through them). The tests also fetch the googleapis corpus
+# with npm.
 # The PostgreSQL suites start real servers (initdb, pg_ctl, pg_basebackup, pg_dump) as the
 # `postgres` user the package creates.
 if [ "$mode" = test ]; then
-  packages+=(protoc-gen-go protoc-gen-go-grpc protobuf-compiler-grpc postgresql)
+  packages+=(postgresql)
   # Debian's npm, unless one is installed already (e.g. with a nodejs that bundles it).
   command -v npm >/dev/null || packages+=(npm)
 fi
