@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "breaking/finding_json.h"
 #include "spoke/breaking.h"
 #include "util/github.h"
 
@@ -30,14 +31,7 @@ std::optional<ChangeKind> parse_change_kind(std::string_view text) {
 std::string format_finding(const BreakingFinding& f, ErrorFormat format) {
   switch (format) {
     case ErrorFormat::kJson: {
-      nlohmann::ordered_json j;
-      if (!f.path.empty()) j["path"] = f.path;
-      j["start_line"] = f.start_line;
-      j["start_column"] = f.start_column;
-      j["end_line"] = f.end_line;
-      j["end_column"] = f.end_column;
-      j["type"] = f.type;
-      j["message"] = f.message;
+      auto j = internal::finding_json<nlohmann::ordered_json>(f);
       return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     }
     case ErrorFormat::kGithub: {

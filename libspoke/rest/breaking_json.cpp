@@ -1,4 +1,5 @@
 // JSON of breaking-change findings, schema changes and diffs.
+#include "breaking/finding_json.h"
 #include "rest/json_fields.h"
 #include "spoke/rest.h"
 
@@ -6,17 +7,7 @@ namespace spoke::rest {
 
 using internal::read_response;
 
-json to_json(const BreakingFinding& f) {
-  json j = json::object();
-  if (!f.path.empty()) j["path"] = f.path;
-  j["start_line"] = f.start_line;
-  j["start_column"] = f.start_column;
-  j["end_line"] = f.end_line;
-  j["end_column"] = f.end_column;
-  j["type"] = f.type;
-  j["message"] = f.message;
-  return j;
-}
+json to_json(const BreakingFinding& f) { return spoke::internal::finding_json<json>(f); }
 
 json to_json(const SchemaChange& c) {
   json j = {
