@@ -1,6 +1,9 @@
 // End to end: the real spoke binary against a real spoke-server.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <httplib.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "support/doctest.h"
 
 #include <nlohmann/json.hpp>
@@ -30,7 +33,98 @@ struct Fixture {
   }
 };
 
+// Runs `argv` with its standard streams on a new pseudo-terminal, `env` added to the environment;
+// answers the exit code and everything the terminal showed (stdout and stderr together).
+spoke::testing::ProcessResult run_on_terminal(const std::vector<std::string>& argv,
+                                              const std::vector<std::string>& env) {
+  int master = -1;
+  pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  spoke::testing::ProcessResult r;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) r.out.append(buf, n);
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
 }  // namespace
+
+TEST_CASE_FIXTURE(Fixture, "progress_shows_on_a_terminal_and_nowhere_else") {
+  write_file(dir / "common/common/ids.proto",
+             "syntax = \"proto3\";\npackage common;\nmessage Id {}\n");
+  write_file(dir / "api/api.proto", "syntax = \"proto3\";\nimport \"common/ids.proto\";\n");
+  // No delay: every phase shows, however quick the work.
+  const std::vector<std::string> env = {"SPOKE_REGISTRY=" + server.url(),
+                                        "SPOKE_PROGRESS_DELAY_MS=0", "TERM=xterm",
+                                        "SPOKE_CACHE_DIR=" + (dir / "cache").string()};
+  const std::string kClear = "\r\033[K";
+  auto push = run_on_terminal(
+      {cli, "push", "-module", "common", "-version", "v1.0.0", "-dir", (dir / "common").string()},
+      env);
+  REQUIRE_MESSAGE(push.exit_code == 0, push.out);
+  CHECK(push.out.find(kClear + "reading") != std::string::npos);
+  CHECK(push.out.find(kClear + "uploading") != std::string::npos);
+  CHECK(push.out.find(kClear + "validating and storing on the server") != std::string::npos);
+  // The line is cleared before the result is printed.
+  CHECK(push.out.find(kClear + "pushed common@v1.0.0") != std::string::npos);
+
+  auto api = run_on_terminal({cli, "push", "-module", "api", "-version", "v1.0.0", "-dir",
+                              (dir / "api").string(), "-dep", "common@v1.0.0"},
+                             env);
+  REQUIRE_MESSAGE(api.exit_code == 0, api.out);
+  auto pull = run_on_terminal({cli, "pull", "-module", "api", "-version", "v1.0.0", "-dir",
+                               (dir / "pulled").string(), "-recursive"},
+                              env);
+  REQUIRE_MESSAGE(pull.exit_code == 0, pull.out);
+  CHECK(pull.out.find(kClear + "downloading api@v1.0.0") != std::string::npos);
+  CHECK(pull.out.find(kClear + "fetching dependencies") != std::string::npos);
+  CHECK(pull.out.find(kClear + "writing") != std::string::npos);
+  CHECK(fs::exists(dir / "pulled/common/ids.proto"));
+
+  auto validate = run_on_terminal(
+      {cli, "validate", "-dir", (dir / "api").string(), "-dep", "common@v1.0.0"}, env);
+  REQUIRE_MESSAGE(validate.exit_code == 0, validate.out);
+  CHECK(validate.out.find(kClear + "parsing and linking") != std::string::npos);
+
+  auto compile =
+      run_on_terminal({cli, "compile", "-dir", (dir / "api").string(), "-dep", "common@v1.0.0",
+                       "-out", (dir / "gen").string(), "-languages", "cpp,python"},
+                      env);
+  REQUIRE_MESSAGE(compile.exit_code == 0, compile.out);
+  CHECK(compile.out.find(kClear + "generating cpp, python") != std::string::npos);
+
+  auto remote = run_on_terminal({cli, "compile", "-module", "api", "-version", "v1.0.0", "-out",
+                                 (dir / "remote").string(), "-lang", "python"},
+                                env);
+  REQUIRE_MESSAGE(remote.exit_code == 0, remote.out);
+  CHECK(remote.out.find(kClear + "building on the registry") != std::string::npos);
+  CHECK(remote.out.find("python: api@v1.0.0 built by the registry") != std::string::npos);
+
+  // --quiet on a terminal, and any run whose stderr is not a terminal: no progress at all.
+  auto quiet = run_on_terminal({cli, "pull", "-module", "api", "-version", "v1.0.0", "-dir",
+                                (dir / "quiet").string(), "-recursive", "--quiet"},
+                               env);
+  REQUIRE_MESSAGE(quiet.exit_code == 0, quiet.out);
+  CHECK(quiet.out.find("\033[K") == std::string::npos);
+  CHECK(quiet.out.find("pulled api@v1.0.0") != std::string::npos);
+  auto piped = run({cli, "pull", "-module", "api", "-version", "v1.0.0", "-dir",
+                    (dir / "piped").string(), "-recursive"},
+                   dir.path(), env);
+  REQUIRE_MESSAGE(piped.exit_code == 0, piped.err);
+  CHECK(piped.err.empty());
+  CHECK(piped.out.find("\033") == std::string::npos);
+}
 
 TEST_CASE_FIXTURE(Fixture, "push_then_pull_gives_byte_identical_files") {
   fs::path proto = dir / "proto";

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -237,6 +238,41 @@ TEST_CASE("builtin_languages_write_what_protoc_writes") {
     auto diff = difference(as_map(ours.value()), theirs.files);
     CHECK_MESSAGE(diff.empty(), diff);
   }
+}
+
+TEST_CASE("compile_reports_files_generated_of_the_total") {
+  Sample sample(true);
+  const std::size_t total = sample.target_paths.size();
+  REQUIRE(total > 1);
+  // A built-in generator that works file by file: one report per file, from several threads.
+  std::mutex mu;
+  std::vector<std::pair<std::size_t, std::size_t>> calls;
+  auto record = [&](std::size_t done, std::size_t of) {
+    std::lock_guard lock(mu);
+    calls.emplace_back(done, of);
+  };
+  CompileRequest cpp;
+  cpp.language = "cpp";
+  REQUIRE(spoke::compile(*sample.schema, cpp, {}, record).ok());
+  std::set<std::size_t> done;
+  for (const auto& [d, of] : calls) {
+    CHECK(of == total);
+    done.insert(d);
+  }
+  CHECK(calls.size() == total);
+  CHECK(done.size() == total);
+  CHECK(*done.begin() == 1);
+  CHECK(*done.rbegin() == total);
+
+  // A plugin gets every file at once: nothing done, then everything.
+  calls.clear();
+  CompileRequest go;
+  go.language = "go";
+  auto generated = spoke::compile(*sample.schema, go, {}, record);
+  REQUIRE_MESSAGE(generated.ok(), generated.status().to_string());
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0] == std::pair<std::size_t, std::size_t>{0, total});
+  CHECK(calls[1] == std::pair<std::size_t, std::size_t>{total, total});
 }
 
 TEST_CASE("generator_options_pass_through_as_protoc_opt") {

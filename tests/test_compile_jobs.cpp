@@ -270,7 +270,11 @@ TEST_CASE_FIXTURE(Fixture, "a_job_killed_by_a_restart_completes_after_it") {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  CHECK(get_json("/jobs/" + id)["status"] == "running");
+  json running = get_json("/jobs/" + id);
+  CHECK(running["status"] == "running");
+  // A plugin sees every file at once: none of the version's files are generated yet.
+  CHECK_MESSAGE(running["progress"]["files_total"] == kApi.size(), running.dump());
+  CHECK(running["progress"]["files_done"] == 0);
 
   // Kills the server mid-job, starts a new one.
   start({"--plugin-dir", plugins.string(), "--compile-job-lease", "3"});

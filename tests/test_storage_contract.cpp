@@ -415,7 +415,7 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   j.status = spoke::JobStatus::kQueued;
   CHECK(store.value()->insert_job(j).ok());
   SQLite::Database raw(db, SQLite::OPEN_READONLY);
-  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 4);
+  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 5);
 }
 
 TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
@@ -424,7 +424,7 @@ TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
   { REQUIRE(open_sqlite_metadata_store(db).ok()); }
   {
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 4);
+    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 5);
     raw.exec("INSERT INTO schema_version VALUES (999)");
   }
   auto reopened = open_sqlite_metadata_store(db);
@@ -546,6 +546,16 @@ TEST_CASE("claims_hand_out_the_oldest_job_once_and_record_its_owner") {
     CHECK(store->renew_job_lease("job_nope", "a", std::chrono::hours(2)).reason() ==
           "job_not_found");
 
+    // Progress: by the owner only, read back with the job.
+    CHECK(store->get_job("job_1")->progress_total == 0);
+    REQUIRE(store->set_job_progress("job_1", "a", 3, 7).ok());
+    CHECK(store->get_job("job_1")->progress_done == 3);
+    CHECK(store->get_job("job_1")->progress_total == 7);
+    CHECK(store->set_job_progress("job_1", "b", 4, 7).reason() == "lease_lost");
+    CHECK(store->get_job("job_1")->progress_done == 3);
+    CHECK(store->set_job_progress("job_nope", "a", 1, 1).reason() == "job_not_found");
+    REQUIRE(store->set_job_progress("job_2", "b", 5, 9).ok());
+
     // Finishing: by the owner; the lease is cleared.
     CompileJob finished = *first;
     finished.status = spoke::JobStatus::kSucceeded;
@@ -568,10 +578,14 @@ TEST_CASE("claims_hand_out_the_oldest_job_once_and_record_its_owner") {
     handed.status = spoke::JobStatus::kQueued;
     REQUIRE(store->finish_job(handed).ok());
     CHECK(store->get_job("job_2")->status == spoke::JobStatus::kQueued);
+    CHECK(store->set_job_progress("job_2", "b", 6, 9).reason() == "lease_lost");  // queued
     auto again = store->claim_job("c", std::chrono::hours(1)).value();
     REQUIRE(again.has_value());
     CHECK(again->id == "job_2");
     CHECK(again->attempts == 2);
+    // A new attempt starts from nothing.
+    CHECK(again->progress_done == 0);
+    CHECK(store->get_job("job_2")->progress_total == 0);
   }
 }
 
@@ -743,13 +757,13 @@ TEST_CASE("postgres_storage_migrates_once_and_refuses_a_newer_schema") {
   CHECK(failures == 0);
   auto& pg = spoke::testing::shared_postgres();
   std::string db = options.url.substr(options.url.rfind('/') + 1);
-  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "1");
-  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "1");
+  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "2");
+  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "2");
 
   pg.sql("INSERT INTO spoke_schema_version VALUES (999)", db);
   auto refused = open_storage(options);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().reason() == "schema_too_new");
   CHECK(refused.status().message().find("schema version 999") != std::string::npos);
-  CHECK(refused.status().message().find("(1)") != std::string::npos);
+  CHECK(refused.status().message().find("(2)") != std::string::npos);
 }

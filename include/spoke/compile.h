@@ -5,6 +5,7 @@
 // input and options, the files are byte for byte what `protoc --<lang>_out` writes.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -60,15 +61,21 @@ struct CompilerOptions {
 // exit or bad response; the plugin's stderr is in the message), "plugin_timeout", "invalid_output"
 // (a file name outside the output root, a file written twice, a missing insertion point).
 // Thread-safe.
+// `progress` (optional) hears how many of the .proto files have been generated: per file for the
+// built-in generators that work file by file (from several threads, so it must be thread-safe),
+// else 0 at the start and all at the end.
+using CompileProgress = std::function<void(std::size_t files_done, std::size_t files_total)>;
 Result<std::vector<GeneratedFile>> compile(const Schema& schema, const CompileRequest& request,
-                                           const CompilerOptions& options = {});
+                                           const CompilerOptions& options = {},
+                                           const CompileProgress& progress = {});
 
 // Parses and links `targets` against `dependencies` (as build_schema does), then compiles them.
 // An invalid schema is Unprocessable ("invalid_schema") with the diagnostics attached.
 Result<std::vector<GeneratedFile>> compile(const std::vector<FileInput>& targets,
                                            const std::vector<FileInput>& dependencies,
                                            const CompileRequest& request,
-                                           const CompilerOptions& options = {});
+                                           const CompilerOptions& options = {},
+                                           const CompileProgress& progress = {});
 
 // OK when every program `request` needs is installed; otherwise the Status compile would return
 // for it ("unknown_language", "plugin_not_found"). Cheap: nothing runs.

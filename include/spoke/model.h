@@ -87,6 +87,9 @@ struct CompileJob {
   std::string generator;     // what ran ("builtin:cpp@libprotoc-3.21.12", ...), once known
   std::string artifact_key;  // the artifact it produced or found, when succeeded
   std::uint64_t file_count = 0;
+  // While running: .proto files generated of the total (both 0 until the generator reports).
+  std::uint64_t progress_done = 0;
+  std::uint64_t progress_total = 0;
   Timestamp created_at = 0;
   Timestamp started_at = 0;   // 0 until running
   Timestamp finished_at = 0;  // 0 until done

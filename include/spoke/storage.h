@@ -86,6 +86,10 @@ class MetadataStore {
   // under `owner` any more; NotFound("job_not_found").
   virtual Status renew_job_lease(const std::string& id, const std::string& owner,
                                  std::chrono::milliseconds lease) = 0;
+  // Records that the job `id` running under `owner` has generated `done` of `total` files.
+  // Conflict("lease_lost") as renew_job_lease; NotFound("job_not_found").
+  virtual Status set_job_progress(const std::string& id, const std::string& owner,
+                                  std::uint64_t done, std::uint64_t total) = 0;
   // Stores a job `job.owner` holds in its new state: succeeded or failed, or queued to hand it
   // back; the lease is cleared. Conflict("lease_lost") when the job no longer runs under that
   // owner (its lease expired and another worker took it, or it was released); nothing is written

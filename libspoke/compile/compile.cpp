@@ -149,8 +149,8 @@ Status check_proto3_optional(const std::string& generator, uint64_t features,
 
 // Runs a built-in generator over `files`; its writes, in the order protoc would apply them.
 Status run_builtin(const std::string& language, const std::vector<const pb::FileDescriptor*>& files,
-                   const std::string& parameter, int threads,
-                   std::vector<ci::OutputWrite>& writes) {
+                   const std::string& parameter, int threads, std::vector<ci::OutputWrite>& writes,
+                   const CompileProgress& progress) {
   auto first = make_builtin(language);
   SPOKE_RETURN_IF_ERROR(check_proto3_optional(language, first->GetSupportedFeatures(), files));
   auto generator_error = [&](const std::string& error) {
@@ -173,12 +173,14 @@ Status run_builtin(const std::string& language, const std::vector<const pb::File
   };
   std::vector<PerFile> results(files.size());
   std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> done{0};
   auto work = [&](CodeGenerator* generator) {
     for (std::size_t i; (i = next.fetch_add(1)) < files.size();) {
       auto& r = results[i];
       ci::RecordingContext context(files,
                                    [&](ci::OutputWrite w) { r.writes.push_back(std::move(w)); });
       r.ok = generator->Generate(files[i], parameter, &context, &r.error);
+      if (progress) progress(done.fetch_add(1) + 1, files.size());
     }
   };
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -362,7 +364,8 @@ bool is_builtin_language(const std::string& language) {
 }
 
 Result<std::vector<GeneratedFile>> compile(const Schema& schema, const CompileRequest& request,
-                                           const CompilerOptions& options) {
+                                           const CompilerOptions& options,
+                                           const CompileProgress& progress) {
   auto programs = resolve_programs(request, options);
   if (!programs.ok()) return programs.status();
   if (!schema.built_for_code_generation()) {
@@ -393,11 +396,14 @@ Result<std::vector<GeneratedFile>> compile(const Schema& schema, const CompileRe
     });
   }
   std::vector<ci::OutputWrite> writes;
+  const bool per_file = programs->main.empty() && generates_per_file(request.language);
+  if (progress && !per_file) progress(0, files.size());
   Status main_status =
       programs->main.empty()
-          ? run_builtin(request.language, files, parameter, options.threads, writes)
+          ? run_builtin(request.language, files, parameter, options.threads, writes, progress)
           : run_plugin_generator(schema, programs->main, programs->main_name, files, parameter,
                                  options.plugin_timeout, writes);
+  if (progress && !per_file && main_status.ok()) progress(files.size(), files.size());
   Status grpc_status = grpc_done.valid() ? grpc_done.get() : Status::OK();
   SPOKE_RETURN_IF_ERROR(main_status);
   SPOKE_RETURN_IF_ERROR(grpc_status);
@@ -427,7 +433,8 @@ Result<std::vector<GeneratedFile>> compile(const Schema& schema, const CompileRe
 Result<std::vector<GeneratedFile>> compile(const std::vector<FileInput>& targets,
                                            const std::vector<FileInput>& dependencies,
                                            const CompileRequest& request,
-                                           const CompilerOptions& options) {
+                                           const CompilerOptions& options,
+                                           const CompileProgress& progress) {
   // A missing program is reported before anything is parsed.
   if (auto programs = resolve_programs(request, options); !programs.ok()) {
     return programs.status();
@@ -442,7 +449,7 @@ Result<std::vector<GeneratedFile>> compile(const std::vector<FileInput>& targets
                                  reason::kInvalidSchema)
         .with_diagnostics(built.diagnostics);
   }
-  return compile(*built.schema, request, options);
+  return compile(*built.schema, request, options, progress);
 }
 
 Result<std::string> generator_identity(const CompileRequest& request,

@@ -319,7 +319,19 @@ bool CompileService::Impl::run(CompileJob job) {
 
   auto existing = metadata.get_artifact(key.value());
   if (!existing.ok()) {
-    auto files = compile(sources->files, sources->dependencies, request, options.compiler);
+    // Files generated of the total, into the store for GET /jobs/{id}: at most every 200 ms, and
+    // when every file is done.
+    std::mutex progress_mu;
+    auto last_write = std::chrono::steady_clock::time_point();
+    auto report = [&](std::size_t done, std::size_t total) {
+      std::lock_guard lock(progress_mu);
+      auto now = std::chrono::steady_clock::now();
+      if (done < total && done > 0 && now - last_write < std::chrono::milliseconds(200)) return;
+      last_write = now;
+      // Best effort: a lost lease or an unreachable store shows when the job finishes.
+      (void)metadata.set_job_progress(job.id, job.owner, done, total);
+    };
+    auto files = compile(sources->files, sources->dependencies, request, options.compiler, report);
     if (!files.ok()) return fail(files.status());
     // Every file is a blob; the manifest lists them; the artifact row points at the manifest.
     std::vector<std::pair<std::string, std::string_view>> outputs;

@@ -34,6 +34,9 @@ json to_json(const CompileJob& j) {
               {"duration_ms", job_duration_ms(j)}};
   if (!j.generator.empty()) out["generator"] = j.generator;
   if (j.status == JobStatus::kFailed) out["error"] = j.error;
+  if (j.status == JobStatus::kRunning && j.progress_total > 0) {
+    out["progress"] = {{"files_done", j.progress_done}, {"files_total", j.progress_total}};
+  }
   if (j.status == JobStatus::kSucceeded) {
     out["artifact_key"] = j.artifact_key;
     out["file_count"] = j.file_count;
@@ -101,6 +104,10 @@ CompileJob read_job(const json& j) {
   job.error = j.value("error", "");
   job.artifact_key = j.value("artifact_key", "");
   job.file_count = j.value("file_count", std::uint64_t{0});
+  if (auto p = j.find("progress"); p != j.end() && p->is_object()) {
+    job.progress_done = p->value("files_done", std::uint64_t{0});
+    job.progress_total = p->value("files_total", std::uint64_t{0});
+  }
   return job;
 }
 

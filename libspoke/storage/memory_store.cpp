@@ -171,14 +171,15 @@ class MemoryMetadataStore final : public MetadataStore {
       j.started_at = now;
       j.attempts += 1;
       j.error.clear();
+      j.progress_done = j.progress_total = 0;
       return std::optional<CompileJob>(j);
     }
     return std::optional<CompileJob>();
   }
 
-  Status renew_job_lease(const std::string& id, const std::string& owner,
-                         std::chrono::milliseconds lease) override {
-    std::unique_lock lock(mu_);
+  // The job `id` while it runs under `owner`; NotFound or Conflict("lease_lost") otherwise.
+  // Called with mu_ held.
+  Result<CompileJob*> running_under(const std::string& id, const std::string& owner) {
     auto it = jobs_.find(id);
     if (it == jobs_.end()) return job_not_found(id);
     CompileJob& j = it->second;
@@ -187,7 +188,27 @@ class MemoryMetadataStore final : public MetadataStore {
       asked.owner = owner;
       return lease_lost(asked);
     }
+    return &j;
+  }
+
+  Status renew_job_lease(const std::string& id, const std::string& owner,
+                         std::chrono::milliseconds lease) override {
+    std::unique_lock lock(mu_);
+    auto held = running_under(id, owner);
+    if (!held.ok()) return held.status();
+    CompileJob& j = *held.value();
     j.lease_expires_at = now_ms() + lease.count();
+    return Status::OK();
+  }
+
+  Status set_job_progress(const std::string& id, const std::string& owner, std::uint64_t done,
+                          std::uint64_t total) override {
+    std::unique_lock lock(mu_);
+    auto held = running_under(id, owner);
+    if (!held.ok()) return held.status();
+    CompileJob& j = *held.value();
+    j.progress_done = done;
+    j.progress_total = total;
     return Status::OK();
   }
 

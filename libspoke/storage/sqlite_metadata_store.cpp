@@ -108,11 +108,17 @@ ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN lease_expires_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX jobs_by_owner ON jobs(owner) WHERE owner <> '';
 )sql",
+    // Progress of running jobs: files generated of the total.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN progress_done INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN progress_total INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr const char* kJobColumns =
     "id, module, version, language, grpc, options, status, error, generator, artifact_key, "
-    "file_count, created_at, started_at, finished_at, attempts, owner, lease_expires_at";
+    "file_count, created_at, started_at, finished_at, attempts, owner, lease_expires_at, "
+    "progress_done, progress_total";
 
 constexpr const char* kUpdateJob =
     "UPDATE jobs SET id=?1, module=?2, version=?3, language=?4, grpc=?5, options=?6, status=?7, "
@@ -518,9 +524,10 @@ class SqliteMetadataStore final : public MetadataStore {
       j.started_at = now;
       j.attempts += 1;
       j.error.clear();
+      j.progress_done = j.progress_total = 0;
       auto& u = c.stmt(
           "UPDATE jobs SET status='running', owner=?, lease_expires_at=?, started_at=?, "
-          "attempts=?, error='' WHERE id=?");
+          "attempts=?, error='', progress_done=0, progress_total=0 WHERE id=?");
       u.bind(1, owner);
       u.bind(2, static_cast<int64_t>(j.lease_expires_at));
       u.bind(3, static_cast<int64_t>(now));
@@ -532,6 +539,17 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
+  // Why an update of job `id` by `owner` changed nothing: no such job, or its lease is lost.
+  static Status not_running_under(Connection& c, const std::string& id, const std::string& owner) {
+    auto& e = c.stmt("SELECT 1 FROM jobs WHERE id=?");
+    e.bind(1, id);
+    if (!e.executeStep()) return job_not_found(id);
+    CompileJob asked;
+    asked.id = id;
+    asked.owner = owner;
+    return internal::lease_lost(asked);
+  }
+
   Status renew_job_lease(const std::string& id, const std::string& owner,
                          std::chrono::milliseconds lease) override {
     return guard([&](Connection& c) -> Status {
@@ -541,13 +559,22 @@ class SqliteMetadataStore final : public MetadataStore {
       q.bind(2, id);
       q.bind(3, owner);
       if (q.exec() == 1) return Status::OK();
-      auto& e = c.stmt("SELECT 1 FROM jobs WHERE id=?");
-      e.bind(1, id);
-      if (!e.executeStep()) return job_not_found(id);
-      CompileJob asked;
-      asked.id = id;
-      asked.owner = owner;
-      return internal::lease_lost(asked);
+      return not_running_under(c, id, owner);
+    });
+  }
+
+  Status set_job_progress(const std::string& id, const std::string& owner, std::uint64_t done,
+                          std::uint64_t total) override {
+    return guard([&](Connection& c) -> Status {
+      auto& q = c.stmt(
+          "UPDATE jobs SET progress_done=?, progress_total=? WHERE id=? AND owner=? AND "
+          "status='running'");
+      q.bind(1, static_cast<int64_t>(done));
+      q.bind(2, static_cast<int64_t>(total));
+      q.bind(3, id);
+      q.bind(4, owner);
+      if (q.exec() == 1) return Status::OK();
+      return not_running_under(c, id, owner);
     });
   }
 
@@ -719,6 +746,8 @@ class SqliteMetadataStore final : public MetadataStore {
     j.attempts = q.getColumn(14).getInt64();
     j.owner = q.getColumn(15).getString();
     j.lease_expires_at = q.getColumn(16).getInt64();
+    j.progress_done = static_cast<std::uint64_t>(q.getColumn(17).getInt64());
+    j.progress_total = static_cast<std::uint64_t>(q.getColumn(18).getInt64());
     return j;
   }
   static Artifact read_artifact(SQLite::Statement& q) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "spoke/frontend/progress.h"
 #include "spoke/remote_registry.h"
 #include "spoke/workspace.h"
 
@@ -18,6 +19,7 @@ namespace spoke::cli {
 struct Globals {
   std::string registry;  // --registry, else $SPOKE_REGISTRY, else http://localhost:8080
   bool json = false;     // --json
+  bool quiet = false;    // --quiet: no progress on stderr
 
   RemoteOptions remote() const;
 };
@@ -51,6 +53,11 @@ void add_policy_commands(CLI::App& app, Commands& out);
 int fail(const Status& s);
 // "spoke: <message> (run spoke --help for usage)"; returns 2.
 int usage(const std::string& message, const std::string& help = "spoke");
+// A DependencySource that shows on `progress` how many versions (and bytes of files) `inner`
+// fetched.
+std::unique_ptr<DependencySource> count_fetches(DependencySource& inner,
+                                                frontend::Progress& progress);
+
 // Pretty-prints `j` on stdout.
 void print_json(const nlohmann::json& j);
 
@@ -66,13 +73,16 @@ struct WorkspaceArgs {
 };
 class WorkspaceSession {
  public:
-  WorkspaceSession(const Globals& globals, const WorkspaceArgs& args);
+  // `progress` (optional) shows the dependencies being fetched.
+  WorkspaceSession(const Globals& globals, const WorkspaceArgs& args,
+                   frontend::Progress* progress = nullptr);
   // The workspace, or why it could not be opened.
   Result<Workspace*> open();
 
  private:
   WorkspaceArgs args_;
   std::unique_ptr<RemoteRegistry> remote_;
+  std::unique_ptr<DependencySource> counted_;
   std::unique_ptr<DependencySource> cached_;
   std::unique_ptr<Workspace> workspace_;
 };

@@ -151,10 +151,18 @@ class CompileCommand : public Command {
     if (!grpc_ && !grpc_options_.empty()) return usage("-grpc-opt needs -grpc", kCompileHelp);
     if (!module_.empty()) return run_on_registry(globals, requests);
 
-    WorkspaceSession session(globals, args_);
+    auto progress = frontend::Progress::on_stderr(globals.quiet);
+    progress.phase(args_.fetch() ? "fetching dependencies" : "reading " + args_.dir);
+    WorkspaceSession session(globals, args_, &progress);
     auto ws = session.open();
     if (!ws.ok()) return fail(ws.status());
+    std::string language_list;
+    for (const auto& r : requests) {
+      language_list += (language_list.empty() ? "" : ", ") + r.language;
+    }
+    progress.phase("generating " + language_list);
     auto generated = ws.value()->compile(requests, compiler);
+    progress.finish();
     if (!generated.ok()) return fail(generated.status());
     frontend::print_diagnostics(std::cout, std::cerr, generated->diagnostics, ErrorFormat::kText);
     if (!generated->valid) return frontend::kExitFailure;
@@ -190,11 +198,27 @@ class CompileCommand : public Command {
       std::vector<GeneratedFile> files;
     };
     std::vector<Build> builds;
+    auto progress = frontend::Progress::on_stderr(globals.quiet);
+    progress.phase("building on the registry");
     for (const auto& r : requests) {
       auto submitted = registry.submit_compile({module_, version, r.language, r.grpc, r.options});
       if (!submitted.ok()) return fail(submitted.status());
       builds.push_back({std::move(submitted).value(), {}});
     }
+    // "go: running 12/40 files, python: done"
+    auto show_jobs = [&] {
+      std::string states;
+      for (const auto& b : builds) {
+        const CompileJob& j = b.submitted.job;
+        states += (states.empty() ? "" : ", ") + j.language + ": " +
+                  (j.status == JobStatus::kSucceeded ? std::string("done") : to_string(j.status));
+        if (j.status == JobStatus::kRunning && j.progress_total > 0) {
+          states += fmt::format(" {}/{} files", j.progress_done, j.progress_total);
+        }
+      }
+      progress.detail(states);
+    };
+    show_jobs();
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(static_cast<long long>(wait_s_ * 1000));
     for (auto& b : builds) {
@@ -217,13 +241,16 @@ class CompileCommand : public Command {
         auto polled = registry.get_job(job.id);
         if (!polled.ok()) return fail(polled.status());
         job = std::move(polled).value();
+        show_jobs();
       }
+      show_jobs();
       auto archive = registry.download(module_, job.version, job.language, ArchiveFormat::kTarGz);
       if (!archive.ok()) return fail(archive.status());
       auto files = read_archive(archive.value());
       if (!files.ok()) return fail(files.status());
       b.files = std::move(files).value();
     }
+    progress.finish();
     nlohmann::json report = nlohmann::json::array();
     for (const auto& b : builds) {
       const CompileJob& job = b.submitted.job;

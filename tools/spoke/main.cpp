@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     sub->add_option("--registry", globals.registry,
                     "registry URL (default: $SPOKE_REGISTRY or http://localhost:8080)");
     sub->add_flag("--json", globals.json, "print machine-readable JSON");
+    sub->add_flag("-q,--quiet", globals.quiet, "no progress on stderr (shown on a terminal)");
   };
   add_globals(&app);
 

@@ -30,6 +30,8 @@ class PushCommand : public Command {
   }
 
   int run(const Globals& globals) override {
+    auto progress = frontend::Progress::on_stderr(globals.quiet);
+    progress.phase("reading " + args_.dir);
     auto ws = Workspace::open({args_.dir, {}, {}, args_.deps, nullptr});
     if (!ws.ok()) return fail(ws.status());
     if (module_.empty() && ws.value()->module().empty()) {
@@ -42,7 +44,21 @@ class PushCommand : public Command {
     request->force = force_;
 
     RemoteRegistry registry(globals.remote());
-    auto r = registry.push(request.value());
+    const std::size_t file_count = request->files.size();
+    std::size_t file_bytes = 0;
+    for (const auto& f : request->files) file_bytes += f.content.size();
+    progress.phase("uploading");
+    progress.count(file_count, 0, file_count == 1 ? "file" : "files");
+    progress.detail("gzip of " + frontend::human_bytes(file_bytes));
+    auto r = registry.push(request.value(), [&](std::size_t sent, std::size_t total) {
+      if (sent < total) {
+        progress.bytes(sent, total);
+      } else {
+        progress.phase("validating and storing on the server");
+        progress.count(file_count, 0, file_count == 1 ? "file" : "files");
+      }
+    });
+    progress.finish();
     if (!r.ok() && r.status().findings() != nullptr) {
       // As `buf breaking` prints them, then why nothing was stored.
       for (const auto& f : *r.status().findings()) std::cout << format_finding(f) << "\n";
@@ -95,6 +111,8 @@ class PullCommand : public Command {
 
   int run(const Globals& globals) override {
     if (Status s = validate_module_name(module_); !s.ok()) return fail(s);
+    auto progress = frontend::Progress::on_stderr(globals.quiet);
+    progress.phase("downloading " + module_ + "@" + version_);
     RemoteRegistry registry(globals.remote());
     // The version itself, then (recursively) its closure, under the rules a push obeys.
     auto root = registry.get_version(module_, version_, true);
@@ -105,7 +123,9 @@ class PullCommand : public Command {
     if (recursive_) {
       std::vector<std::string> direct;
       for (const auto& d : root->dependencies) direct.push_back(d.spec());
-      auto closure = resolve_dependencies(registry, direct, root->module);
+      progress.phase("fetching dependencies");
+      auto counted = count_fetches(registry, progress);
+      auto closure = resolve_dependencies(*counted, direct, root->module);
       if (!closure.ok()) return fail(closure.status());
       for (const auto& v : closure->versions) {
         pulled.push_back({v.module, v.version, v.digest});
@@ -117,7 +137,11 @@ class PullCommand : public Command {
         if (own.count(f.path) == 0) files.push_back({f.path, f.content, "", f.content.size()});
       }
     }
-    if (Status s = write_files_under(dir_, files); !s.ok()) return fail(s);
+    progress.phase("writing");
+    progress.count(files.size(), 0, files.size() == 1 ? "file" : "files");
+    Status written = write_files_under(dir_, files);
+    progress.finish();
+    if (!written.ok()) return fail(written);
     if (globals.json) {
       rest::json versions = rest::json::array();
       for (std::size_t i = 0; i < pulled.size(); ++i) {

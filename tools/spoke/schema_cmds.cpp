@@ -32,10 +32,18 @@ class ValidateCommand : public Command {
   }
 
   int run(const Globals& globals) override {
-    WorkspaceSession session(globals, args_);
+    auto progress = frontend::Progress::on_stderr(globals.quiet);
+    progress.phase(args_.fetch() ? "fetching dependencies" : "reading " + args_.dir);
+    WorkspaceSession session(globals, args_, &progress);
     auto ws = session.open();
     if (!ws.ok()) return fail(ws.status());
+    if (progress.enabled()) {
+      auto files = ws.value()->files();
+      progress.phase("parsing and linking");
+      if (files.ok()) progress.count(files->size(), 0, files->size() == 1 ? "file" : "files");
+    }
     auto result = ws.value()->validate(no_cache_ ? "" : default_cache_dir());
+    progress.finish();
     if (!result.ok()) return fail(result.status());
     frontend::print_diagnostics(std::cout, std::cerr, result->diagnostics,
                                 parse_error_format(error_format_).value());

@@ -94,6 +94,11 @@ CREATE TABLE blobs (
   content BYTEA NOT NULL
 );
 )sql",
+    // Progress of running jobs: files generated of the total.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN progress_done BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN progress_total BIGINT NOT NULL DEFAULT 0;
+)sql",
 };
 
 // Taken by every process migrating the schema: two starting at once migrate it once.

@@ -15,9 +15,11 @@ namespace internal::pg {
 
 namespace {
 
-#define SPOKE_PG_JOB_COLUMNS                                                               \
+// The columns a job is written with, and those it is read with (the progress its worker reports).
+#define SPOKE_PG_JOB_WRITE_COLUMNS                                                         \
   "id, module, version, language, grpc, options, status, error, generator, artifact_key, " \
   "file_count, created_at, started_at, finished_at, attempts, owner, lease_expires_at"
+#define SPOKE_PG_JOB_COLUMNS SPOKE_PG_JOB_WRITE_COLUMNS ", progress_done, progress_total"
 #define SPOKE_PG_ARTIFACT_COLUMNS \
   "key, module, version, language, generator, manifest_digest, file_count, total_size, created_at"
 // Milliseconds since the epoch by the database's clock: leases compare against one clock
@@ -73,7 +75,7 @@ const std::vector<Statement>& statements() {
        "SELECT $1, n - 1, m, v, d FROM unnest($2::text[], $3::text[], $4::text[]) "
        "WITH ORDINALITY AS t(m, v, d, n)"},
       // jobs
-      {"insert_job", "INSERT INTO jobs(" SPOKE_PG_JOB_COLUMNS
+      {"insert_job", "INSERT INTO jobs(" SPOKE_PG_JOB_WRITE_COLUMNS
                      ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) "
                      "ON CONFLICT (id) DO NOTHING"},
       {"get_job", "SELECT " SPOKE_PG_JOB_COLUMNS " FROM jobs WHERE id=$1"},
@@ -96,11 +98,15 @@ const std::vector<Statement>& statements() {
       {"claim_job",
        "UPDATE jobs SET status='running', owner=$1, lease_expires_at=" SPOKE_PG_NOW
        " + $2, started_at=" SPOKE_PG_NOW
-       ", attempts=attempts + 1, error='' WHERE id = (SELECT id FROM jobs WHERE status='queued' "
+       ", attempts=attempts + 1, error='', progress_done=0, progress_total=0 WHERE id = (SELECT id "
+       "FROM jobs WHERE status='queued' "
        "OR (status='running' AND lease_expires_at <= " SPOKE_PG_NOW
        ") ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " SPOKE_PG_JOB_COLUMNS},
       {"renew_job_lease", "UPDATE jobs SET lease_expires_at=" SPOKE_PG_NOW
                           " + $3 WHERE id=$1 AND owner=$2 AND status='running'"},
+      {"set_job_progress",
+       "UPDATE jobs SET progress_done=$3, progress_total=$4 WHERE id=$1 AND owner=$2 AND "
+       "status='running'"},
       {"release_jobs",
        "UPDATE jobs SET status='queued', owner='', lease_expires_at=0, started_at=0 "
        "WHERE owner=$1 AND status='running'"},
@@ -165,6 +171,8 @@ CompileJob read_job(const pqxx::row& r) {
   j.attempts = r[14].as<std::int64_t>();
   j.owner = r[15].as<std::string>();
   j.lease_expires_at = r[16].as<std::int64_t>();
+  j.progress_done = r[17].as<std::uint64_t>();
+  j.progress_total = r[18].as<std::uint64_t>();
   return j;
 }
 
@@ -447,6 +455,15 @@ class PostgresMetadataStore final : public MetadataStore {
     });
   }
 
+  // Why an update of job `id` by `owner` changed nothing: no such job, or its lease is lost.
+  static Status not_running_under(pqxx::work& tx, const std::string& id, const std::string& owner) {
+    if (tx.exec_prepared("job_exists", id).empty()) return job_not_found(id);
+    CompileJob asked;
+    asked.id = id;
+    asked.owner = owner;
+    return lease_lost(asked);
+  }
+
   Status renew_job_lease(const std::string& id, const std::string& owner,
                          std::chrono::milliseconds lease) override {
     return write_unseen([&](pqxx::connection& c) -> Status {
@@ -457,11 +474,21 @@ class PostgresMetadataStore final : public MetadataStore {
         tx.commit();
         return Status::OK();
       }
-      if (tx.exec_prepared("job_exists", id).empty()) return job_not_found(id);
-      CompileJob asked;
-      asked.id = id;
-      asked.owner = owner;
-      return lease_lost(asked);
+      return not_running_under(tx, id, owner);
+    });
+  }
+
+  Status set_job_progress(const std::string& id, const std::string& owner, std::uint64_t done,
+                          std::uint64_t total) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("set_job_progress", id, owner, static_cast<std::int64_t>(done),
+                                static_cast<std::int64_t>(total));
+      if (r.affected_rows() == 1) {
+        tx.commit();
+        return Status::OK();
+      }
+      return not_running_under(tx, id, owner);
     });
   }
 
