@@ -15,6 +15,7 @@
 #include "common/client.h"
 #include "common/github.h"
 #include "compile_cmd.h"
+#include "lint_cmd.h"
 #include "policy_cmd.h"
 #include "spoke/ast.h"
 #include "spoke/breaking.h"
@@ -504,6 +505,9 @@ int main(int argc, char** argv) {
   auto* breaking_cmd = spoke::cli::add_breaking_command(app, breaking);
   add_common(breaking_cmd);
 
+  spoke::cli::LintArgs lint;
+  auto* lint_cmd = spoke::cli::add_lint_command(app, lint);
+
   auto* modules_cmd = app.add_subcommand("modules", "list the modules in the registry");
   add_common(modules_cmd);
 
@@ -518,10 +522,10 @@ int main(int argc, char** argv) {
 
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); }).empty()) {
-    std::cerr
-        << "spoke: unknown command \"" << argv[1]
-        << "\"; commands: push, pull, validate, ast, breaking, diff, config, compile, languages, "
-           "modules, versions (run spoke --help for usage)\n";
+    std::cerr << "spoke: unknown command \"" << argv[1]
+              << "\"; commands: push, pull, validate, ast, breaking, lint, diff, config, compile, "
+                 "languages, "
+                 "modules, versions (run spoke --help for usage)\n";
     return 2;
   }
   auto args = spoke::cli::normalize_long_flags(argc, argv);
@@ -545,6 +549,7 @@ int main(int argc, char** argv) {
     if (*validate_cmd) return run_validate(common, validate);
     if (*ast_cmd) return run_ast(common, ast);
     if (*breaking_cmd) return spoke::cli::run_breaking(breaking, common.registry);
+    if (*lint_cmd) return spoke::cli::run_lint(lint);
     if (*modules_cmd) return run_modules(common);
     if (*versions_cmd) return run_versions(common, versions_module);
     if (int code = compile_commands.run(common.registry, common.json_output); code >= 0) {
