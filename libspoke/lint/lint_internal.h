@@ -33,6 +33,10 @@ std::string to_upper_snake_case(std::string_view s);
 enum class Stability { kStable, kAlpha, kBeta, kTest };
 std::optional<Stability> package_version_stability(std::string_view package);
 
+// `s` in double quotes as Go's %q writes it (backslashes, quotes and control characters
+// escaped): how buf quotes names, paths and option values in its messages.
+std::string go_quote(std::string_view s);
+
 // "a/b/c.proto" -> "a/b"; "c.proto" -> ".".
 std::string dir_of(std::string_view path);
 

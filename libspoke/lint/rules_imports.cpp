@@ -22,7 +22,7 @@ void import_no_public(Check& c) {
       for (int j = 0; j < f.fd->dependency_count(); ++j) {
         if (f.fd->dependency(j) != dep) continue;
         c.add("IMPORT_NO_PUBLIC", f, {File::kDependencyFieldNumber, j},
-              fmt::format("Import \"{}\" must not be public.", dep->name()));
+              fmt::format("Import {} must not be public.", go_quote(dep->name())));
       }
     }
   }
@@ -33,7 +33,7 @@ void import_used(Check& c) {
     for (int i = 0; i < f.fd->dependency_count(); ++i) {
       if (!f.unused_imports[static_cast<std::size_t>(i)]) continue;
       c.add("IMPORT_USED", f, {File::kDependencyFieldNumber, i},
-            fmt::format("Import \"{}\" is unused.", f.fd->dependency(i)->name()));
+            fmt::format("Import {} is unused.", go_quote(f.fd->dependency(i)->name())));
     }
   }
 }
@@ -176,9 +176,9 @@ void stable_package_no_import_unstable(Check& c) {
       auto other_stability = package_version_stability(other);
       if (!other_stability || *other_stability == Stability::kStable) continue;
       c.add("STABLE_PACKAGE_NO_IMPORT_UNSTABLE", f, {File::kDependencyFieldNumber, i},
-            fmt::format("This file is in stable package \"{}\", so it should not depend on "
-                        "\"{}\" from unstable package \"{}\".",
-                        f.fd->package(), imported->first, other));
+            fmt::format("This file is in stable package {}, so it should not depend on {} from "
+                        "unstable package {}.",
+                        go_quote(f.fd->package()), go_quote(imported->first), go_quote(other)));
     }
   }
 }

@@ -42,9 +42,9 @@ void package_directory_match(Check& c) {
     std::string dir = dir_of(f.path);
     if (dir != expected) {
       c.add("PACKAGE_DIRECTORY_MATCH", f, {File::kPackageFieldNumber},
-            fmt::format("Files with package \"{}\" must be within a directory \"{}\" relative to "
+            fmt::format("Files with package {} must be within a directory \"{}\" relative to "
                         "root but were in directory \"{}\".",
-                        pkg, expected, dir));
+                        go_quote(pkg), expected, dir));
     }
   }
 }
@@ -58,16 +58,16 @@ void directory_same_package(Check& c) {
     if (packages.size() < 2) continue;
     std::string prefix;
     if (packages.erase("") != 0) {
-      prefix =
-          packages.size() > 1
-              ? fmt::format("Multiple packages \"{}\" and file with no package", join(packages))
-              : fmt::format("Package \"{}\" and file with no package", join(packages));
+      std::string quoted = go_quote(join(packages));
+      prefix = packages.size() > 1
+                   ? fmt::format("Multiple packages {} and file with no package", quoted)
+                   : fmt::format("Package {} and file with no package", quoted);
     } else {
-      prefix = fmt::format("Multiple packages \"{}\"", join(packages));
+      prefix = fmt::format("Multiple packages {}", go_quote(join(packages)));
     }
     for (const auto* f : files) {
       c.add("DIRECTORY_SAME_PACKAGE", *f, {File::kPackageFieldNumber},
-            fmt::format("{} detected within directory \"{}\".", prefix, dir));
+            fmt::format("{} detected within directory {}.", prefix, go_quote(dir)));
     }
   }
 }
@@ -85,8 +85,8 @@ void package_same_directory(Check& c) {
     if (dirs.size() < 2) continue;
     for (const auto* f : files) {
       c.add("PACKAGE_SAME_DIRECTORY", *f, {File::kPackageFieldNumber},
-            fmt::format("Multiple directories \"{}\" contain files with package \"{}\".",
-                        join(dirs), pkg));
+            fmt::format("Multiple directories {} contain files with package {}.",
+                        go_quote(join(dirs)), go_quote(pkg)));
     }
   }
 }
@@ -102,13 +102,13 @@ void same_option(Check& c, const char* rule, const char* name, int field_number,
     bool unset = values.erase("") != 0;
     std::string message =
         unset ? fmt::format(
-                    "Files in package \"{}\" have both values \"{}\" and no value for "
-                    "option \"{}\" and all values must be equal.",
-                    pkg, join(values), name)
-              : fmt::format(
-                    "Files in package \"{}\" have multiple values \"{}\" for option "
+                    "Files in package {} have both values {} and no value for option "
                     "\"{}\" and all values must be equal.",
-                    pkg, join(values), name);
+                    go_quote(pkg), go_quote(join(values)), name)
+              : fmt::format(
+                    "Files in package {} have multiple values {} for option \"{}\" and "
+                    "all values must be equal.",
+                    go_quote(pkg), go_quote(join(values)), name);
     for (const auto* f : files) {
       c.add(rule, *f, {File::kOptionsFieldNumber, field_number}, message);
     }

@@ -200,8 +200,8 @@ void file_lower_snake_case(Check& c) {
     std::string expected = to_lower_snake_case(stem);
     if (stem != expected) {
       c.add_file("FILE_LOWER_SNAKE_CASE", f,
-                 fmt::format("Filename \"{}\" should be lower_snake_case{}, such as \"{}{}\".",
-                             base, ext, expected, ext));
+                 fmt::format("Filename {} should be lower_snake_case{}, such as \"{}{}\".",
+                             go_quote(base), ext, expected, ext));
     }
   }
 }
