@@ -1,6 +1,7 @@
 #include "lint_cmd.h"
 
 #include <fmt/format.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include <iostream>
 
@@ -74,6 +75,14 @@ CLI::App* add_lint_command(CLI::App& app, LintArgs& a) {
 }
 
 int run_lint(const LintArgs& a) {
+  // libprotobuf logs a warning for a file without a syntax statement; SYNTAX_SPECIFIED reports it
+  // in buf's words, so only its errors are let through.
+  google::protobuf::SetLogHandler(
+      [](google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+        if (level >= google::protobuf::LOGLEVEL_ERROR) {
+          std::cerr << "[libprotobuf " << file << ":" << line << "] " << message << "\n";
+        }
+      });
   LintDirectoryOptions options;
   options.dir = a.dir;
   options.include_dirs = a.includes;
