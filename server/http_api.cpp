@@ -284,15 +284,15 @@ json job_json(const CompileJob& j) {
               {"language", j.language},
               {"grpc", j.grpc},
               {"options", j.options},
-              {"status", j.status},
+              {"status", to_string(j.status)},
               {"attempts", j.attempts},
               {"created_at", format_timestamp(j.created_at)},
               {"started_at", j.started_at > 0 ? json(format_timestamp(j.started_at)) : json()},
               {"finished_at", j.finished_at > 0 ? json(format_timestamp(j.finished_at)) : json()},
               {"duration_ms", job_duration_ms(j)}};
   if (!j.generator.empty()) out["generator"] = j.generator;
-  if (j.status == "failed") out["error"] = j.error;
-  if (j.status == "succeeded") {
+  if (j.status == JobStatus::kFailed) out["error"] = j.error;
+  if (j.status == JobStatus::kSucceeded) {
     out["artifact_key"] = j.artifact_key;
     out["file_count"] = j.file_count;
     out["download_url"] =

@@ -188,7 +188,7 @@ TEST_CASE("job_artifact_and_policy_contract") {
     j.language = "cpp";
     j.grpc = true;
     j.options = {"lite", "dllexport_decl=X"};
-    j.status = "queued";
+    j.status = spoke::JobStatus::kQueued;
     j.created_at = 10;
     REQUIRE(store->insert_job(j).ok());
     CHECK(store->insert_job(j).reason() == "job_exists");
@@ -197,7 +197,7 @@ TEST_CASE("job_artifact_and_policy_contract") {
     CHECK(got->language == "cpp");
     CHECK(got->grpc);
     CHECK(got->options == std::vector<std::string>{"lite", "dllexport_decl=X"});
-    CHECK(got->status == "queued");
+    CHECK(got->status == spoke::JobStatus::kQueued);
     CHECK(store->get_job("job_missing").status().reason() == "job_not_found");
 
     CompileJob k = j;
@@ -213,7 +213,7 @@ TEST_CASE("job_artifact_and_policy_contract") {
     other.created_at = 12;
     REQUIRE(store->insert_job(other).ok());
 
-    j.status = "succeeded";
+    j.status = spoke::JobStatus::kSucceeded;
     j.generator = "builtin:cpp@libprotoc-3.21.12";
     j.artifact_key = "sha256:" + std::string(64, 'f');
     j.file_count = 4;
@@ -223,7 +223,7 @@ TEST_CASE("job_artifact_and_policy_contract") {
     j.error = "";
     REQUIRE(store->update_job(j).ok());
     auto updated = store->get_job(j.id).value();
-    CHECK(updated.status == "succeeded");
+    CHECK(updated.status == spoke::JobStatus::kSucceeded);
     CHECK(updated.generator == j.generator);
     CHECK(updated.artifact_key == j.artifact_key);
     CHECK(updated.file_count == 4);
@@ -239,7 +239,8 @@ TEST_CASE("job_artifact_and_policy_contract") {
     CHECK(listed[0].id == k.id);  // newest first
     CHECK(listed[1].id == j.id);
     CHECK(store->list_jobs("beta", "v9.0.0").value().empty());
-    auto pending = store->list_jobs_by_status({"queued", "running"}).value();
+    auto pending =
+        store->list_jobs_by_status({spoke::JobStatus::kQueued, spoke::JobStatus::kRunning}).value();
     REQUIRE(pending.size() == 2);
     CHECK(pending[0].id == k.id);  // oldest first
     CHECK(pending[1].id == other.id);
@@ -284,8 +285,8 @@ TEST_CASE("job_artifact_and_policy_contract") {
     if (backend.persistent) {
       store.reset();
       auto reopened = backend.open(dir.str());
-      CHECK(reopened->get_job(j.id)->status == "succeeded");
-      CHECK(reopened->list_jobs_by_status({"queued"}).value().size() == 2);
+      CHECK(reopened->get_job(j.id)->status == spoke::JobStatus::kSucceeded);
+      CHECK(reopened->list_jobs_by_status({spoke::JobStatus::kQueued}).value().size() == 2);
       CHECK(reopened->get_artifact(a.key)->file_count == 4);
       CHECK(reopened->get_module_policy("beta").value()->compatibility == "BACKWARD");
     }
@@ -341,7 +342,7 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   CHECK(store.value()->get_version("old", "v1.0.0")->forced_breaking == 0);
   CompileJob j;
   j.id = "job_after_migration";
-  j.status = "queued";
+  j.status = spoke::JobStatus::kQueued;
   CHECK(store.value()->insert_job(j).ok());
   SQLite::Database raw(db, SQLite::OPEN_READONLY);
   CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 3);

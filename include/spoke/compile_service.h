@@ -4,12 +4,9 @@
 // persisted in the metadata store (they survive a restart) and the generated files kept as
 // content-addressed artifacts (compiling the same thing twice is a cache hit).
 
-#include <condition_variable>
-#include <deque>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "spoke/archive.h"
@@ -79,22 +76,11 @@ class CompileService {
   Result<std::vector<GeneratedFile>> artifact_files(const Artifact& artifact);
 
   std::vector<LanguageInfo> languages() const;
-  const CompileServiceOptions& options() const { return options_; }
+  const CompileServiceOptions& options() const;
 
  private:
-  void worker();
-  void run(CompileJob job);
-  Status check_language(const CompileRequest& request) const;
-  Result<std::string> artifact_key(const std::string& version_digest, const CompileRequest& request,
-                                   std::string* generator) const;
-
-  Registry& registry_;
-  CompileServiceOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;  // job ids
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // JSON-ready fields of a job's duration: finished_at - started_at, 0 until finished.

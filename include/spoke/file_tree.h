@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "spoke/model.h"
-#include "spoke/registry.h"
 #include "spoke/status.h"
 
 namespace spoke {

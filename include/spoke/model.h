@@ -24,6 +24,12 @@ struct Module {
   Timestamp updated_at = 0;
 };
 
+// A file given by path and content, as a caller hands it in (push, validate, build, compile).
+struct FileInput {
+  std::string path;
+  std::string content;
+};
+
 struct File {
   std::string path;
   std::string content;  // empty when only metadata was asked for
@@ -61,6 +67,13 @@ struct Version {
 
 // ---- compile jobs and artifacts ---------------------------------------------------------------
 
+enum class JobStatus { kQueued, kRunning, kSucceeded, kFailed };
+
+// "queued", "running", "succeeded", "failed".
+const char* to_string(JobStatus status);
+// The status `text` names; nullopt for anything else.
+std::optional<JobStatus> parse_job_status(std::string_view text);
+
 // A request to generate code for one version, and what became of it.
 struct CompileJob {
   std::string id;  // "job_<16 hex>"
@@ -69,7 +82,7 @@ struct CompileJob {
   std::string language;
   bool grpc = false;
   std::vector<std::string> options;
-  std::string status;        // "queued", "running", "succeeded", "failed"
+  JobStatus status = JobStatus::kQueued;
   std::string error;         // when failed
   std::string generator;     // what ran ("builtin:cpp@libprotoc-3.21.12", ...), once known
   std::string artifact_key;  // the artifact it produced or found, when succeeded

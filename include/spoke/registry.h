@@ -11,6 +11,9 @@
 #include "spoke/storage.h"
 
 namespace spoke {
+namespace internal {
+class RegistryAccess;
+}  // namespace internal
 
 struct BreakingResult;  // spoke/breaking.h
 
@@ -28,11 +31,6 @@ struct ModulePage {
 struct ModuleDetail {
   Module module;
   std::vector<Version> versions;  // newest first, files without contents
-};
-
-struct FileInput {
-  std::string path;
-  std::string content;
 };
 
 struct PushRequest {
@@ -160,16 +158,13 @@ class Registry {
   // The version's files and its closure's files, as build_schema and compile take them.
   Result<VersionSources> get_sources(const std::string& module, const std::string& version);
 
-  // The stores underneath, for components built on the registry (compile jobs, policies).
-  MetadataStore& metadata();
-  BlobStore& blobs();
-
   // "module@version" for each module the imports of `files` need (see PushRequest).
   // Unprocessable("unresolved_import" / "ambiguous_import") naming the import.
   Result<std::vector<std::string>> infer_dependencies(const std::string& module,
                                                       const std::vector<FileInput>& files);
 
  private:
+  friend class internal::RegistryAccess;  // components inside libspoke (compile jobs)
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "spoke/registry.h"
+#include "spoke/model.h"
 #include "spoke/status.h"
 
 namespace spoke {

@@ -70,7 +70,7 @@ class MetadataStore {
                                                     const std::string& version) = 0;
   // Jobs in any of `statuses`, oldest first (to resume work after a restart).
   virtual Result<std::vector<CompileJob>> list_jobs_by_status(
-      const std::vector<std::string>& statuses) = 0;
+      const std::vector<JobStatus>& statuses) = 0;
   // Inserts the artifact unless one with its key exists (then a no-op).
   virtual Status put_artifact(const Artifact& artifact) = 0;
   // NotFound("artifact_not_found") when absent.

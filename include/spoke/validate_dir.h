@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "spoke/registry.h"
+#include "spoke/model.h"
 #include "spoke/schema.h"
 #include "spoke/status.h"
 

@@ -3,11 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "registry/registry_access.h"
 #include "util/sha256.h"
 
 namespace spoke {
@@ -38,68 +43,104 @@ std::int64_t job_duration_ms(const CompileJob& job) {
   return job.finished_at > 0 && job.started_at > 0 ? job.finished_at - job.started_at : 0;
 }
 
+struct CompileService::Impl {
+  Impl(Registry& r, CompileServiceOptions o)
+      : registry(r),
+        options(std::move(o)),
+        metadata(internal::RegistryAccess::metadata(r)),
+        blobs(internal::RegistryAccess::blobs(r)) {}
+
+  void worker();
+  void run(CompileJob job);
+  Status check_language(const CompileRequest& request) const;
+  Result<std::string> artifact_key(const std::string& version_digest, const CompileRequest& request,
+                                   std::string* generator) const;
+  Status start();
+  void stop();
+  Result<SubmitResult> submit(const CompileSubmission& submission);
+  void on_push(const std::string& module, const std::string& version);
+  Result<CompileJob> get_job(const std::string& id);
+  Result<std::vector<CompileJob>> list_jobs(const std::string& module, const std::string& version);
+  Result<Download> download(const std::string& module, const std::string& version,
+                            const std::string& language, ArchiveFormat format);
+  Result<std::vector<GeneratedFile>> artifact_files(const Artifact& artifact);
+  std::vector<LanguageInfo> languages() const;
+
+  Registry& registry;
+  CompileServiceOptions options;
+  MetadataStore& metadata;
+  BlobStore& blobs;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::string> queue;  // job ids
+  bool stopping = false;
+  std::vector<std::thread> threads;
+};
+
 CompileService::CompileService(Registry& registry, CompileServiceOptions options)
-    : registry_(registry), options_(std::move(options)) {}
+    : impl_(std::make_unique<Impl>(registry, std::move(options))) {}
 
 CompileService::~CompileService() { stop(); }
 
-Status CompileService::start() {
+const CompileServiceOptions& CompileService::options() const { return impl_->options; }
+
+Status CompileService::Impl::start() {
   // Every auto-compile language must be one this installation generates.
-  for (const auto& language : options_.auto_compile) {
+  for (const auto& language : options.auto_compile) {
     CompileRequest probe;
     probe.language = language;
-    if (Status s = check_compile_request(probe, options_.compiler); !s.ok()) {
+    if (Status s = check_compile_request(probe, options.compiler); !s.ok()) {
       return Status::InvalidArgument(fmt::format("auto-compile {}: {}", language, s.message()),
                                      "invalid_auto_compile");
     }
   }
   // A job left running by a process that died never finished: it runs again.
-  auto pending = registry_.metadata().list_jobs_by_status({"queued", "running"});
+  auto pending = metadata.list_jobs_by_status({JobStatus::kQueued, JobStatus::kRunning});
   if (!pending.ok()) return pending.status();
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(mu);
     for (auto& job : pending.value()) {
-      if (job.status == "running") {
-        job.status = "queued";
+      if (job.status == JobStatus::kRunning) {
+        job.status = JobStatus::kQueued;
         job.started_at = 0;
-        SPOKE_RETURN_IF_ERROR(registry_.metadata().update_job(job));
+        SPOKE_RETURN_IF_ERROR(metadata.update_job(job));
       }
-      queue_.push_back(job.id);
+      queue.push_back(job.id);
     }
-    stopping_ = false;
+    stopping = false;
   }
-  int n = std::max(1, options_.workers);
-  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { worker(); });
-  cv_.notify_all();
+  int n = std::max(1, options.workers);
+  for (int i = 0; i < n; ++i) threads.emplace_back([this] { worker(); });
+  cv.notify_all();
   return Status::OK();
 }
 
-void CompileService::stop() {
+void CompileService::Impl::stop() {
   {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
+    std::lock_guard lock(mu);
+    stopping = true;
   }
-  cv_.notify_all();
-  for (auto& t : threads_) t.join();
-  threads_.clear();
+  cv.notify_all();
+  for (auto& t : threads) t.join();
+  threads.clear();
 }
 
-Status CompileService::check_language(const CompileRequest& request) const {
-  Status s = check_compile_request(request, options_.compiler);
+Status CompileService::Impl::check_language(const CompileRequest& request) const {
+  Status s = check_compile_request(request, options.compiler);
   if (s.ok()) return s;
   if (s.reason() != "unknown_language" && s.reason() != "plugin_not_found") return s;
   std::vector<std::string> names;
-  for (const auto& l : available_languages(options_.compiler)) names.push_back(l.language);
+  for (const auto& l : available_languages(options.compiler)) names.push_back(l.language);
   return Status::InvalidArgument(
              fmt::format("{}; this server can generate: {}", s.message(), fmt::join(names, ", ")),
              "unsupported_language")
       .with_field("supported", fmt::format("{}", fmt::join(names, ",")));
 }
 
-Result<std::string> CompileService::artifact_key(const std::string& version_digest,
-                                                 const CompileRequest& request,
-                                                 std::string* generator) const {
-  auto identity = generator_identity(request, options_.compiler);
+Result<std::string> CompileService::Impl::artifact_key(const std::string& version_digest,
+                                                       const CompileRequest& request,
+                                                       std::string* generator) const {
+  auto identity = generator_identity(request, options.compiler);
   if (!identity.ok()) return identity.status();
   *generator = identity.value();
   std::string material = fmt::format("spoke-artifact-1\n{}\n{}\ngrpc={}\n", version_digest,
@@ -108,20 +149,21 @@ Result<std::string> CompileService::artifact_key(const std::string& version_dige
   return "sha256:" + internal::sha256_hex(material);
 }
 
-Result<SubmitResult> CompileService::submit(const CompileSubmission& submission) {
+Result<SubmitResult> CompileService::Impl::submit(const CompileSubmission& submission) {
   CompileRequest request;
   request.language = submission.language;
   request.grpc = submission.grpc;
   request.options = submission.options;
   SPOKE_RETURN_IF_ERROR(check_language(request));
-  auto version = registry_.get_version(submission.module, submission.version, false);
+  auto version = registry.get_version(submission.module, submission.version, false);
   if (!version.ok()) return version.status();
 
   // The same request queued or running already: that job.
-  auto existing = registry_.metadata().list_jobs(version->module, version->version);
+  auto existing = metadata.list_jobs(version->module, version->version);
   if (!existing.ok()) return existing.status();
   for (const auto& job : existing.value()) {
-    if ((job.status == "queued" || job.status == "running") && same_request(job, submission)) {
+    if ((job.status == JobStatus::kQueued || job.status == JobStatus::kRunning) &&
+        same_request(job, submission)) {
       return SubmitResult{job, std::nullopt, false};
     }
   }
@@ -138,30 +180,30 @@ Result<SubmitResult> CompileService::submit(const CompileSubmission& submission)
   std::string generator;
   auto key = artifact_key(version->digest, request, &generator);
   if (!key.ok()) return key.status();
-  auto artifact = registry_.metadata().get_artifact(key.value());
+  auto artifact = metadata.get_artifact(key.value());
   if (artifact.ok()) {
-    job.status = "succeeded";
+    job.status = JobStatus::kSucceeded;
     job.generator = generator;
     job.artifact_key = key.value();
     job.file_count = artifact->file_count;
     job.started_at = job.finished_at = job.created_at;
-    SPOKE_RETURN_IF_ERROR(registry_.metadata().insert_job(job));
+    SPOKE_RETURN_IF_ERROR(metadata.insert_job(job));
     return SubmitResult{job, std::move(artifact).value(), true};
   }
   if (artifact.status().code() != Code::kNotFound) return artifact.status();
 
-  job.status = "queued";
-  SPOKE_RETURN_IF_ERROR(registry_.metadata().insert_job(job));
+  job.status = JobStatus::kQueued;
+  SPOKE_RETURN_IF_ERROR(metadata.insert_job(job));
   {
-    std::lock_guard lock(mu_);
-    queue_.push_back(job.id);
+    std::lock_guard lock(mu);
+    queue.push_back(job.id);
   }
-  cv_.notify_one();
+  cv.notify_one();
   return SubmitResult{job, std::nullopt, false};
 }
 
-void CompileService::on_push(const std::string& module, const std::string& version) {
-  for (const auto& language : options_.auto_compile) {
+void CompileService::Impl::on_push(const std::string& module, const std::string& version) {
+  for (const auto& language : options.auto_compile) {
     auto r = submit({module, version, language, false, {}});
     if (!r.ok()) {
       std::fprintf(stderr, "auto-compile %s@%s %s: %s\n", module.c_str(), version.c_str(),
@@ -170,66 +212,66 @@ void CompileService::on_push(const std::string& module, const std::string& versi
   }
 }
 
-void CompileService::worker() {
+void CompileService::Impl::worker() {
   for (;;) {
     std::string id;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      id = std::move(queue_.front());
-      queue_.pop_front();
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (stopping) return;
+      id = std::move(queue.front());
+      queue.pop_front();
     }
-    auto job = registry_.metadata().get_job(id);
-    if (!job.ok() || job->status != "queued") continue;
+    auto job = metadata.get_job(id);
+    if (!job.ok() || job->status != JobStatus::kQueued) continue;
     run(std::move(job).value());
   }
 }
 
-void CompileService::run(CompileJob job) {
-  job.status = "running";
+void CompileService::Impl::run(CompileJob job) {
+  job.status = JobStatus::kRunning;
   job.started_at = now_ms();
   job.attempts += 1;
   job.error.clear();
-  if (!registry_.metadata().update_job(job).ok()) return;
+  if (!metadata.update_job(job).ok()) return;
 
   auto fail = [&](const Status& s) {
-    job.status = "failed";
+    job.status = JobStatus::kFailed;
     job.error = s.message();
     for (const auto& d : s.diagnostics()) {
       job.error.push_back('\n');
       job.error.append(format_diagnostic(d));
     }
     job.finished_at = now_ms();
-    (void)registry_.metadata().update_job(job);
+    (void)metadata.update_job(job);
   };
 
   CompileRequest request = to_request(job);
-  auto sources = registry_.get_sources(job.module, job.version);
+  auto sources = registry.get_sources(job.module, job.version);
   if (!sources.ok()) return fail(sources.status());
   std::string generator;
   auto key = artifact_key(sources->version.digest, request, &generator);
   if (!key.ok()) return fail(key.status());
   job.generator = generator;
 
-  auto existing = registry_.metadata().get_artifact(key.value());
+  auto existing = metadata.get_artifact(key.value());
   if (!existing.ok()) {
-    auto files = compile(sources->files, sources->dependencies, request, options_.compiler);
+    auto files = compile(sources->files, sources->dependencies, request, options.compiler);
     if (!files.ok()) return fail(files.status());
     // Every file is a blob; the manifest lists them; the artifact row points at the manifest.
-    std::vector<std::pair<std::string, std::string_view>> blobs;
+    std::vector<std::pair<std::string, std::string_view>> outputs;
     nlohmann::json manifest = nlohmann::json::array();
     std::uint64_t total = 0;
     for (const auto& f : files.value()) {
       std::string digest = content_digest(f.content);
       manifest.push_back({{"name", f.name}, {"digest", digest}, {"size", f.content.size()}});
       total += f.content.size();
-      blobs.emplace_back(std::move(digest), f.content);
+      outputs.emplace_back(std::move(digest), f.content);
     }
     std::string manifest_text = manifest.dump();
     std::string manifest_digest = content_digest(manifest_text);
-    blobs.emplace_back(manifest_digest, manifest_text);
-    if (Status s = registry_.blobs().put_many(blobs); !s.ok()) return fail(s);
+    outputs.emplace_back(manifest_digest, manifest_text);
+    if (Status s = blobs.put_many(outputs); !s.ok()) return fail(s);
     Artifact artifact;
     artifact.key = key.value();
     artifact.module = job.module;
@@ -240,30 +282,30 @@ void CompileService::run(CompileJob job) {
     artifact.file_count = files->size();
     artifact.total_size = total;
     artifact.created_at = now_ms();
-    if (Status s = registry_.metadata().put_artifact(artifact); !s.ok()) return fail(s);
+    if (Status s = metadata.put_artifact(artifact); !s.ok()) return fail(s);
     job.file_count = artifact.file_count;
   } else {
     job.file_count = existing->file_count;
   }
   job.artifact_key = key.value();
-  job.status = "succeeded";
+  job.status = JobStatus::kSucceeded;
   job.finished_at = now_ms();
-  (void)registry_.metadata().update_job(job);
+  (void)metadata.update_job(job);
 }
 
-Result<CompileJob> CompileService::get_job(const std::string& id) {
-  return registry_.metadata().get_job(id);
+Result<CompileJob> CompileService::Impl::get_job(const std::string& id) {
+  return metadata.get_job(id);
 }
 
-Result<std::vector<CompileJob>> CompileService::list_jobs(const std::string& module,
-                                                          const std::string& version) {
-  auto v = registry_.get_version(module, version, false);
+Result<std::vector<CompileJob>> CompileService::Impl::list_jobs(const std::string& module,
+                                                                const std::string& version) {
+  auto v = registry.get_version(module, version, false);
   if (!v.ok()) return v.status();
-  return registry_.metadata().list_jobs(v->module, v->version);
+  return metadata.list_jobs(v->module, v->version);
 }
 
-Result<std::vector<GeneratedFile>> CompileService::artifact_files(const Artifact& artifact) {
-  auto manifest_text = registry_.blobs().get(artifact.manifest_digest);
+Result<std::vector<GeneratedFile>> CompileService::Impl::artifact_files(const Artifact& artifact) {
+  auto manifest_text = blobs.get(artifact.manifest_digest);
   if (!manifest_text.ok()) return manifest_text.status();
   auto manifest = nlohmann::json::parse(manifest_text.value(), nullptr, false);
   if (!manifest.is_array()) {
@@ -272,7 +314,7 @@ Result<std::vector<GeneratedFile>> CompileService::artifact_files(const Artifact
   }
   std::vector<GeneratedFile> files;
   for (const auto& entry : manifest) {
-    auto content = registry_.blobs().get(entry.value("digest", ""));
+    auto content = blobs.get(entry.value("digest", ""));
     if (!content.ok()) return content.status();
     files.push_back({entry.value("name", ""), std::move(content).value()});
   }
@@ -281,30 +323,32 @@ Result<std::vector<GeneratedFile>> CompileService::artifact_files(const Artifact
   return files;
 }
 
-Result<Download> CompileService::download(const std::string& module, const std::string& version,
-                                          const std::string& language, ArchiveFormat format) {
-  auto v = registry_.resolve_version(module, version);
+Result<Download> CompileService::Impl::download(const std::string& module,
+                                                const std::string& version,
+                                                const std::string& language, ArchiveFormat format) {
+  auto v = registry.resolve_version(module, version);
   if (!v.ok()) return v.status();
-  auto jobs = registry_.metadata().list_jobs(module, v.value());
+  auto jobs = metadata.list_jobs(module, v.value());
   if (!jobs.ok()) return jobs.status();
   const std::string compile_path =
       fmt::format("POST /modules/{}/versions/{}/compile/{}", module, v.value(), language);
   for (const auto& job : jobs.value()) {
     if (job.language != language) continue;
-    if (job.status == "failed") {
+    if (job.status == JobStatus::kFailed) {
       return Status::Unprocessable(fmt::format("compiling {}@{} to {} failed: {}", module,
                                                v.value(), language, job.error),
                                    "compile_failed")
           .with_field("job_id", job.id);
     }
-    if (job.status == "queued" || job.status == "running") {
-      return Status::NotFound(fmt::format("{}@{} is not built for {} yet: job {} is {}; see GET "
-                                          "/jobs/{}",
-                                          module, v.value(), language, job.id, job.status, job.id),
-                              "not_built")
+    if (job.status == JobStatus::kQueued || job.status == JobStatus::kRunning) {
+      return Status::NotFound(
+                 fmt::format("{}@{} is not built for {} yet: job {} is {}; see GET "
+                             "/jobs/{}",
+                             module, v.value(), language, job.id, to_string(job.status), job.id),
+                 "not_built")
           .with_field("job_id", job.id);
     }
-    auto artifact = registry_.metadata().get_artifact(job.artifact_key);
+    auto artifact = metadata.get_artifact(job.artifact_key);
     if (!artifact.ok()) return artifact.status();
     auto files = artifact_files(artifact.value());
     if (!files.ok()) return files.status();
@@ -321,8 +365,30 @@ Result<Download> CompileService::download(const std::string& module, const std::
                           "not_built");
 }
 
-std::vector<LanguageInfo> CompileService::languages() const {
-  return available_languages(options_.compiler);
+std::vector<LanguageInfo> CompileService::Impl::languages() const {
+  return available_languages(options.compiler);
 }
+
+Status CompileService::start() { return impl_->start(); }
+void CompileService::stop() { impl_->stop(); }
+Result<SubmitResult> CompileService::submit(const CompileSubmission& submission) {
+  return impl_->submit(submission);
+}
+void CompileService::on_push(const std::string& module, const std::string& version) {
+  impl_->on_push(module, version);
+}
+Result<CompileJob> CompileService::get_job(const std::string& id) { return impl_->get_job(id); }
+Result<std::vector<CompileJob>> CompileService::list_jobs(const std::string& module,
+                                                          const std::string& version) {
+  return impl_->list_jobs(module, version);
+}
+Result<Download> CompileService::download(const std::string& module, const std::string& version,
+                                          const std::string& language, ArchiveFormat format) {
+  return impl_->download(module, version, language, format);
+}
+Result<std::vector<GeneratedFile>> CompileService::artifact_files(const Artifact& artifact) {
+  return impl_->artifact_files(artifact);
+}
+std::vector<LanguageInfo> CompileService::languages() const { return impl_->languages(); }
 
 }  // namespace spoke

@@ -10,6 +10,7 @@
 
 #include "registry/file_cache.h"
 #include "registry/policy.h"
+#include "registry/registry_access.h"
 #include "resolve/closure.h"
 #include "spoke/breaking.h"
 #include "spoke/schema.h"
@@ -624,8 +625,12 @@ Result<BreakingResult> Registry::diff(const std::string& module, const std::stri
   return result;
 }
 
-MetadataStore& Registry::metadata() { return *impl_->storage.metadata; }
-BlobStore& Registry::blobs() { return *impl_->storage.blobs; }
+MetadataStore& internal::RegistryAccess::metadata(Registry& registry) {
+  return *registry.impl_->storage.metadata;
+}
+BlobStore& internal::RegistryAccess::blobs(Registry& registry) {
+  return *registry.impl_->storage.blobs;
+}
 
 Result<std::vector<std::string>> Registry::infer_dependencies(const std::string& module,
                                                               const std::vector<FileInput>& files) {

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "spoke/model.h"
-#include "spoke/registry.h"
 #include "spoke/storage.h"
 
 namespace spoke::internal {

@@ -139,7 +139,7 @@ class MemoryMetadataStore final : public MetadataStore {
   }
 
   Result<std::vector<CompileJob>> list_jobs_by_status(
-      const std::vector<std::string>& statuses) override {
+      const std::vector<JobStatus>& statuses) override {
     std::shared_lock lock(mu_);
     std::vector<CompileJob> out;
     for (const auto& id : job_order_) {

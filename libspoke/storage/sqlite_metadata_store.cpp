@@ -463,7 +463,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<std::vector<CompileJob>> list_jobs_by_status(
-      const std::vector<std::string>& statuses) override {
+      const std::vector<JobStatus>& statuses) override {
     return guard([&](Connection& c) -> Result<std::vector<CompileJob>> {
       std::vector<CompileJob> out;
       if (statuses.empty()) return out;
@@ -472,7 +472,7 @@ class SqliteMetadataStore final : public MetadataStore {
       SQLite::Statement q(c.db, fmt::format("SELECT {} FROM jobs WHERE status IN ({}) ORDER BY seq",
                                             kJobColumns, marks));
       for (std::size_t i = 0; i < statuses.size(); ++i)
-        q.bind(static_cast<int>(i) + 1, statuses[i]);
+        q.bind(static_cast<int>(i) + 1, to_string(statuses[i]));
       while (q.executeStep()) out.push_back(read_job(q));
       return out;
     });
@@ -575,7 +575,7 @@ class SqliteMetadataStore final : public MetadataStore {
     q.bind(4, j.language);
     q.bind(5, j.grpc ? 1 : 0);
     q.bind(6, nlohmann::json(j.options).dump());
-    q.bind(7, j.status);
+    q.bind(7, to_string(j.status));
     q.bind(8, j.error);
     q.bind(9, j.generator);
     q.bind(10, j.artifact_key);
@@ -598,7 +598,7 @@ class SqliteMetadataStore final : public MetadataStore {
         if (o.is_string()) j.options.push_back(o.get<std::string>());
       }
     }
-    j.status = q.getColumn(6).getString();
+    j.status = parse_job_status(q.getColumn(6).getString()).value_or(JobStatus::kFailed);
     j.error = q.getColumn(7).getString();
     j.generator = q.getColumn(8).getString();
     j.artifact_key = q.getColumn(9).getString();
