@@ -840,6 +840,20 @@ TEST_CASE("spoke_lint_prints_bufs_text_json_and_github_forms_and_exits_100") {
   CHECK(github.out ==
         "::error file=a/v1/a.proto,line=3,col=9,endLine=3,endColumn=12::Message name \"foo\" "
         "should be PascalCase, such as \"Foo\".\n");
+  // buf does not percent-escape what it writes in a workflow command; neither does spoke.
+  spoke::testing::write_file(dir / "a/v1/b.proto",
+                             "syntax = \"proto3\";\npackage a.v1;\noption go_package = \"x%y\";\n");
+  auto escaped = cli({"-dir", dir.str(), "--error-format", "github", "--config",
+                      "version: v2\nlint:\n  use: [PACKAGE_SAME_GO_PACKAGE]\n"});
+  CHECK(escaped.exit_code == 100);
+  CHECK(escaped.out ==
+        "::error file=a/v1/a.proto,line=1,col=1,endLine=1,endColumn=1::Files in package \"a.v1\" "
+        "have both values \"x%y\" and no value for option \"go_package\" and all values must be "
+        "equal.\n"
+        "::error file=a/v1/b.proto,line=3,col=1,endLine=3,endColumn=27::Files in package \"a.v1\" "
+        "have both values \"x%y\" and no value for option \"go_package\" and all values must be "
+        "equal.\n");
+  std::filesystem::remove(dir / "a/v1/b.proto");
   // --config as data replaces the buf.yaml; none of its rules finds anything: exit 0.
   auto clean = cli({"-dir", dir.str(), "--config", "version: v2\nlint:\n  use: [MINIMAL]\n"});
   CHECK(clean.exit_code == 0);

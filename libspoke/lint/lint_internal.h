@@ -114,7 +114,7 @@ struct FileModel {
   const pb::FileDescriptor* fd = nullptr;
   std::string path;  // the file's import path
   SourceIndex index;
-  bool syntax_specified = false;  // a `syntax` (or `edition`) statement was written
+  bool syntax_specified = false;  // a `syntax` statement was written
   std::vector<Element<pb::Descriptor>> messages;
   std::vector<Element<pb::FieldDescriptor>> fields;
   std::vector<Element<pb::OneofDescriptor>> oneofs;

@@ -139,8 +139,7 @@ void public_closure(const pb::FileDescriptor* dep,
 
 FileModel::FileModel(const pb::FileDescriptor* file, const pb::SourceCodeInfo* info)
     : fd(file), path(file->name()), index(info) {
-  syntax_specified = index.find({File::kSyntaxFieldNumber}) != nullptr ||
-                     index.find({14}) != nullptr;  // 14: edition
+  syntax_specified = index.find({File::kSyntaxFieldNumber}) != nullptr;
   for (int i = 0; i < file->message_type_count(); ++i) {
     walk_message(*this, file->message_type(i), {File::kMessageTypeFieldNumber, i});
   }

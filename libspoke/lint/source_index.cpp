@@ -6,6 +6,7 @@ namespace spoke::lint_internal {
 
 namespace {
 
+// FNV-1a over the numbers of a path, mixed with its length.
 std::uint64_t hash_path(const int* begin, const int* end) {
   std::uint64_t h = 1469598103934665603ULL;
   for (const int* p = begin; p != end; ++p) {
@@ -117,8 +118,8 @@ std::vector<SourcePath> comment_ignore_paths(const SourcePath& path) {
     int tag = path[i];
     switch (in) {
       case In::kFile:
-        if (tag == File::kPackageFieldNumber || tag == File::kSyntaxFieldNumber || tag == 14) {
-          out.push_back(prefix(i + 1));  // 14: edition
+        if (tag == File::kPackageFieldNumber || tag == File::kSyntaxFieldNumber) {
+          out.push_back(prefix(i + 1));
           return out;
         }
         if (tag == File::kDependencyFieldNumber) {

@@ -25,9 +25,10 @@ void print(const std::vector<BreakingFinding>& findings, const std::string& form
     if (format == "json") {
       out += format_finding_json(f);
     } else if (format == "github" || format == "github-actions") {
-      out += fmt::format("::error file={},line={},col={},endLine={},endColumn={}::{}",
-                         github_escape(f.path, true), f.start_line, f.start_column, f.end_line,
-                         f.end_column, github_escape(f.message, false));
+      // As buf writes them: the path and the message unescaped (its messages are one line, with
+      // values quoted as Go's %q quotes them).
+      out += fmt::format("::error file={},line={},col={},endLine={},endColumn={}::{}", f.path,
+                         f.start_line, f.start_column, f.end_line, f.end_column, f.message);
     } else {
       out += format_finding(f);
     }

@@ -522,10 +522,10 @@ int main(int argc, char** argv) {
 
   if (argc > 1 && argv[1][0] != '-' &&
       app.get_subcommands([&](CLI::App* s) { return s->check_name(argv[1]); }).empty()) {
-    std::cerr << "spoke: unknown command \"" << argv[1]
-              << "\"; commands: push, pull, validate, ast, breaking, lint, diff, config, compile, "
-                 "languages, "
-                 "modules, versions (run spoke --help for usage)\n";
+    std::cerr
+        << "spoke: unknown command \"" << argv[1]
+        << "\"; commands: push, pull, validate, ast, breaking, diff, config, compile, languages, "
+           "modules, versions (run spoke --help for usage)\n";
     return 2;
   }
   auto args = spoke::cli::normalize_long_flags(argc, argv);
