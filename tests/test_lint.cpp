@@ -264,6 +264,26 @@ TEST_CASE("files_of_a_package_share_their_language_options") {
           "be equal."});
 }
 
+TEST_CASE("the_other_language_options_of_a_package_are_compared_too") {
+  Files files = {{"a/v1/a.proto",
+                  "syntax = \"proto3\";\npackage a.v1;\noption csharp_namespace = \"A.V1\";\n"
+                  "option java_package = \"com.a.v1\";\noption ruby_package = \"A::V1\";\n"
+                  "option swift_prefix = \"AV\";\n"},
+                 {"a/v1/b.proto",
+                  "syntax = \"proto3\";\npackage a.v1;\noption csharp_namespace = \"Other\";\n"
+                  "option java_package = \"com.a.v1\";\n"}};
+  // java_package is the same in both files: nothing to report.
+  CHECK(where(use("PACKAGE_SAME_CSHARP_NAMESPACE, PACKAGE_SAME_JAVA_PACKAGE, "
+                  "PACKAGE_SAME_RUBY_PACKAGE, PACKAGE_SAME_SWIFT_PREFIX",
+                  "v1"),
+              files) == V{"PACKAGE_SAME_CSHARP_NAMESPACE a/v1/a.proto:3:1",
+                          "PACKAGE_SAME_RUBY_PACKAGE a/v1/a.proto:5:1",
+                          "PACKAGE_SAME_SWIFT_PREFIX a/v1/a.proto:6:1",
+                          "PACKAGE_SAME_RUBY_PACKAGE a/v1/b.proto:1:1",
+                          "PACKAGE_SAME_SWIFT_PREFIX a/v1/b.proto:1:1",
+                          "PACKAGE_SAME_CSHARP_NAMESPACE a/v1/b.proto:3:1"});
+}
+
 TEST_CASE("syntax_must_be_written") {
   Files files = {{"a/v1/a.proto", "package a.v1;\n"},
                  {"a/v1/b.proto", "syntax = \"proto2\";\npackage a.v1;\n"}};
@@ -424,6 +444,21 @@ enum E {
         V{"COMMENT_RPC a/v1/a.proto:6:3", "COMMENT_FIELD a/v1/a.proto:12:3",
           "COMMENT_ONEOF a/v1/a.proto:13:3", "COMMENT_ENUM a/v1/a.proto:18:1",
           "COMMENT_ENUM_VALUE a/v1/a.proto:19:3"});
+}
+
+TEST_CASE("services_and_rpcs_want_comments_and_protovalidate_is_accepted_but_not_run") {
+  auto files = one(R"(message M {}
+service MService {
+  rpc Get(M) returns (M);
+}
+// Documented.
+service NService {}
+)");
+  CHECK(lint(use("COMMENT_SERVICE, COMMENT_RPC, PROTOVALIDATE"), files) ==
+        V{"COMMENT_SERVICE a/v1/a.proto:4:1-6:2 Service \"MService\" should have a non-empty "
+          "comment for documentation.",
+          "COMMENT_RPC a/v1/a.proto:5:3-5:26 RPC \"Get\" should have a non-empty comment for "
+          "documentation."});
 }
 
 // ---- sensible -------------------------------------------------------------------------------
