@@ -3,7 +3,10 @@
 #include <httplib.h>
 
 #include <cstddef>
+#include <memory>
+#include <vector>
 
+#include "router.h"
 #include "spoke/compile_service.h"
 #include "spoke/registry.h"
 
@@ -17,10 +20,14 @@ struct ApiOptions {
 };
 
 // Registers the REST routes on `server`, calling `registry` for everything. `registry` must
-// outlive `server`.
-void register_api_routes(httplib::Server& server, Registry& registry, const ApiOptions& options);
+// outlive `server`. Returns the route table.
+std::shared_ptr<const Router> register_api_routes(httplib::Server& server, Registry& registry,
+                                                  const ApiOptions& options);
 
 // Registers /health/live and /health/ready.
-void register_health_routes(httplib::Server& server, Registry& registry);
+std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Registry& registry);
+
+// The routes of the API listener, without serving them (for `spoke-server routes`).
+std::vector<Route> api_routes();
 
 }  // namespace spoke::server

@@ -10,10 +10,10 @@
 #include <iostream>
 #include <thread>
 
-#include "common/args.h"
 #include "http_api.h"
+#include "spoke/frontend/args.h"
 #include "spoke/registry.h"
-#include "spoke/wire.h"
+#include "spoke/rest.h"
 
 namespace {
 
@@ -37,8 +37,8 @@ struct Config {
   std::string compatibility = "FILE";
 };
 
-void log_line(const spoke::wire::json& j) {
-  std::string text = j.dump() + "\n";
+void log_line(const spoke::rest::json& j) {
+  std::string text = spoke::rest::dump(j) + "\n";
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
 }
@@ -126,7 +126,10 @@ int main(int argc, char** argv) {
   app.add_option("--plugin-dir", c.plugin_dirs,
                  "directory searched for protoc-gen-* plugins before $PATH (repeatable)");
 
-  auto args = spoke::cli::normalize_long_flags(argc, argv);
+  auto* routes_cmd =
+      app.add_subcommand("routes", "print the API's routes (method, path, purpose) and exit");
+
+  auto args = spoke::frontend::normalize_long_flags(argc, argv);
   std::vector<const char*> cargs;
   for (const auto& a : args) cargs.push_back(a.c_str());
   try {
@@ -135,8 +138,15 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (*routes_cmd) {
+    for (const auto& r : spoke::server::api_routes()) {
+      std::cout << r.method << " " << r.path << "  " << r.summary << "\n";
+    }
+    return 0;
+  }
+
   std::size_t max_body = 0;
-  if (!spoke::cli::parse_byte_size(c.max_body, max_body) || max_body == 0) {
+  if (!spoke::frontend::parse_byte_size(c.max_body, max_body) || max_body == 0) {
     std::cerr << "spoke-server: invalid --max-body-size \"" << c.max_body << "\" (e.g. 256MiB)\n";
     return 2;
   }

@@ -8,7 +8,7 @@
 
 #include "spoke/breaking.h"
 #include "spoke/schema.h"
-#include "spoke/wire.h"
+#include "spoke/rest.h"
 #include "support/doctest.h"
 #include "support/test_support.h"
 
@@ -633,21 +633,21 @@ TEST_CASE("json_shapes_of_findings_changes_and_results") {
   f.end_column = 9;
   f.type = "FIELD_SAME_TYPE";
   f.message = "m";
-  CHECK(spoke::wire::to_json(f) ==
-        spoke::wire::json::parse(R"({"path":"a.proto","start_line":4,"start_column":3,)"
+  CHECK(spoke::rest::to_json(f) ==
+        spoke::rest::json::parse(R"({"path":"a.proto","start_line":4,"start_column":3,)"
                                  R"("end_line":4,"end_column":9,"type":"FIELD_SAME_TYPE",)"
                                  R"("message":"m"})"));
   f.path.clear();
-  CHECK_FALSE(spoke::wire::to_json(f).contains("path"));
+  CHECK_FALSE(spoke::rest::to_json(f).contains("path"));
   auto b = build(one("message M {}\n"));
   auto a = build(one("message M {}\nmessage N {}\n"));
   auto r = spoke::check_breaking(*b, *a);
   REQUIRE(r.ok());
-  auto j = spoke::wire::to_json(r.value());
+  auto j = spoke::rest::to_json(r.value());
   CHECK(j["breaking"] == false);
   CHECK(j["findings"].empty());
   REQUIRE(j["changes"].size() == 1);
   CHECK(j["changes"][0] ==
-        spoke::wire::json::parse(R"({"kind":"added","element":"message","name":"a.N",)"
+        spoke::rest::json::parse(R"({"kind":"added","element":"message","name":"a.N",)"
                                  R"("path":"a.proto","line":4,"column":1})"));
 }

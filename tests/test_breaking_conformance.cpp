@@ -16,7 +16,7 @@
 #include "spoke/breaking.h"
 #include "spoke/file_tree.h"
 #include "spoke/schema.h"
-#include "spoke/wire.h"
+#include <nlohmann/json.hpp>
 #include "support/doctest.h"
 #include "support/test_support.h"
 
@@ -147,7 +147,7 @@ TEST_CASE("every_case_of_bufs_breaking_corpus_gives_bufs_findings") {
     std::istringstream lines(read_file(corpus / "expected" / (name + ".json")));
     for (std::string line; std::getline(lines, line);) {
       if (line.empty()) continue;
-      auto j = spoke::wire::json::parse(line);
+      auto j = nlohmann::json::parse(line);
       want.emplace(j.value("path", ""), j["start_line"].get<int>(), j["start_column"].get<int>(),
                    j["type"].get<std::string>());
       want_full.emplace(j.value("path", ""), j["start_line"].get<int>(),

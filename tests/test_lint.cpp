@@ -833,7 +833,7 @@ TEST_CASE("findings_are_sorted_and_printed_as_buf_prints_them") {
   REQUIRE(f.size() == 3);
   CHECK(f[1].type == "PACKAGE_DIRECTORY_MATCH");
   CHECK(spoke::format_finding(f[0]) == "a.proto:3:1:a < b & c > d");
-  CHECK(spoke::format_finding_json(f[0]) ==
+  CHECK(spoke::format_finding(f[0], spoke::ErrorFormat::kJson) ==
         "{\"path\":\"a.proto\",\"start_line\":3,\"start_column\":1,\"end_line\":3,"
         "\"end_column\":2,\"type\":\"X\",\"message\":\"a \\u003c b \\u0026 c \\u003e d\"}");
 }

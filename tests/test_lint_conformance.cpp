@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -16,7 +17,6 @@
 #include <vector>
 
 #include "spoke/lint.h"
-#include "spoke/wire.h"
 #include "support/doctest.h"
 #include "support/test_support.h"
 
@@ -115,7 +115,7 @@ TEST_CASE("every_case_of_bufs_lint_corpus_gives_bufs_findings") {
                   f.message);
     }
     for (const auto& line : lines_of(expected_text)) {
-      auto j = spoke::wire::json::parse(line);
+      auto j = nlohmann::json::parse(line);
       want.emplace(j.value("path", ""), j["start_line"].get<int>(), j["start_column"].get<int>(),
                    j["end_line"].get<int>(), j["end_column"].get<int>(),
                    j["type"].get<std::string>(), j["message"].get<std::string>());

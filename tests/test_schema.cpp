@@ -103,7 +103,7 @@ TEST_CASE("every_error_of_every_file_is_reported_in_one_run") {
       R"(c.proto:6:14: Field number 1 has already been used in "t.c.C" by field "name".)",
   };
   CHECK_MESSAGE(lines(r.diagnostics) == expected, joined(lines(r.diagnostics)));
-  for (const auto& d : r.diagnostics) CHECK(d.severity == "error");
+  for (const auto& d : r.diagnostics) CHECK(d.severity == spoke::Severity::kError);
   REQUIRE(r.diagnostics.size() == 5);
   const Diagnostic& first = r.diagnostics[0];
   CHECK(first.file == "a.proto");
@@ -214,7 +214,7 @@ TEST_CASE("unused_imports_are_warnings_that_keep_the_set_valid") {
   CHECK(r.error_count() == 0);
   REQUIRE(r.diagnostics.size() == 1);
   const Diagnostic& w = r.diagnostics[0];
-  CHECK(w.severity == "warning");
+  CHECK(w.severity == spoke::Severity::kWarning);
   CHECK(w.file == "a.proto");
   CHECK(w.line == 4);
   CHECK(w.column == 1);
@@ -365,13 +365,13 @@ TEST_CASE("results_do_not_depend_on_the_number_of_threads") {
 // ---- format_diagnostic ------------------------------------------------------------------------
 
 TEST_CASE("format_diagnostic_prints_what_protoc_prints") {
-  CHECK(format_diagnostic({"a/b.proto", 3, 7, "error", "Expected \";\"."}) ==
+  CHECK(format_diagnostic({"a/b.proto", 3, 7, spoke::Severity::kError, "Expected \";\"."}) ==
         "a/b.proto:3:7: Expected \";\".");
-  CHECK(format_diagnostic({"a/b.proto", 4, 1, "warning", "Import c.proto is unused."}) ==
+  CHECK(format_diagnostic({"a/b.proto", 4, 1, spoke::Severity::kWarning, "Import c.proto is unused."}) ==
         "a/b.proto:4:1: warning: Import c.proto is unused.");
-  CHECK(format_diagnostic({"c.proto", 0, 0, "error", "File not found."}) ==
+  CHECK(format_diagnostic({"c.proto", 0, 0, spoke::Severity::kError, "File not found."}) ==
         "c.proto: File not found.");
-  CHECK(format_diagnostic({"c.proto", 0, 0, "warning", "odd"}) == "c.proto: warning: odd");
+  CHECK(format_diagnostic({"c.proto", 0, 0, spoke::Severity::kWarning, "odd"}) == "c.proto: warning: odd");
 }
 
 // ---- scan_imports -----------------------------------------------------------------------------

@@ -25,6 +25,8 @@ struct BreakingFinding {
   int end_column = 1;
   std::string type;     // rule ID, e.g. "FIELD_SAME_TYPE"
   std::string message;  // what changed, in buf's words
+
+  bool operator==(const BreakingFinding&) const = default;
 };
 
 // One difference between the two schemas, breaking or not, so that a diff is complete: elements
@@ -128,7 +130,43 @@ void sort_findings(std::vector<BreakingFinding>& findings);
 // should do; then every change of `result.changes`.
 std::string migration_guide(const BreakingResult& result, const std::string& title);
 
-// "path:line:col:message" as `buf breaking` prints a finding (without a path: "<input>:...").
-std::string format_finding(const BreakingFinding& f);
+// One line as `buf breaking`/`buf lint --error-format <format>` prints a finding, without the
+// newline: "path:line:col:message" (without a path: "<input>:..."); the JSON object with its
+// fields in buf's order; "::error file=...::message".
+std::string format_finding(const BreakingFinding& f, ErrorFormat format = ErrorFormat::kText);
+
+// ---- one comparison, as a policy or a command names it ---------------------------------------
+
+// The compatibility `text` names, upper case ("wire_json" -> "WIRE_JSON"); nullopt when it is
+// neither a buf category (FILE, PACKAGE, WIRE_JSON, WIRE), a Confluent level nor NONE.
+std::optional<std::string> normalize_compatibility(std::string_view text);
+// InvalidArgument("invalid_compatibility") naming `text` and listing the allowed values.
+Status invalid_compatibility(std::string_view text);
+
+struct BreakingCheck {
+  // A buf category, a Confluent level, NONE (nothing is checked), or empty: buf's rules as
+  // `rules` selects them.
+  std::string compatibility;
+  // buf's rule selection (config_version, use, except, ignore, ignore_unstable_packages,
+  // list_changes). With a Confluent level only ignore_unstable_packages and list_changes apply.
+  BreakingOptions rules;
+  // Check a Confluent level against every earlier version (its _TRANSITIVE form).
+  bool transitive = false;
+};
+
+// How schemas are linked for a comparison: options located as buf reports them, no warnings.
+SchemaOptions breaking_schema_options();
+
+// OK when `check` can run: InvalidArgument "invalid_compatibility", "unknown_rule",
+// "invalid_config_version", or "invalid_check" for use/except given with a Confluent level.
+Status validate_breaking_check(const BreakingCheck& check);
+
+// The findings of `candidate` against `earlier` (oldest first; a non-transitive Confluent level
+// looks at the last only) under `check`, sorted and without duplicates. `rules` of the result
+// lists the rule IDs checked (a Confluent level is one: its name; NONE: none); `changes` lists
+// every change from the last of `earlier` when check.rules.list_changes.
+Result<BreakingResult> run_breaking_check(const BreakingCheck& check,
+                                          const std::vector<const Schema*>& earlier,
+                                          const Schema& candidate);
 
 }  // namespace spoke

@@ -20,7 +20,8 @@ namespace spoke {
 struct CompileServiceOptions {
   int workers = 2;
   CompilerOptions compiler;
-  // Languages compiled after every push that creates a version (SPOKE_AUTO_COMPILE).
+  // Languages compiled after every push that creates a version (SPOKE_AUTO_COMPILE): the
+  // service subscribes to the registry's pushes when started.
   std::vector<std::string> auto_compile;
 };
 
@@ -62,7 +63,8 @@ class CompileService {
   // a succeeded job recorded for this version. InvalidArgument("unsupported_language") lists
   // what can be generated; NotFound for a missing module or version.
   Result<SubmitResult> submit(const CompileSubmission& submission);
-  // Compiles after a push, for each auto_compile language; problems are logged in the jobs.
+  // Compiles a version for each auto_compile language (what start() subscribes to pushes);
+  // problems are logged.
   void on_push(const std::string& module, const std::string& version);
 
   Result<CompileJob> get_job(const std::string& id);
@@ -80,7 +82,7 @@ class CompileService {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // a push listener holds it weakly
 };
 
 // JSON-ready fields of a job's duration: finished_at - started_at, 0 until finished.

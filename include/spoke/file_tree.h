@@ -16,12 +16,15 @@ struct ProtoTreeEntry {
 };
 
 // Every .proto file under `dir` (recursively, following directory symlinks, skipping hidden
-// directories such as .git), sorted by path, without reading them. NotFound when `dir` is not a
-// directory.
-Result<std::vector<ProtoTreeEntry>> list_proto_tree(const std::string& dir);
+// directories such as .git), sorted by path, without reading them, leaving out the paths of
+// `excludes` (relative to `dir`; a directory excludes everything under it). NotFound
+// ("dir_not_found") when `dir` is not a directory.
+Result<std::vector<ProtoTreeEntry>> list_proto_tree(const std::string& dir,
+                                                    const std::vector<std::string>& excludes = {});
 
 // The files list_proto_tree finds, with their contents.
-Result<std::vector<FileInput>> read_proto_tree(const std::string& dir);
+Result<std::vector<FileInput>> read_proto_tree(const std::string& dir,
+                                               const std::vector<std::string>& excludes = {});
 
 // Writes each file to `dir`/<path>, creating directories. Every path is checked first with
 // validate_file_path and must stay inside `dir` (no symlink escapes): one bad path and nothing is

@@ -161,8 +161,4 @@ Result<std::vector<std::string>> resolve_lint_rules(const LintConfig& config);
 // column) and drops duplicates.
 void sort_lint_findings(std::vector<BreakingFinding>& findings);
 
-// One finding as `buf lint --error-format json` prints it: one JSON object, buf's field order,
-// '<', '>' and '&' escaped as Go escapes them.
-std::string format_finding_json(const BreakingFinding& f);
-
 }  // namespace spoke

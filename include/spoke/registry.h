@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "spoke/dependency_source.h"
 #include "spoke/model.h"
 #include "spoke/status.h"
 #include "spoke/storage.h"
@@ -30,6 +32,7 @@ struct ModulePage {
 
 struct ModuleDetail {
   Module module;
+  std::string latest_version;     // what `latest` names; empty when there are no versions
   std::vector<Version> versions;  // newest first, files without contents
 };
 
@@ -88,16 +91,39 @@ struct EffectivePolicy {
   bool is_default = false;  // the module sets no compatibility: the server's default applies
 };
 
+// Parses a page size from a query (1..1000); InvalidArgument("invalid_limit") otherwise.
+Result<std::size_t> parse_page_limit(std::string_view text);
+
 struct CreateModuleResult {
   Module module;
   bool created = false;
 };
 
-// The facade front-ends call. Thread-safe.
-class Registry {
+// Something that happened in a registry. Pointers are valid during the listener's call only.
+enum class EventKind {
+  kModuleCreated,    // by create_module or by the first push of a module
+  kVersionPushed,    // a push stored a new version
+  kVersionRejected,  // a push was refused (invalid schema, breaking change, conflict, ...)
+  kPolicyChanged,    // set_policy stored a module's policy
+};
+
+struct RegistryEvent {
+  EventKind kind;
+  std::string module;
+  std::string version;                      // pushes
+  const Version* stored = nullptr;          // kVersionPushed: files without contents
+  const Status* rejection = nullptr;        // kVersionRejected: why
+  const EffectivePolicy* policy = nullptr;  // kPolicyChanged
+};
+
+using EventListener = std::function<void(const RegistryEvent&)>;
+
+// The facade front-ends call. Thread-safe. As a DependencySource it answers stored versions
+// in-process, with their files' contents.
+class Registry : public DependencySource {
  public:
   explicit Registry(Storage storage);
-  ~Registry();
+  ~Registry() override;
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
@@ -106,10 +132,16 @@ class Registry {
   // OK when both stores answer.
   Status check_ready();
 
+  // Calls `listener` after each event, on the thread that caused it, once the change is stored
+  // (compile jobs on push, webhooks, the audit log). Listeners must return quickly: queue work,
+  // don't do it. Subscribe before serving.
+  void subscribe(EventListener listener);
+
   // Creates a module; an existing one is returned unchanged (created = false).
   Result<CreateModuleResult> create_module(const std::string& name, const std::string& description);
   Result<Module> update_module(const std::string& name, const std::string& description);
-  // `limit` is clamped to 1..1000 (0 means 100). `page_token` comes from a previous page.
+  // `limit` is 1..1000 (0 means 100; more: InvalidArgument "invalid_limit"). `page_token` comes
+  // from a previous page.
   Result<ModulePage> list_modules(std::size_t limit, const std::string& page_token);
   Result<ModuleDetail> get_module(const std::string& name);
 
@@ -163,7 +195,14 @@ class Registry {
   Result<std::vector<std::string>> infer_dependencies(const std::string& module,
                                                       const std::vector<FileInput>& files);
 
+  // DependencySource: get_version with contents.
+  Result<Version> fetch_version(const std::string& module, const std::string& version) override;
+  Result<Version> fetch_metadata(const std::string& module, const std::string& version) override;
+  std::string describe() const override;
+
  private:
+  Result<PushResult> push_version(const PushRequest& request);
+
   friend class internal::RegistryAccess;  // components inside libspoke (compile jobs)
   struct Impl;
   std::unique_ptr<Impl> impl_;

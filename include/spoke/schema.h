@@ -80,6 +80,9 @@ google::protobuf::FileDescriptorSet descriptor_set(const Schema& schema, bool wi
 // "file:line:col: message" (or "file: message" without a position), with "warning: " before
 // the message of a warning: what protoc prints.
 std::string format_diagnostic(const Diagnostic& d);
+// The same in `format`: protoc's text; a JSON object {"column", "file", "line", "message",
+// "severity"} ("line"/"column" only when known); a GitHub Actions annotation.
+std::string format_diagnostic(const Diagnostic& d, ErrorFormat format);
 
 // The paths a file imports, read with the tokenizer only (no parse): cheap enough to run over a
 // whole module before deciding what to fetch. Malformed input yields what could be read.

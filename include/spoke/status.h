@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -15,22 +16,46 @@ struct BreakingFinding;  // spoke/breaking.h
 // What went wrong, in terms a front-end can map to a transport status.
 enum class Code {
   kOk,
-  kInvalidArgument,   // malformed input (HTTP 400)
-  kNotFound,          // a named thing does not exist (404)
-  kConflict,          // state conflict, e.g. a version exists with other content (409)
-  kUnprocessable,     // well-formed but semantically invalid, e.g. schema errors (422)
-  kTooLarge,          // input over a configured limit (413)
-  kUnsupportedMedia,  // a content type or encoding we do not accept (415)
-  kUnavailable,       // storage does not answer (503)
-  kInternal,          // a bug or an I/O failure (500)
+  kInvalidArgument,    // malformed input (HTTP 400)
+  kNotFound,           // a named thing does not exist (404)
+  kConflict,           // state conflict, e.g. a version exists with other content (409)
+  kUnprocessable,      // well-formed but semantically invalid, e.g. schema errors (422)
+  kTooLarge,           // input over a configured limit (413)
+  kUnauthenticated,    // no valid credentials (401)
+  kPermissionDenied,   // credentials that do not allow this (403)
+  kResourceExhausted,  // over a rate limit or quota (429)
+  kUnavailable,        // storage or a peer does not answer (503)
+  kInternal,           // a bug or an I/O failure (500)
 };
+
+enum class Severity { kError, kWarning };
+
+// "error", "warning".
+inline const char* to_string(Severity s) { return s == Severity::kWarning ? "warning" : "error"; }
+inline std::optional<Severity> parse_severity(std::string_view text) {
+  if (text == "error") return Severity::kError;
+  if (text == "warning") return Severity::kWarning;
+  return std::nullopt;
+}
+
+// How problems are printed (`--error-format`): text as protoc/buf print it, one JSON object a
+// line, GitHub Actions annotations.
+enum class ErrorFormat { kText, kJson, kGithub };
+
+// "text", "json", "github"; nullopt for anything else.
+inline std::optional<ErrorFormat> parse_error_format(std::string_view name) {
+  if (name == "text") return ErrorFormat::kText;
+  if (name == "json") return ErrorFormat::kJson;
+  if (name == "github") return ErrorFormat::kGithub;
+  return std::nullopt;
+}
 
 // One problem found in an input, located where possible (1-based line/column; 0 = unknown).
 struct Diagnostic {
   std::string file;
   int line = 0;
   int column = 0;
-  std::string severity = "error";  // "error" or "warning"
+  Severity severity = Severity::kError;
   std::string message;
 };
 
@@ -57,6 +82,15 @@ class Status {
   }
   static Status TooLarge(std::string message, std::string reason = "too_large") {
     return {Code::kTooLarge, std::move(reason), std::move(message)};
+  }
+  static Status Unauthenticated(std::string message, std::string reason = "unauthenticated") {
+    return {Code::kUnauthenticated, std::move(reason), std::move(message)};
+  }
+  static Status PermissionDenied(std::string message, std::string reason = "forbidden") {
+    return {Code::kPermissionDenied, std::move(reason), std::move(message)};
+  }
+  static Status ResourceExhausted(std::string message, std::string reason = "rate_limited") {
+    return {Code::kResourceExhausted, std::move(reason), std::move(message)};
   }
   static Status Unavailable(std::string message, std::string reason = "unavailable") {
     return {Code::kUnavailable, std::move(reason), std::move(message)};

@@ -13,6 +13,7 @@ namespace spoke {
 
 struct DirectoryValidationOptions {
   std::string dir;                            // import root holding the files to validate
+  std::vector<std::string> excludes;          // paths under `dir` left out (see list_proto_tree)
   std::vector<std::string> include_dirs;      // extra import roots (their files are dependencies)
   std::vector<FileInput> extra_dependencies;  // e.g. fetched from a registry
   // Where results are cached; empty disables the cache. Results are keyed by the sha256 of

@@ -1484,11 +1484,6 @@ void sort_findings(std::vector<BreakingFinding>& findings) {
                  findings.end());
 }
 
-std::string format_finding(const BreakingFinding& f) {
-  return fmt::format("{}:{}:{}:{}", f.path.empty() ? "<input>" : f.path, f.start_line,
-                     f.start_column, f.message);
-}
-
 Result<BreakingResult> check_breaking(const Schema& before, const Schema& after,
                                       const BreakingOptions& options) {
   auto rules = resolve_breaking_rules(options);

@@ -74,11 +74,12 @@ struct CompileService::Impl {
   std::condition_variable cv;
   std::deque<std::string> queue;  // job ids
   bool stopping = false;
+  bool subscribed = false;  // to the registry's pushes, for auto_compile
   std::vector<std::thread> threads;
 };
 
 CompileService::CompileService(Registry& registry, CompileServiceOptions options)
-    : impl_(std::make_unique<Impl>(registry, std::move(options))) {}
+    : impl_(std::make_shared<Impl>(registry, std::move(options))) {}
 
 CompileService::~CompileService() { stop(); }
 
@@ -369,7 +370,18 @@ std::vector<LanguageInfo> CompileService::Impl::languages() const {
   return available_languages(options.compiler);
 }
 
-Status CompileService::start() { return impl_->start(); }
+Status CompileService::start() {
+  SPOKE_RETURN_IF_ERROR(impl_->start());
+  if (!impl_->options.auto_compile.empty() && !impl_->subscribed) {
+    impl_->subscribed = true;
+    std::weak_ptr<Impl> weak = impl_;
+    impl_->registry.subscribe([weak](const RegistryEvent& event) {
+      if (event.kind != EventKind::kVersionPushed) return;
+      if (auto impl = weak.lock()) impl->on_push(event.module, event.version);
+    });
+  }
+  return Status::OK();
+}
 void CompileService::stop() { impl_->stop(); }
 Result<SubmitResult> CompileService::submit(const CompileSubmission& submission) {
   return impl_->submit(submission);

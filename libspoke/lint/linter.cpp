@@ -183,7 +183,7 @@ Result<LintResult> lint_files(const std::vector<FileInput>& files,
   if (!built.valid()) {
     std::vector<Diagnostic> errors;
     for (const auto& d : built.diagnostics) {
-      if (d.severity == "error") errors.push_back(d);
+      if (d.severity == Severity::kError) errors.push_back(d);
     }
     return Status::Unprocessable(fmt::format("the files do not compile ({} error{})", errors.size(),
                                              errors.size() == 1 ? "" : "s"),
@@ -291,60 +291,6 @@ void sort_lint_findings(std::vector<BreakingFinding>& findings) {
                                return key(a) == key(b);
                              }),
                  findings.end());
-}
-
-std::string format_finding_json(const BreakingFinding& f) {
-  // As Go's encoding/json writes a string: HTML-sensitive characters and the line separators
-  // U+2028/U+2029 escaped, control characters as \u00XX except the usual short escapes.
-  auto quote = [](std::string_view s) {
-    std::string out = "\"";
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      unsigned char c = static_cast<unsigned char>(s[i]);
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '<':
-        case '>':
-        case '&':
-          out += fmt::format("\\u{:04x}", c);
-          break;
-        default:
-          if (c < 0x20) {
-            out += fmt::format("\\u{:04x}", c);
-          } else if (c == 0xE2 && i + 2 < s.size() &&
-                     static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-                     (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
-                      static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-            out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-            i += 2;
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-    }
-    out += '"';
-    return out;
-  };
-  std::string out = "{";
-  if (!f.path.empty()) out += "\"path\":" + quote(f.path) + ",";
-  out += fmt::format(
-      "\"start_line\":{},\"start_column\":{},\"end_line\":{},\"end_column\":{},\"type\":{},"
-      "\"message\":{}}}",
-      f.start_line, f.start_column, f.end_line, f.end_column, quote(f.type), quote(f.message));
-  return out;
 }
 
 }  // namespace spoke

@@ -13,7 +13,23 @@ namespace fs = std::filesystem;
 
 namespace spoke {
 
-Result<std::vector<ProtoTreeEntry>> list_proto_tree(const std::string& dir) {
+namespace {
+
+// True when `path` is one of `excludes` or under one of them.
+bool excluded(const std::string& path, const std::vector<std::string>& excludes) {
+  for (const auto& e : excludes) {
+    std::string prefix = e;
+    while (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
+    if (prefix.starts_with("./")) prefix.erase(0, 2);
+    if (path == prefix || (path.starts_with(prefix) && path[prefix.size()] == '/')) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::vector<ProtoTreeEntry>> list_proto_tree(const std::string& dir,
+                                                    const std::vector<std::string>& excludes) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     return Status::NotFound(fmt::format("directory \"{}\" does not exist", dir), "dir_not_found");
@@ -34,15 +50,18 @@ Result<std::vector<ProtoTreeEntry>> list_proto_tree(const std::string& dir) {
       continue;
     }
     if (p.extension() != ".proto" || !it->is_regular_file(ec)) continue;
-    out.push_back({p.lexically_relative(root).generic_string(), p.string()});
+    std::string rel = p.lexically_relative(root).generic_string();
+    if (!excludes.empty() && excluded(rel, excludes)) continue;
+    out.push_back({std::move(rel), p.string()});
   }
   std::sort(out.begin(), out.end(),
             [](const ProtoTreeEntry& a, const ProtoTreeEntry& b) { return a.path < b.path; });
   return out;
 }
 
-Result<std::vector<FileInput>> read_proto_tree(const std::string& dir) {
-  auto entries = list_proto_tree(dir);
+Result<std::vector<FileInput>> read_proto_tree(const std::string& dir,
+                                               const std::vector<std::string>& excludes) {
+  auto entries = list_proto_tree(dir, excludes);
   if (!entries.ok()) return entries.status();
   std::vector<FileInput> out;
   out.reserve(entries->size());

@@ -99,15 +99,15 @@ Status validate_files(const std::vector<File>& files) {
   std::set<std::string_view> seen;
   for (const auto& f : files) {
     if (Status s = validate_file_path(f.path); !s.ok()) {
-      problems.push_back({f.path, 0, 0, "error", s.message()});
+      problems.push_back({f.path, 0, 0, Severity::kError, s.message()});
       continue;
     }
     if (!seen.insert(f.path).second) {
       problems.push_back(
-          {f.path, 0, 0, "error", fmt::format("duplicate file path \"{}\"", f.path)});
+          {f.path, 0, 0, Severity::kError, fmt::format("duplicate file path \"{}\"", f.path)});
     }
     if (!is_valid_utf8(f.content)) {
-      problems.push_back({f.path, 0, 0, "error", fmt::format("\"{}\" is not valid UTF-8", f.path)});
+      problems.push_back({f.path, 0, 0, Severity::kError, fmt::format("\"{}\" is not valid UTF-8", f.path)});
     }
   }
   if (problems.empty()) return Status::OK();

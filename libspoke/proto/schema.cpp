@@ -40,7 +40,7 @@ class ParseErrors final : public pb::io::ErrorCollector {
  public:
   explicit ParseErrors(ParsedFile& f) : f_(f) {}
   void AddError(int line, pb::io::ColumnNumber column, const std::string& message) override {
-    f_.diagnostics.push_back({f_.path, line + 1, column + 1, "error", message});
+    f_.diagnostics.push_back({f_.path, line + 1, column + 1, Severity::kError, message});
   }
   // The parser's own warnings (naming style) are dropped, as protoc drops them: diagnostics
   // stay the ones protoc prints.
@@ -233,7 +233,7 @@ void parse_file(ParsedFile& f, bool interpret_options) {
   f.proto.set_name(f.path);
   bool ok = parser.Parse(&tokenizer, &f.proto);
   f.parsed_ok = ok && std::none_of(f.diagnostics.begin(), f.diagnostics.end(),
-                                   [](const Diagnostic& d) { return d.severity == "error"; });
+                                   [](const Diagnostic& d) { return d.severity == Severity::kError; });
   f.source_info.Swap(f.proto.mutable_source_code_info());
   f.proto.clear_source_code_info();
   if (interpret_options) {
@@ -268,18 +268,18 @@ class LinkErrors final : public pb::DescriptorPool::ErrorCollector {
   void AddError(const std::string& filename, const std::string& element_name,
                 const pb::Message* descriptor, ErrorLocation location,
                 const std::string& message) override {
-    add(filename, element_name, descriptor, location, message, "error");
+    add(filename, element_name, descriptor, location, message, Severity::kError);
   }
   void AddWarning(const std::string& filename, const std::string& element_name,
                   const pb::Message* descriptor, ErrorLocation location,
                   const std::string& message) override {
-    add(filename, element_name, descriptor, location, message, "warning");
+    add(filename, element_name, descriptor, location, message, Severity::kWarning);
   }
 
  private:
   void add(const std::string& filename, const std::string& element_name,
            const pb::Message* descriptor, ErrorLocation location, const std::string& message,
-           const char* severity) {
+           Severity severity) {
     int line = -1, column = -1;
     if (location == IMPORT) {
       f_.locations.FindImport(descriptor, element_name, &line, &column);
@@ -356,7 +356,7 @@ bool SchemaResult::valid() const { return error_count() == 0; }
 std::size_t SchemaResult::error_count() const {
   return static_cast<std::size_t>(
       std::count_if(diagnostics.begin(), diagnostics.end(),
-                    [](const Diagnostic& d) { return d.severity == "error"; }));
+                    [](const Diagnostic& d) { return d.severity == Severity::kError; }));
 }
 
 SchemaResult build_schema(const std::vector<FileInput>& targets,
@@ -443,7 +443,7 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
         int line = -1, column = -1;
         root->locations.FindImport(&root->proto, next_in_chain, &line, &column);
         root->diagnostics.push_back({root->path, line < 0 ? 0 : line + 1, line < 0 ? 0 : column + 1,
-                                     "error", "File recursively imports itself: " + chain});
+                                     Severity::kError, "File recursively imports itself: " + chain});
       } else if (s == 0) {
         visit(it->second.get());
       }
@@ -465,7 +465,7 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
     for (const auto& imp : f->proto.dependency()) {
       if (files.count(imp) == 0 && !is_well_known_file(imp) &&
           reported_missing.insert(imp).second) {
-        f->diagnostics.push_back({imp, 0, 0, "error", "File not found."});
+        f->diagnostics.push_back({imp, 0, 0, Severity::kError, "File not found."});
       }
     }
     if (options.for_code_generation) {
@@ -565,7 +565,7 @@ std::vector<std::string> scan_imports(const std::string& content) {
 
 std::string format_diagnostic(const Diagnostic& d) {
   std::string where = d.line > 0 ? fmt::format("{}:{}:{}", d.file, d.line, d.column) : d.file;
-  return fmt::format("{}: {}{}", where, d.severity == "warning" ? "warning: " : "", d.message);
+  return fmt::format("{}: {}{}", where, d.severity == Severity::kWarning ? "warning: " : "", d.message);
 }
 
 }  // namespace spoke

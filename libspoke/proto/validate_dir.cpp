@@ -38,8 +38,9 @@ struct DiskFile {
 };
 
 // The .proto files under `dir` with what the digest index compares: size, mtime, inode.
-Result<std::vector<DiskFile>> list_tree(const std::string& dir) {
-  auto entries = list_proto_tree(dir);
+Result<std::vector<DiskFile>> list_tree(const std::string& dir,
+                                        const std::vector<std::string>& excludes = {}) {
+  auto entries = list_proto_tree(dir, excludes);
   if (!entries.ok()) return entries.status();
   std::vector<DiskFile> out;
   out.reserve(entries->size());
@@ -135,7 +136,7 @@ nlohmann::json diagnostics_json(const std::vector<Diagnostic>& diags) {
     out.push_back({{"file", d.file},
                    {"line", d.line},
                    {"column", d.column},
-                   {"severity", d.severity},
+                   {"severity", to_string(d.severity)},
                    {"message", d.message}});
   }
   return out;
@@ -155,7 +156,7 @@ std::string default_cache_dir() {
 }
 
 Result<DirectoryValidation> validate_directory(const DirectoryValidationOptions& options) {
-  auto targets = list_tree(options.dir);
+  auto targets = list_tree(options.dir, options.excludes);
   if (!targets.ok()) return targets.status();
   if (targets->empty()) {
     return Status::InvalidArgument(fmt::format("no .proto files under {}", options.dir),
@@ -210,7 +211,7 @@ Result<DirectoryValidation> validate_directory(const DirectoryValidationOptions&
         hit.file_count = targets->size();
         for (const auto& d : j["diagnostics"]) {
           hit.diagnostics.push_back({d.value("file", ""), d.value("line", 0), d.value("column", 0),
-                                     d.value("severity", "error"), d.value("message", "")});
+                                     parse_severity(d.value("severity", "error")).value_or(Severity::kError), d.value("message", "")});
         }
         return hit;
       }

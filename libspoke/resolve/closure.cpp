@@ -8,7 +8,40 @@
 
 namespace spoke::internal {
 
-Result<std::vector<ClosureEntry>> compute_closure(MetadataStore& store, const std::string& root,
+Result<std::vector<Dependency>> pin_dependencies(const VersionLookup& lookup,
+                                                 const std::string& module,
+                                                 const std::vector<std::string>& specs) {
+  std::vector<Dependency> pinned;
+  std::set<std::string> seen;
+  for (const auto& spec : specs) {
+    auto parsed = parse_dependency_spec(spec);
+    if (!parsed.ok()) return parsed.status();
+    auto& [dep_module, dep_version] = parsed.value();
+    if (dep_module == module) {
+      return Status::Unprocessable(
+          fmt::format("module {} cannot depend on itself (\"{}\")", module, spec),
+          "dependency_cycle");
+    }
+    if (!seen.insert(dep_module).second) {
+      return Status::InvalidArgument(
+          fmt::format("module {} is listed more than once in dependencies", dep_module),
+          "duplicate_dependency");
+    }
+    auto dep = lookup({dep_module, dep_version, ""});
+    if (!dep.ok()) {
+      Code code = dep.status().code();
+      if (code != Code::kNotFound && code != Code::kInvalidArgument) return dep.status();
+      return Status::Unprocessable(
+          fmt::format("dependency \"{}\" cannot be resolved: {}", spec, dep.status().message()),
+          "dependency_not_found");
+    }
+    pinned.push_back({dep_module, dep->version, dep->digest});
+  }
+  return pinned;
+}
+
+Result<std::vector<ClosureEntry>> compute_closure(const VersionLookup& lookup,
+                                                  const std::string& root,
                                                   const std::string& root_module,
                                                   const std::vector<Dependency>& direct) {
   std::vector<ClosureEntry> out;
@@ -30,7 +63,7 @@ Result<std::vector<ClosureEntry>> compute_closure(MetadataStore& store, const st
                       pin.module, seen.pin.version, seen.via, pin.version, chain),
           "dependency_conflict");
     }
-    auto v = store.get_version(pin.module, pin.version);
+    auto v = lookup(pin);
     if (!v.ok()) {
       if (v.status().code() != Code::kNotFound) return v.status();
       return Status::Unprocessable(
@@ -78,6 +111,35 @@ Result<std::vector<FileInput>> load_closure_files(BlobStore& blobs,
     }
   }
   return out;
+}
+
+std::vector<FileInput> closure_files(const std::vector<ClosureEntry>& closure) {
+  std::vector<FileInput> out;
+  std::set<std::string> seen;
+  for (const auto& entry : closure) {
+    for (const auto& f : entry.version.files) {
+      if (seen.insert(f.path).second) out.push_back({f.path, f.content});
+    }
+  }
+  return out;
+}
+
+VersionLookup store_lookup(MetadataStore& store) {
+  return [&store](const Dependency& wanted) -> Result<Version> {
+    const std::string& module = wanted.module;
+    std::string exact = wanted.version;
+    if (exact == "latest") {
+      auto refs = store.list_versions(module);
+      if (!refs.ok()) return refs.status();
+      auto latest = pick_latest(refs.value());
+      if (!latest) {
+        return Status::NotFound(fmt::format("module \"{}\" has no versions", module),
+                                "version_not_found");
+      }
+      exact = latest->version;
+    }
+    return store.get_version(module, exact);
+  };
 }
 
 }  // namespace spoke::internal

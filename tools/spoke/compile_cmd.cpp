@@ -1,40 +1,21 @@
-// `spoke compile`: generate code for the .proto files under -dir; `spoke languages`: what this
-// installation can generate. Argument parsing and printing only; the work is spoke::compile.
-#include "compile_cmd.h"
-
+// spoke compile: generate code for -dir (or have the registry build a module); spoke languages.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
-#include <future>
 #include <iostream>
-#include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 #include <thread>
 
-#include "common/client.h"
+#include "command.h"
 #include "spoke/archive.h"
-#include "spoke/compile.h"
-#include "spoke/file_tree.h"
-#include "spoke/schema.h"
+#include "spoke/frontend/output.h"
+#include "spoke/rest.h"
 
 namespace spoke::cli {
-
 namespace {
 
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-
-int usage_error(const std::string& message) {
-  std::cerr << "spoke: " << message << " (run spoke compile --help for usage)\n";
-  return kExitUsage;
-}
-
-int failure(const Status& s) {
-  std::cerr << "spoke: " << s.message() << "\n";
-  for (const auto& d : s.diagnostics()) std::cerr << format_diagnostic(d) << "\n";
-  return kExitFailure;
-}
+using frontend::plural;
 
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
@@ -63,293 +44,252 @@ std::pair<std::string, std::string> split_language_prefix(const std::string& opt
   return {prefix, option.substr(colon + 1)};
 }
 
+constexpr const char* kCompileHelp = "spoke compile";
+
+class CompileCommand : public Command {
+ public:
+  explicit CompileCommand(CLI::App& app) {
+    app_ = app.add_subcommand("compile", "generate code for the .proto files under -dir");
+    app_->add_option("--dir", args_.dir, "import root holding the files to compile")
+        ->capture_default_str();
+    app_->add_option("--out", out_,
+                     "output directory; with several languages, one subdirectory each")
+        ->required();
+    app_->add_option("--lang", lang_, "language: cpp, java, go, python, ... (see spoke languages)");
+    app_->add_option("--languages", languages_, "languages, comma-separated: go,python,java")
+        ->delimiter(',');
+    app_->add_flag("--grpc", grpc_, "also generate gRPC stubs with each language's gRPC plugin");
+    app_->add_option("--opt", options_,
+                     "generator option key=value, as protoc's --<lang>_opt (repeatable); "
+                     "lang:key=value for one language only");
+    app_->add_option("--grpc-opt", grpc_options_,
+                     "gRPC plugin option key=value (repeatable); lang:key=value for one "
+                     "language only");
+    app_->add_option("-I,--include", args_.includes, "extra import root (repeatable)");
+    app_->add_option("--dep", args_.deps,
+                     "dependency module@version to fetch from -registry with its closure "
+                     "(repeatable; implies -recursive; default: deps: in spoke.yaml)");
+    app_->add_flag("--recursive", args_.recursive,
+                   "fetch the declared dependencies and their closure from -registry first");
+    app_->add_option("--plugin", plugins_,
+                     "NAME=PATH: run PATH as plugin NAME (protoc-gen-foo, grpc_cpp_plugin); "
+                     "repeatable");
+    app_->add_option("--plugin-timeout", plugin_timeout_,
+                     "seconds a plugin may run before it is killed")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    app_->add_option("--module", module_,
+                     "compile this registry module on the server and download the result "
+                     "(instead of -dir)");
+    app_->add_option("--version", version_, "version of -module (default: latest)");
+    app_->add_option("--wait", wait_s_, "seconds to wait for the server's build")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+  }
+
+  int run(const Globals& globals) override {
+    // Languages: -lang and -languages together, each once, in the order given.
+    std::vector<std::string> languages;
+    std::vector<std::string> given = split_list(lang_);
+    for (const auto& l : languages_) {
+      for (auto& item : split_list(l)) given.push_back(std::move(item));
+    }
+    for (auto& l : given) {
+      if (std::find(languages.begin(), languages.end(), l) == languages.end()) {
+        languages.push_back(l);
+      }
+    }
+    if (languages.empty()) return usage("-lang or -languages is required", kCompileHelp);
+    if (!version_.empty() && module_.empty()) return usage("-version needs -module", kCompileHelp);
+    if (!module_.empty() && (!args_.includes.empty() || args_.recursive || !args_.deps.empty() ||
+                             !plugins_.empty() || !grpc_options_.empty())) {
+      return usage(
+          "-module builds on the server: -I, -recursive, -dep, -plugin and -grpc-opt apply to "
+          "-dir only",
+          kCompileHelp);
+    }
+
+    CompilerOptions compiler;
+    compiler.plugin_timeout =
+        std::chrono::milliseconds(static_cast<long long>(plugin_timeout_ * 1000));
+    for (const auto& p : plugins_) {
+      auto eq = p.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == p.size()) {
+        return usage(fmt::format("-plugin {}: expected NAME=PATH", p), kCompileHelp);
+      }
+      compiler.plugin_binaries[p.substr(0, eq)] = p.substr(eq + 1);
+    }
+
+    std::vector<CompileRequest> requests;
+    for (const auto& language : languages) {
+      CompileRequest r;
+      r.language = language;
+      r.grpc = grpc_;
+      requests.push_back(std::move(r));
+    }
+    auto distribute = [&](const std::vector<std::string>& options, const char* flag,
+                          std::vector<std::string> CompileRequest::*field) -> std::string {
+      for (const auto& o : options) {
+        auto [prefix, option] = split_language_prefix(o);
+        if (!prefix.empty() &&
+            std::find(languages.begin(), languages.end(), prefix) == languages.end()) {
+          return fmt::format("{} {}: {} is not one of the languages compiled", flag, o, prefix);
+        }
+        for (auto& r : requests) {
+          if (prefix.empty() || prefix == r.language) (r.*field).push_back(option);
+        }
+      }
+      return "";
+    };
+    if (auto e = distribute(options_, "-opt", &CompileRequest::options); !e.empty()) {
+      return usage(e, kCompileHelp);
+    }
+    if (auto e = distribute(grpc_options_, "-grpc-opt", &CompileRequest::grpc_options);
+        !e.empty()) {
+      return usage(e, kCompileHelp);
+    }
+    if (!grpc_ && !grpc_options_.empty()) return usage("-grpc-opt needs -grpc", kCompileHelp);
+    if (!module_.empty()) return run_on_registry(globals, requests);
+
+    WorkspaceSession session(globals, args_);
+    auto ws = session.open();
+    if (!ws.ok()) return fail(ws.status());
+    auto generated = ws.value()->compile(requests, compiler);
+    if (!generated.ok()) return fail(generated.status());
+    frontend::print_diagnostics(std::cout, std::cerr, generated->diagnostics, ErrorFormat::kText);
+    if (!generated->valid) return frontend::kExitFailure;
+    nlohmann::json report = nlohmann::json::array();
+    for (const auto& output : generated->languages) {
+      std::string out = output_dir(output.language, generated->languages.size());
+      if (Status s = write_generated_files(out, output.files); !s.ok()) return fail(s);
+      if (globals.json) {
+        nlohmann::json names = nlohmann::json::array();
+        for (const auto& f : output.files) names.push_back(f.name);
+        report.push_back({{"language", output.language}, {"out", out}, {"files", names}});
+      } else {
+        std::cout << fmt::format("{}: wrote {} under {}\n", output.language,
+                                 plural(output.files.size(), "file"), out);
+      }
+    }
+    if (globals.json) print_json({{"languages", report}});
+    return frontend::kExitOk;
+  }
+
+ private:
+  std::string output_dir(const std::string& language, std::size_t count) const {
+    return count == 1 ? out_ : out_ + "/" + language;
+  }
+
+  // -module: asks the server to build each language (or finds its cached build), waits for the
+  // jobs, downloads the archives and unpacks them; nothing is written unless every language built.
+  int run_on_registry(const Globals& globals, const std::vector<CompileRequest>& requests) {
+    RemoteRegistry registry(globals.remote());
+    const std::string version = version_.empty() ? "latest" : version_;
+    struct Build {
+      SubmitResult submitted;
+      std::vector<GeneratedFile> files;
+    };
+    std::vector<Build> builds;
+    for (const auto& r : requests) {
+      auto submitted = registry.submit_compile({module_, version, r.language, r.grpc, r.options});
+      if (!submitted.ok()) return fail(submitted.status());
+      builds.push_back({std::move(submitted).value(), {}});
+    }
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(static_cast<long long>(wait_s_ * 1000));
+    for (auto& b : builds) {
+      CompileJob& job = b.submitted.job;
+      while (job.status != JobStatus::kSucceeded) {
+        if (job.status == JobStatus::kFailed) {
+          return fail(
+              Status::Unprocessable(fmt::format("the server could not compile {}@{} to {}: {}",
+                                                module_, job.version, job.language, job.error),
+                                    "compile_failed"));
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+          return fail(Status::Unavailable(
+              fmt::format("the server's build of {}@{} for {} is still {} after {} s (job {})",
+                          module_, job.version, job.language, to_string(job.status), wait_s_,
+                          job.id),
+              "compile_timeout"));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        auto polled = registry.get_job(job.id);
+        if (!polled.ok()) return fail(polled.status());
+        job = std::move(polled).value();
+      }
+      auto archive = registry.download(module_, job.version, job.language, ArchiveFormat::kTarGz);
+      if (!archive.ok()) return fail(archive.status());
+      auto files = read_archive(archive.value());
+      if (!files.ok()) return fail(files.status());
+      b.files = std::move(files).value();
+    }
+    nlohmann::json report = nlohmann::json::array();
+    for (const auto& b : builds) {
+      const CompileJob& job = b.submitted.job;
+      std::string out = output_dir(job.language, builds.size());
+      if (Status s = write_generated_files(out, b.files); !s.ok()) return fail(s);
+      if (globals.json) {
+        nlohmann::json names = nlohmann::json::array();
+        for (const auto& f : b.files) names.push_back(f.name);
+        report.push_back({{"language", job.language},
+                          {"module", module_},
+                          {"version", job.version},
+                          {"job_id", job.id},
+                          {"cache_hit", b.submitted.cache_hit},
+                          {"out", out},
+                          {"files", names}});
+      } else {
+        std::cout << fmt::format("{}: {}@{} built by the registry{}; wrote {} under {}\n",
+                                 job.language, module_, job.version,
+                                 b.submitted.cache_hit ? " (cached)" : "",
+                                 plural(b.files.size(), "file"), out);
+      }
+    }
+    if (globals.json) print_json({{"languages", report}});
+    return frontend::kExitOk;
+  }
+
+  WorkspaceArgs args_;
+  std::string out_, lang_;
+  std::vector<std::string> languages_;
+  bool grpc_ = false;
+  std::vector<std::string> options_, grpc_options_, plugins_;
+  double plugin_timeout_ = 60;
+  std::string module_, version_;  // a registry build instead of -dir
+  double wait_s_ = 600;
+};
+
+class LanguagesCommand : public Command {
+ public:
+  explicit LanguagesCommand(CLI::App& app) {
+    app_ = app.add_subcommand("languages", "list the languages this installation generates");
+  }
+
+  int run(const Globals& globals) override {
+    auto languages = available_languages();
+    if (globals.json) {
+      print_json(rest::to_json(languages));
+      return frontend::kExitOk;
+    }
+    std::cout << fmt::format("{:<10} {:<40} {}\n", "LANGUAGE", "GENERATOR", "GRPC");
+    for (const auto& l : languages) {
+      std::string generator =
+          l.builtin ? fmt::format("built-in (libprotoc {})", libprotoc_version()) : l.program;
+      std::string grpc = !l.grpc_program.empty()   ? l.grpc_program
+                         : !l.grpc_missing.empty() ? fmt::format("- ({} not found)", l.grpc_missing)
+                                                   : "-";
+      std::cout << fmt::format("{:<10} {:<40} {}\n", l.language, generator, grpc);
+    }
+    return frontend::kExitOk;
+  }
+};
+
 }  // namespace
 
-CompileCommands::CompileCommands(CLI::App& app, const std::function<void(CLI::App*)>& add_common) {
-  auto& a = args_;
-  compile_ = app.add_subcommand("compile", "generate code for the .proto files under -dir");
-  compile_->add_option("--dir", a.dir, "import root holding the files to compile")
-      ->capture_default_str();
-  compile_
-      ->add_option("--out", a.out,
-                   "output directory; with several languages, one subdirectory each")
-      ->required();
-  compile_->add_option("--lang", a.lang,
-                       "language: cpp, java, go, python, ... (see spoke languages)");
-  compile_->add_option("--languages", a.languages, "languages, comma-separated: go,python,java")
-      ->delimiter(',');
-  compile_->add_flag("--grpc", a.grpc, "also generate gRPC stubs with each language's gRPC plugin");
-  compile_->add_option("--opt", a.options,
-                       "generator option key=value, as protoc's --<lang>_opt (repeatable); "
-                       "lang:key=value for one language only");
-  compile_->add_option("--grpc-opt", a.grpc_options,
-                       "gRPC plugin option key=value (repeatable); lang:key=value for one "
-                       "language only");
-  compile_->add_option("-I,--include", a.includes, "extra import root (repeatable)");
-  compile_->add_option("--dep", a.deps,
-                       "dependency module@version to fetch from -registry with its closure "
-                       "(repeatable; implies -recursive; default: deps: in spoke.yaml)");
-  compile_->add_flag("--recursive", a.recursive,
-                     "fetch the declared dependencies and their closure from -registry first");
-  compile_->add_option("--plugin", a.plugins,
-                       "NAME=PATH: run PATH as plugin NAME (protoc-gen-foo, grpc_cpp_plugin); "
-                       "repeatable");
-  compile_
-      ->add_option("--plugin-timeout", a.plugin_timeout,
-                   "seconds a plugin may run before it is killed")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  compile_->add_option("--module", a.module,
-                       "compile this registry module on the server and download the result "
-                       "(instead of -dir)");
-  compile_->add_option("--version", a.version, "version of -module (default: latest)");
-  compile_->add_option("--wait", a.wait_s, "seconds to wait for the server's build")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  add_common(compile_);
-
-  languages_ = app.add_subcommand("languages", "list the languages this installation generates");
-  add_common(languages_);
-}
-
-int CompileCommands::run(const std::string& registry, bool json_output) const {
-  if (*compile_) return run_compile(registry, json_output);
-  if (*languages_) return run_languages(json_output);
-  return -1;
-}
-
-int CompileCommands::run_compile(const std::string& registry, bool json_output) const {
-  const auto& a = args_;
-  // Languages: -lang and -languages together, each once, in the order given.
-  std::vector<std::string> languages;
-  std::vector<std::string> given = split_list(a.lang);
-  for (const auto& l : a.languages) {
-    for (auto& item : split_list(l)) given.push_back(std::move(item));
-  }
-  for (auto& l : given) {
-    if (std::find(languages.begin(), languages.end(), l) == languages.end()) languages.push_back(l);
-  }
-  if (languages.empty()) return usage_error("-lang or -languages is required");
-  if (!a.version.empty() && a.module.empty()) return usage_error("-version needs -module");
-  if (!a.module.empty() && (!a.includes.empty() || a.recursive || !a.deps.empty() ||
-                            !a.plugins.empty() || !a.grpc_options.empty())) {
-    return usage_error(
-        "-module builds on the server: -I, -recursive, -dep, -plugin and "
-        "-grpc-opt apply to -dir only");
-  }
-
-  CompilerOptions compiler;
-  compiler.plugin_timeout =
-      std::chrono::milliseconds(static_cast<long long>(a.plugin_timeout * 1000));
-  for (const auto& p : a.plugins) {
-    auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == p.size()) {
-      return usage_error(fmt::format("-plugin {}: expected NAME=PATH", p));
-    }
-    compiler.plugin_binaries[p.substr(0, eq)] = p.substr(eq + 1);
-  }
-
-  std::vector<CompileRequest> requests;
-  for (const auto& language : languages) {
-    CompileRequest r;
-    r.language = language;
-    r.grpc = a.grpc;
-    requests.push_back(std::move(r));
-  }
-  auto distribute = [&](const std::vector<std::string>& options, const char* flag,
-                        std::vector<std::string> CompileRequest::*field) -> std::string {
-    for (const auto& o : options) {
-      auto [prefix, option] = split_language_prefix(o);
-      if (!prefix.empty() &&
-          std::find(languages.begin(), languages.end(), prefix) == languages.end()) {
-        return fmt::format("{} {}: {} is not one of the languages compiled", flag, o, prefix);
-      }
-      for (auto& r : requests) {
-        if (prefix.empty() || prefix == r.language) (r.*field).push_back(option);
-      }
-    }
-    return "";
-  };
-  if (auto e = distribute(a.options, "-opt", &CompileRequest::options); !e.empty()) {
-    return usage_error(e);
-  }
-  if (auto e = distribute(a.grpc_options, "-grpc-opt", &CompileRequest::grpc_options); !e.empty()) {
-    return usage_error(e);
-  }
-  if (!a.grpc && !a.grpc_options.empty()) return usage_error("-grpc-opt needs -grpc");
-  if (!a.module.empty()) return run_registry_compile(registry, json_output, requests);
-  // A missing generator is reported before anything is read or fetched.
-  for (const auto& r : requests) {
-    if (Status s = check_compile_request(r, compiler); !s.ok()) return failure(s);
-  }
-
-  auto tree = read_proto_tree(a.dir);
-  if (!tree.ok()) return failure(tree.status());
-  if (tree->empty()) {
-    return failure(Status::InvalidArgument(fmt::format("no .proto files under {}", a.dir)));
-  }
-  std::vector<FileInput> deps;
-  for (const auto& inc : a.includes) {
-    auto more = read_proto_tree(inc);
-    if (!more.ok()) return failure(more.status());
-    for (auto& f : more.value()) deps.push_back(std::move(f));
-  }
-  if (a.recursive || !a.deps.empty()) {
-    auto fetched = fetch_declared_dependencies(registry, a.dir, a.deps);
-    if (!fetched.ok()) return failure(fetched.status());
-    for (auto& f : fetched.value()) deps.push_back(std::move(f));
-  }
-
-  SchemaOptions schema_options;
-  schema_options.for_code_generation = true;
-  auto built = build_schema(tree.value(), deps, schema_options);
-  for (const auto& d : built.diagnostics) std::cerr << format_diagnostic(d) << "\n";
-  if (!built.valid()) return kExitFailure;
-
-  // Every language at once; nothing is written unless all of them succeed.
-  std::vector<std::future<Result<std::vector<GeneratedFile>>>> pending;
-  for (const auto& r : requests) {
-    pending.push_back(std::async(std::launch::async,
-                                 [&, &r = r] { return compile(*built.schema, r, compiler); }));
-  }
-  std::vector<std::vector<GeneratedFile>> generated;
-  int status = 0;
-  for (std::size_t i = 0; i < pending.size(); ++i) {
-    auto result = pending[i].get();
-    if (!result.ok()) {
-      status = failure(result.status());
-      continue;
-    }
-    generated.push_back(std::move(result).value());
-  }
-  if (status != 0) return status;
-
-  nlohmann::json report = nlohmann::json::array();
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    std::string out = languages.size() == 1 ? a.out : a.out + "/" + languages[i];
-    if (Status s = write_generated_files(out, generated[i]); !s.ok()) return failure(s);
-    if (json_output) {
-      nlohmann::json names = nlohmann::json::array();
-      for (const auto& f : generated[i]) names.push_back(f.name);
-      report.push_back({{"language", languages[i]}, {"out", out}, {"files", names}});
-    } else {
-      std::cout << fmt::format("{}: wrote {} files under {}\n", languages[i], generated[i].size(),
-                               out);
-    }
-  }
-  if (json_output) std::cout << nlohmann::json{{"languages", report}}.dump(2) << "\n";
-  return 0;
-}
-
-// -module: asks the server to build each language (or finds its cached build), waits for the
-// jobs, downloads the archives and unpacks them; nothing is written unless every language built.
-int CompileCommands::run_registry_compile(const std::string& registry, bool json_output,
-                                          const std::vector<CompileRequest>& requests) const {
-  const auto& a = args_;
-  RegistryClient client(registry);
-  const std::string module = encode_segment(a.module);
-  const std::string version = encode_segment(a.version.empty() ? "latest" : a.version);
-  struct Build {
-    std::string language, job_id, exact_version;
-    bool cached = false;
-    std::vector<GeneratedFile> files;
-  };
-  std::vector<Build> builds;
-  for (const auto& r : requests) {
-    const std::string& language = r.language;
-    nlohmann::json body = {{"grpc", r.grpc}, {"options", r.options}};
-    auto submitted = client.post(fmt::format("/modules/{}/versions/{}/compile/{}", module, version,
-                                             encode_segment(language)),
-                                 body, false);
-    if (!submitted.ok()) return failure(submitted.status());
-    Build b;
-    b.language = language;
-    b.job_id = submitted.value().value("job_id", "");
-    b.exact_version = submitted.value().value("version", a.version);
-    b.cached = submitted.value().value("cache_hit", false);
-    builds.push_back(std::move(b));
-  }
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(static_cast<long long>(a.wait_s * 1000));
-  for (auto& b : builds) {
-    for (;;) {
-      auto job = client.get("/jobs/" + encode_segment(b.job_id));
-      if (!job.ok()) return failure(job.status());
-      std::string status = job.value().value("status", "");
-      if (status == "failed") {
-        return failure(Status::Unprocessable(
-            fmt::format("the server could not compile {}@{} to {}: {}", a.module, b.exact_version,
-                        b.language, job.value().value("error", "")),
-            "compile_failed"));
-      }
-      if (status == "succeeded") break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        return failure(Status::Unavailable(
-            fmt::format("the server's build of {}@{} for {} is still {} after {} s (job {})",
-                        a.module, b.exact_version, b.language, status, a.wait_s, b.job_id),
-            "compile_timeout"));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    auto archive =
-        client.get_bytes(fmt::format("/modules/{}/versions/{}/download/{}?format=tar.gz", module,
-                                     encode_segment(b.exact_version), encode_segment(b.language)));
-    if (!archive.ok()) return failure(archive.status());
-    auto files = read_archive(archive.value());
-    if (!files.ok()) return failure(files.status());
-    b.files = std::move(files).value();
-  }
-  nlohmann::json report = nlohmann::json::array();
-  for (const auto& b : builds) {
-    std::string out = builds.size() == 1 ? a.out : a.out + "/" + b.language;
-    if (Status s = write_generated_files(out, b.files); !s.ok()) return failure(s);
-    if (json_output) {
-      nlohmann::json names = nlohmann::json::array();
-      for (const auto& f : b.files) names.push_back(f.name);
-      report.push_back({{"language", b.language},
-                        {"module", a.module},
-                        {"version", b.exact_version},
-                        {"job_id", b.job_id},
-                        {"cache_hit", b.cached},
-                        {"out", out},
-                        {"files", names}});
-    } else {
-      std::cout << fmt::format("{}: {}@{} built by the registry{}; wrote {} file{} under {}\n",
-                               b.language, a.module, b.exact_version, b.cached ? " (cached)" : "",
-                               b.files.size(), b.files.size() == 1 ? "" : "s", out);
-    }
-  }
-  if (json_output) std::cout << nlohmann::json{{"languages", report}}.dump(2) << "\n";
-  return 0;
-}
-
-int CompileCommands::run_languages(bool json_output) const {
-  auto languages = available_languages();
-  if (json_output) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& l : languages) {
-      nlohmann::json grpc = nullptr;
-      if (!l.grpc_program.empty()) grpc = {{"program", l.grpc_program}};
-      if (!l.grpc_missing.empty()) grpc = {{"missing", l.grpc_missing}};
-      list.push_back({{"language", l.language},
-                      {"builtin", l.builtin},
-                      {"program", l.builtin ? nlohmann::json(nullptr) : nlohmann::json(l.program)},
-                      {"grpc", grpc}});
-    }
-    std::cout << nlohmann::json{{"libprotoc", libprotoc_version()}, {"languages", list}}.dump(2)
-              << "\n";
-    return 0;
-  }
-  std::cout << fmt::format("{:<10} {:<40} {}\n", "LANGUAGE", "GENERATOR", "GRPC");
-  for (const auto& l : languages) {
-    std::string generator =
-        l.builtin ? fmt::format("built-in (libprotoc {})", libprotoc_version()) : l.program;
-    std::string grpc = !l.grpc_program.empty()   ? l.grpc_program
-                       : !l.grpc_missing.empty() ? fmt::format("- ({} not found)", l.grpc_missing)
-                                                 : "-";
-    std::cout << fmt::format("{:<10} {:<40} {}\n", l.language, generator, grpc);
-  }
-  return 0;
+void add_compile_commands(CLI::App& app, Commands& out) {
+  out.push_back(std::make_unique<CompileCommand>(app));
+  out.push_back(std::make_unique<LanguagesCommand>(app));
 }
 
 }  // namespace spoke::cli

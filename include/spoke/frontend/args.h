@@ -1,9 +1,10 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
-namespace spoke::cli {
+namespace spoke::frontend {
 
 // Rewrites Go-style single-dash long flags ("-module", "-storage-dir=x") to "--module" so one
 // CLI11 parser accepts both spellings. Single-letter flags ("-I", "-h") and anything after "--"
@@ -54,4 +55,4 @@ inline bool parse_byte_size(const std::string& text, std::size_t& out) {
   return true;
 }
 
-}  // namespace spoke::cli
+}  // namespace spoke::frontend

@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace spoke::cli {
+namespace spoke::internal {
 
 // Escapes `s` for a workflow command: '%', CR and LF always; ':' and ',' too in property
 // values (file=, title=), where they would end the property.
@@ -28,4 +28,4 @@ inline std::string github_escape(const std::string& s, bool property) {
   return out;
 }
 
-}  // namespace spoke::cli
+}  // namespace spoke::internal

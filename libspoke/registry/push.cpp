@@ -1,0 +1,227 @@
+// Registry's write path: push (validate, pin, check the policy, store) and validate.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "registry/policy.h"
+#include "registry/registry_impl.h"
+#include "resolve/closure.h"
+#include "resolve/inference.h"
+#include "spoke/breaking.h"
+#include "spoke/registry.h"
+#include "spoke/schema.h"
+#include "util/timing.h"
+
+namespace spoke {
+namespace {
+
+Status digest_conflict(const std::string& module, const std::string& version,
+                       const std::string& existing, const std::string& pushed) {
+  return Status::Conflict(fmt::format("version {}@{} already exists with different content "
+                                      "(existing digest {}, pushed digest {}); versions are "
+                                      "immutable, push a new version instead",
+                                      module, version, existing, pushed),
+                          "version_exists")
+      .with_field("existing_digest", existing)
+      .with_field("digest", pushed);
+}
+
+Status invalid_schema(const Version& v, const SchemaResult& checked) {
+  const Diagnostic* first = nullptr;
+  for (const auto& d : checked.diagnostics) {
+    if (d.severity == Severity::kError) {
+      first = &d;
+      break;
+    }
+  }
+  return Status::Unprocessable(
+             fmt::format("{}@{} does not compile: {} error{}, first: {}", v.module, v.version,
+                         checked.error_count(), checked.error_count() == 1 ? "" : "s",
+                         format_diagnostic(*first)),
+             "invalid_schema")
+      .with_diagnostics(checked.diagnostics);
+}
+
+// The version's files, checked as a set, sorted by path, with their digests.
+Result<std::vector<File>> version_files(const std::vector<FileInput>& inputs) {
+  std::vector<File> files;
+  files.reserve(inputs.size());
+  for (const auto& in : inputs) {
+    File f;
+    f.path = in.path;
+    f.size = in.content.size();
+    f.content = in.content;
+    files.push_back(std::move(f));
+  }
+  SPOKE_RETURN_IF_ERROR(validate_files(files));
+  std::sort(files.begin(), files.end(),
+            [](const File& a, const File& b) { return a.path < b.path; });
+  for (auto& f : files) f.digest = content_digest(f.content);
+  return files;
+}
+
+}  // namespace
+
+Result<std::vector<Dependency>> Registry::Impl::pin_request_dependencies(
+    const std::string& module, const std::vector<std::string>& declared, bool infer,
+    const std::vector<FileInput>& files) {
+  std::vector<std::string> specs = declared;
+  if (specs.empty() && infer) {
+    auto inferred = internal::infer_dependencies(*storage.metadata, module, files);
+    if (!inferred.ok()) return inferred.status();
+    specs = std::move(inferred).value();
+  }
+  return internal::pin_dependencies(lookup(), module, specs);
+}
+
+Result<PushResult> Registry::push(const PushRequest& request) {
+  auto result = push_version(request);
+  if (!result.ok()) {
+    RegistryEvent event{EventKind::kVersionRejected, request.module, request.version};
+    event.rejection = &result.status();
+    impl_->publish(event);
+  } else if (result->created) {
+    RegistryEvent event{EventKind::kVersionPushed, request.module, request.version};
+    event.stored = &result->version;
+    impl_->publish(event);
+  }
+  return result;
+}
+
+Result<PushResult> Registry::push_version(const PushRequest& request) {
+  internal::PhaseTimer timer("push");
+  SPOKE_RETURN_IF_ERROR(validate_module_name(request.module));
+  auto version_id = parse_version(request.version);
+  if (!version_id.ok()) return version_id.status();
+
+  Version v;
+  v.module = request.module;
+  v.version = request.version;
+  v.description = request.description;
+  v.source_info = request.source_info;
+  auto files = version_files(request.files);
+  if (!files.ok()) return files.status();
+  v.files = std::move(files).value();
+  timer.phase("digests");
+
+  auto pinned = impl_->pin_request_dependencies(request.module, request.dependencies,
+                                                request.infer_dependencies, request.files);
+  if (!pinned.ok()) return pinned.status();
+  v.dependencies = std::move(pinned).value();
+  v.digest = compute_version_digest(v.files, v.dependencies);
+
+  const std::string pushed_digest = v.digest;
+  auto answer_existing = [&](Result<Version> existing) -> Result<PushResult> {
+    if (!existing.ok()) return existing.status();
+    if (existing->digest != pushed_digest) {
+      return digest_conflict(request.module, request.version, existing->digest, pushed_digest);
+    }
+    return PushResult{std::move(existing).value(), false};
+  };
+
+  MetadataStore& store = *impl_->storage.metadata;
+  auto existing = store.get_version(v.module, v.version);
+  if (existing.ok()) return answer_existing(std::move(existing));
+  if (existing.status().code() != Code::kNotFound) return existing.status();
+  SPOKE_RETURN_IF_ERROR(impl_->check_no_other_spelling(v.module, version_id.value()));
+
+  auto policy = impl_->effective_policy(v.module);
+  if (!policy.ok()) return policy.status();
+  const ModulePolicy& rules = policy->policy;
+  const bool check_policy = rules.compatibility != "NONE";
+
+  // Nothing that does not parse and link against its dependencies gets in. Linked as a
+  // comparison needs it when there is a policy to check (warnings kept for the pusher).
+  SchemaOptions link_options;
+  link_options.interpreted_source_info = check_policy;
+  auto checked = impl_->check_schema(v.module + "@" + v.version, v.module, v.files, v.dependencies,
+                                     link_options);
+  if (!checked.ok()) return checked.status();
+  if (!checked->valid()) return invalid_schema(v, checked.value());
+  std::vector<Diagnostic> warnings = std::move(checked->diagnostics);
+  timer.phase("validate");
+
+  // Nothing that breaks the module's policy gets in unless forced.
+  if (check_policy) {
+    std::vector<std::string> against;
+    if (auto refs = store.list_versions(v.module); refs.ok()) {
+      bool all = rules.transitive || rules.compatibility.ends_with("_TRANSITIVE");
+      against = internal::versions_to_check(refs.value(), version_id.value(), all);
+    } else if (refs.status().code() != Code::kNotFound) {
+      return refs.status();
+    }
+    std::vector<std::shared_ptr<const Schema>> earlier;
+    for (const auto& e : against) {
+      auto schema = impl_->comparison_schema(*this, v.module, e);
+      if (!schema.ok()) return schema.status();
+      earlier.push_back(std::move(schema).value());
+    }
+    std::vector<const Schema*> history;
+    for (const auto& e : earlier) history.push_back(e.get());
+    auto result = run_breaking_check(internal::policy_check(rules), history, *checked->schema);
+    if (!result.ok()) return result.status();
+    timer.phase("policy");
+    const auto& findings = result->findings;
+    if (!findings.empty() && !request.force) {
+      std::size_t n = findings.size();
+      std::string what = against.size() == 1 ? fmt::format("{}@{}", v.module, against.front())
+                                             : fmt::format("{} earlier versions", against.size());
+      return Status::Conflict(
+                 fmt::format("{}@{} breaks the {} compatibility of module {} against {}: {} "
+                             "breaking change{}; fix {}, or push with force to publish anyway",
+                             v.module, v.version, rules.compatibility, v.module, what, n,
+                             n == 1 ? "" : "s", n == 1 ? "it" : "them"),
+                 "breaking_change")
+          .with_findings(std::make_shared<const std::vector<BreakingFinding>>(findings));
+    }
+    v.forced_breaking = static_cast<std::int64_t>(findings.size());
+  }
+
+  // Blobs first: a version's metadata never points at a missing blob.
+  std::set<std::string_view> seen;
+  std::vector<std::pair<std::string, std::string_view>> blobs;
+  for (const auto& f : v.files) {
+    if (seen.insert(f.digest).second) blobs.emplace_back(f.digest, f.content);
+  }
+  SPOKE_RETURN_IF_ERROR(impl_->storage.blobs->put_many(blobs));
+  timer.phase("blobs");
+
+  const bool module_existed = store.get_module(v.module).ok();
+  Timestamp now = now_ms();
+  v.created_at = now;
+  Module module_if_missing{v.module, request.module_description, now, now};
+  auto inserted = store.insert_version(module_if_missing, std::move(v));
+  timer.phase("metadata");
+  if (!inserted.ok()) {
+    if (inserted.status().reason() == "version_exists") {
+      // Lost a race with a concurrent push of the same version.
+      return answer_existing(store.get_version(request.module, request.version));
+    }
+    return inserted.status();
+  }
+  if (!module_existed) {
+    RegistryEvent event{EventKind::kModuleCreated, request.module};
+    impl_->publish(event);
+  }
+  return PushResult{std::move(inserted).value(), true, std::move(warnings)};
+}
+
+Result<ValidateReport> Registry::validate(const ValidateRequest& request) {
+  if (!request.module.empty()) SPOKE_RETURN_IF_ERROR(validate_module_name(request.module));
+  std::vector<File> files;
+  for (const auto& in : request.files) {
+    files.push_back({in.path, in.content, content_digest(in.content), in.content.size()});
+  }
+  SPOKE_RETURN_IF_ERROR(validate_files(files));
+  auto pinned = impl_->pin_request_dependencies(request.module, request.dependencies,
+                                                request.infer_dependencies, request.files);
+  if (!pinned.ok()) return pinned.status();
+  std::string root = request.module.empty() ? "(files)" : request.module;
+  auto checked = impl_->check_schema(root, request.module, files, pinned.value());
+  if (!checked.ok()) return checked.status();
+  return ValidateReport{checked->valid(), std::move(checked->diagnostics),
+                        std::move(pinned).value()};
+}
+
+}  // namespace spoke

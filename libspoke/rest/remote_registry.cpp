@@ -1,0 +1,299 @@
+// The typed HTTP client of spoke-server.
+#include "spoke/remote_registry.h"
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <zlib.h>
+
+#include "spoke/rest.h"
+
+namespace spoke {
+namespace {
+
+using rest::json;
+
+// The gzip form of `data` (the push body: tens of MB of .proto text shrink tenfold).
+std::string gzip(std::string_view data) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out;
+  out.resize(deflateBound(&zs, data.size()) + 32);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+}  // namespace
+
+std::string encode_path_segment(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+struct RemoteRegistry::Impl {
+  RemoteOptions options;
+  std::string prefix;  // a path the registry is served under ("" at the root)
+  std::unique_ptr<httplib::Client> client;
+
+  explicit Impl(RemoteOptions o) : options(std::move(o)) {
+    std::string base = options.url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    auto scheme_end = base.find("://");
+    auto path_start = base.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+    if (path_start != std::string::npos) {
+      prefix = base.substr(path_start);
+      base = base.substr(0, path_start);
+    }
+    client = std::make_unique<httplib::Client>(base);
+    client->set_connection_timeout(options.connect_timeout_s, 0);
+    client->set_read_timeout(options.timeout_s, 0);
+    client->set_write_timeout(options.timeout_s, 0);
+    client->set_tcp_nodelay(true);
+    if (!options.ca_cert.empty()) client->set_ca_cert_path(options.ca_cert.c_str());
+    client->enable_server_certificate_verification(true);
+    if (!options.token.empty()) client->set_bearer_token_auth(options.token.c_str());
+  }
+
+  static std::string module_path(const std::string& module) {
+    return "/modules/" + encode_path_segment(module);
+  }
+  static std::string version_path(const std::string& module, const std::string& version) {
+    return module_path(module) + "/versions/" + encode_path_segment(version);
+  }
+
+  Status unreachable(const httplib::Result& r, const std::string& what) const {
+    std::string why;
+    switch (r.error()) {
+      case httplib::Error::Connection:
+        why = "connection refused or host unreachable";
+        break;
+      case httplib::Error::ConnectionTimeout:
+        why = "connection timed out";
+        break;
+      case httplib::Error::Read:
+        why = "the connection was closed while reading the answer";
+        break;
+      case httplib::Error::Write:
+        why = "the connection was closed while sending the request";
+        break;
+      case httplib::Error::SSLConnection:
+      case httplib::Error::SSLLoadingCerts:
+      case httplib::Error::SSLServerVerification:
+        why = fmt::format("TLS failed ({}; --ca-cert names a private CA)",
+                          httplib::to_string(r.error()));
+        break;
+      default:
+        why = httplib::to_string(r.error());
+        break;
+    }
+    return Status::Unavailable(
+        fmt::format("cannot reach the registry at {} ({}): {}", options.url, what, why),
+        "registry_unreachable");
+  }
+
+  // The response's JSON body, or the error it carries.
+  Result<json> finish(const httplib::Result& r, const std::string& what, int* status = nullptr) {
+    if (!r) return unreachable(r, what);
+    if (status != nullptr) *status = r->status;
+    if (r->status >= 400) return rest::status_from_error(r->status, r->body);
+    auto j = json::parse(r->body, nullptr, false);
+    if (j.is_discarded()) {
+      return Status::Internal(
+          fmt::format("the registry at {} answered {} with a body that is not JSON", options.url,
+                      what),
+          "bad_response");
+    }
+    return j;
+  }
+
+  Result<json> get(const std::string& path) {
+    httplib::Headers headers{{"Accept", "application/json"}};
+    return finish(client->Get(prefix + path, headers), "GET " + path);
+  }
+
+  Result<json> send(const std::string& method, const std::string& path, const json& body,
+                    int* status = nullptr) {
+    std::string text = rest::dump(body);
+    httplib::Result r = method == "PUT"     ? client->Put(prefix + path, text, "application/json")
+                        : method == "PATCH" ? client->Patch(prefix + path, text, "application/json")
+                                            : client->Post(prefix + path, text, "application/json");
+    return finish(r, method + " " + path, status);
+  }
+};
+
+RemoteRegistry::RemoteRegistry(RemoteOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+RemoteRegistry::~RemoteRegistry() = default;
+
+const RemoteOptions& RemoteRegistry::options() const { return impl_->options; }
+
+Result<CreateModuleResult> RemoteRegistry::create_module(const std::string& name,
+                                                         const std::string& description) {
+  int status = 0;
+  auto r = impl_->send("POST", "/modules",
+                       rest::to_json(rest::CreateModuleRequest{name, description}), &status);
+  if (!r.ok()) return r.status();
+  auto m = rest::module_from_json(r.value());
+  if (!m.ok()) return m.status();
+  return CreateModuleResult{std::move(m).value(), status == 201};
+}
+
+Result<ModulePage> RemoteRegistry::list_modules(std::size_t limit, const std::string& page_token) {
+  std::string path = "/modules";
+  std::string sep = "?";
+  if (limit > 0) {
+    path += fmt::format("{}limit={}", sep, limit);
+    sep = "&";
+  }
+  if (!page_token.empty()) path += sep + "page_token=" + encode_path_segment(page_token);
+  auto r = impl_->get(path);
+  if (!r.ok()) return r.status();
+  return rest::module_page_from_json(r.value());
+}
+
+Result<std::vector<ModuleSummary>> RemoteRegistry::list_all_modules() {
+  std::vector<ModuleSummary> all;
+  std::string token;
+  do {
+    auto page = list_modules(1000, token);
+    if (!page.ok()) return page.status();
+    for (auto& m : page->modules) all.push_back(std::move(m));
+    token = page->next_page_token;
+  } while (!token.empty());
+  return all;
+}
+
+Result<ModuleDetail> RemoteRegistry::get_module(const std::string& name) {
+  auto r = impl_->get(Impl::module_path(name));
+  if (!r.ok()) return r.status();
+  return rest::module_detail_from_json(r.value());
+}
+
+Result<PushResult> RemoteRegistry::push(const PushRequest& request,
+                                        const UploadProgress& progress) {
+  const std::string path = Impl::module_path(request.module) + "/versions";
+  std::string body = gzip(rest::dump(rest::to_json(request)));
+  httplib::Headers headers{{"Content-Encoding", "gzip"}, {"Accept", "application/json"}};
+  const std::size_t total = body.size();
+  auto r = impl_->client->Post(
+      impl_->prefix + path, headers, total,
+      [&](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+        constexpr std::size_t kChunk = 256 << 10;
+        std::size_t n = std::min(length, kChunk);
+        if (!sink.write(body.data() + offset, n)) return false;
+        if (progress) progress(offset + n, total);
+        return true;
+      },
+      "application/json");
+  int status = 0;
+  auto j = impl_->finish(r, "POST " + path, &status);
+  if (!j.ok()) return j.status();
+  return rest::push_result_from_json(j.value(), status == 201);
+}
+
+Result<std::vector<Version>> RemoteRegistry::list_versions(const std::string& module) {
+  auto r = impl_->get(Impl::module_path(module) + "/versions");
+  if (!r.ok()) return r.status();
+  return rest::versions_from_json(r.value());
+}
+
+Result<Version> RemoteRegistry::get_version(const std::string& module, const std::string& version,
+                                            bool with_content) {
+  auto r =
+      impl_->get(Impl::version_path(module, version) + (with_content ? "?include=content" : ""));
+  if (!r.ok()) return r.status();
+  return rest::version_from_json(r.value());
+}
+
+Result<DependencyReport> RemoteRegistry::get_dependencies(const std::string& module,
+                                                          const std::string& version) {
+  auto r = impl_->get(Impl::version_path(module, version) + "/dependencies");
+  if (!r.ok()) return r.status();
+  return rest::dependency_report_from_json(r.value());
+}
+
+Result<ValidateReport> RemoteRegistry::validate(const ValidateRequest& request) {
+  auto r = impl_->send("POST", "/validate", rest::to_json(request));
+  if (!r.ok()) return r.status();
+  return rest::validate_report_from_json(r.value());
+}
+
+Result<EffectivePolicy> RemoteRegistry::get_policy(const std::string& module) {
+  auto r = impl_->get(Impl::module_path(module) + "/config");
+  if (!r.ok()) return r.status();
+  return rest::policy_from_json(r.value());
+}
+
+Result<EffectivePolicy> RemoteRegistry::set_policy(const std::string& module,
+                                                   const ModulePolicy& policy) {
+  auto r = impl_->send("PUT", Impl::module_path(module) + "/config", rest::to_json(policy));
+  if (!r.ok()) return r.status();
+  return rest::policy_from_json(r.value());
+}
+
+Result<BreakingResult> RemoteRegistry::diff(const std::string& module, const std::string& from,
+                                            const std::string& to, const std::string& against) {
+  std::string path = fmt::format("{}/diff?from={}&to={}", Impl::module_path(module),
+                                 encode_path_segment(from), encode_path_segment(to));
+  if (!against.empty()) path += "&against=" + encode_path_segment(against);
+  auto r = impl_->get(path);
+  if (!r.ok()) return r.status();
+  return rest::diff_from_json(r.value());
+}
+
+Result<SubmitResult> RemoteRegistry::submit_compile(const CompileSubmission& submission) {
+  auto r = impl_->send("POST",
+                       Impl::version_path(submission.module, submission.version) + "/compile/" +
+                           encode_path_segment(submission.language),
+                       rest::to_json(submission));
+  if (!r.ok()) return r.status();
+  return rest::submit_result_from_json(r.value());
+}
+
+Result<CompileJob> RemoteRegistry::get_job(const std::string& id) {
+  auto r = impl_->get("/jobs/" + encode_path_segment(id));
+  if (!r.ok()) return r.status();
+  return rest::job_from_json(r.value());
+}
+
+Result<std::string> RemoteRegistry::download(const std::string& module, const std::string& version,
+                                             const std::string& language, ArchiveFormat format) {
+  std::string path = fmt::format("{}/download/{}?format={}", Impl::version_path(module, version),
+                                 encode_path_segment(language), archive_extension(format));
+  auto r = impl_->client->Get(impl_->prefix + path);
+  if (!r || r->status >= 400) return impl_->finish(r, "GET " + path).status();
+  return std::move(r->body);
+}
+
+Result<std::vector<LanguageInfo>> RemoteRegistry::languages() {
+  auto r = impl_->get("/languages");
+  if (!r.ok()) return r.status();
+  return rest::languages_from_json(r.value());
+}
+
+Result<Version> RemoteRegistry::fetch_version(const std::string& module,
+                                              const std::string& version) {
+  return get_version(module, version, true);
+}
+
+Result<Version> RemoteRegistry::fetch_metadata(const std::string& module,
+                                               const std::string& version) {
+  return get_version(module, version, false);
+}
+
+std::string RemoteRegistry::describe() const { return "registry " + impl_->options.url; }
+
+}  // namespace spoke

@@ -1,0 +1,51 @@
+#pragma once
+
+// The one route table of spoke-server: every route's method and path template, registered with
+// httplib from here, so that a wrong method is 405 with Allow (not 404), and so that the routes
+// can be listed (docs, access rules, metrics by route template).
+
+#include <httplib.h>
+
+#include <functional>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace spoke::server {
+
+// A handler gets the request (path parameters in req.matches, 1-based, in template order), the
+// response, and the body reader of methods that take a body (nullptr for GET, HEAD, DELETE).
+using Handler = std::function<void(const httplib::Request& req, httplib::Response& res,
+                                   const httplib::ContentReader* body)>;
+
+struct Route {
+  std::string method;  // "GET", "POST", ...
+  // "/modules/{module}/versions/{version}/files/{path...}": {name} is one path segment,
+  // {name...} the rest of the path.
+  std::string path;
+  std::string summary;  // one line, as docs/api.md lists it
+};
+
+class Router {
+ public:
+  explicit Router(httplib::Server& server) : server_(server) {}
+
+  void add(Route route, Handler handler);
+
+  const std::vector<Route>& routes() const { return routes_; }
+  // The methods routed for a concrete path (empty when no template matches it).
+  std::set<std::string> methods_for(const std::string& path) const;
+  // The template of the route serving `method` `path`, or "" (for logs and metrics).
+  std::string template_for(const std::string& method, const std::string& path) const;
+
+  // "/modules/([^/]+)" from "/modules/{module}".
+  static std::string to_regex(const std::string& path_template);
+
+ private:
+  httplib::Server& server_;
+  std::vector<Route> routes_;
+  std::vector<std::regex> patterns_;
+};
+
+}  // namespace spoke::server
