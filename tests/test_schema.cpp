@@ -1,5 +1,5 @@
 // build_schema and its helpers on in-memory files: diagnostics, warnings, well-known types,
-// dependency files, descriptor sets, import scanning and spoke.yaml.
+// dependency files, descriptor sets, import scanning, source paths and spoke.yaml.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include "support/doctest.h"
 
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "proto/source_path.h"
 #include "spoke/module_config.h"
 #include "spoke/schema.h"
 #include "spoke/validate_dir.h"
@@ -515,6 +516,84 @@ message M {
   CHECK(r.schema->to_proto("m.proto", true, &proto));
   CHECK(proto.has_source_code_info());
   CHECK_FALSE(r.schema->to_proto("nope.proto", true, &proto));
+}
+
+// ---- source paths (proto/source_path.h) -------------------------------------------------------
+
+TEST_CASE("source_paths_of_declarations_and_their_locations") {
+  using namespace spoke::proto_internal;
+  const char* text = R"(syntax = "proto3";
+package t;
+option go_package = "example.com/t";
+
+message Outer {
+  message Inner {
+    // The id.
+    string id = 1 [json_name = "ID"];
+  }
+  map<string, Inner> items = 2;
+  oneof choice { int32 a = 3; }
+}
+enum Kind { KIND_UNSPECIFIED = 0; KIND_A = 1; }
+service Svc {
+  rpc Get(Outer) returns (Outer) { option idempotency_level = NO_SIDE_EFFECTS; }
+}
+)";
+  SchemaOptions options;
+  options.interpreted_source_info = true;
+  SchemaResult r = build_schema({{"t.proto", text}}, {}, options);
+  REQUIRE(r.valid());
+  const google::protobuf::DescriptorPool& pool = r.schema->pool();
+  const auto* outer = pool.FindMessageTypeByName("t.Outer");
+  const auto* inner = pool.FindMessageTypeByName("t.Outer.Inner");
+  const auto* id = inner->FindFieldByName("id");
+  const auto* items = outer->FindFieldByName("items");
+  const auto* entry = items->message_type();
+  const auto* method = pool.FindMethodByName("t.Svc.Get");
+  REQUIRE(method != nullptr);
+
+  CHECK(path_of(outer) == SourcePath{4, 0});
+  CHECK(path_of(inner) == SourcePath{4, 0, 3, 0});
+  CHECK(path_of(id) == SourcePath{4, 0, 3, 0, 2, 0});
+  CHECK(path_of(outer->FindOneofByName("choice")) == SourcePath{4, 0, 8, 0});
+  CHECK(path_of(pool.FindEnumValueByName("t.KIND_A")) == SourcePath{5, 0, 2, 1});
+  CHECK(path_of(method) == SourcePath{6, 0, 2, 0});
+  // The map entry is where the compiler puts it; it is declared as its map field.
+  CHECK(path_of(entry) == SourcePath{4, 0, 3, 1});
+  CHECK(declared_path_of(entry) == path_of(items));
+  CHECK(declared_path_of(entry->map_value()) == SourcePath{4, 0, 2, 0});
+  CHECK(declared_path_of(id) == path_of(id));
+  CHECK(options_path(outer) == SourcePath{4, 0, 7});
+  CHECK(option_path(r.schema->file("t.proto"),
+                    google::protobuf::FileOptions::kGoPackageFieldNumber) == SourcePath{8, 11});
+
+  SchemaLocations locations(*r.schema);
+  const auto* file = r.schema->file("t.proto");
+  const auto* loc = locations.find(file, path_of(id));
+  REQUIRE(loc != nullptr);
+  CHECK(loc->leading_comments() == " The id.\n");
+  auto span = locations.span(file, path_of(id));
+  REQUIRE(span.has_value());
+  CHECK(span->start_line == 8);
+  CHECK(span->start_column == 5);
+  CHECK(span->end_line == 8);
+  CHECK(span->end_column == 38);
+  // Standard options are found by option_path in interpreted source info.
+  auto go_package =
+      locations.span(file, option_path(file, google::protobuf::FileOptions::kGoPackageFieldNumber));
+  REQUIRE(go_package.has_value());
+  CHECK(go_package->start_line == 3);
+  CHECK(locations
+            .span(file, option_path(method,
+                                    google::protobuf::MethodOptions::kIdempotencyLevelFieldNumber))
+            .has_value());
+  // The first location of a path is the declaration's own: json_name as a whole.
+  auto json_name = locations.span(
+      file, append(path_of(id), {google::protobuf::FieldDescriptorProto::kJsonNameFieldNumber}));
+  REQUIRE(json_name.has_value());
+  CHECK(json_name->start_column == 20);
+  CHECK(locations.find(file, path_of(entry)) == nullptr);
+  CHECK(locations.find(nullptr, path_of(outer)) == nullptr);
 }
 
 // ---- read_module_config -----------------------------------------------------------------------

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "breaking/breaking_internal.h"
+#include "breaking/ignores.h"
 #include "spoke/breaking.h"
 
 namespace spoke {

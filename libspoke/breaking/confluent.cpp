@@ -10,15 +10,20 @@
 #include <map>
 #include <set>
 
-#include "breaking/breaking_internal.h"
+#include "breaking/field_kind.h"
+#include "breaking/schema_index.h"
+#include "proto/source_path.h"
 #include "spoke/breaking.h"
 
 namespace spoke {
 
 namespace pb = google::protobuf;
-using breaking_internal::Locator;
+using breaking_internal::confluent_scalar_compatible;
+using breaking_internal::FieldKind;
+using breaking_internal::kind_name;
+using breaking_internal::kind_of;
 using breaking_internal::nested_name;
-using breaking_internal::source_path;
+using proto_internal::declared_path_of;
 
 std::optional<CompatibilityLevel> parse_compatibility_level(std::string_view text) {
   std::string upper(text);
@@ -58,58 +63,6 @@ const char* to_string(CompatibilityLevel level) {
 }
 
 namespace {
-
-enum class Kind { kScalar, kMessage, kMap };
-
-Kind kind_of(const pb::FieldDescriptor* f) {
-  if (f->is_map()) return Kind::kMap;
-  if (f->message_type() != nullptr) return Kind::kMessage;
-  return Kind::kScalar;  // enums count as scalars
-}
-
-const char* kind_name(Kind k) {
-  switch (k) {
-    case Kind::kScalar:
-      return "scalar";
-    case Kind::kMessage:
-      return "message";
-    case Kind::kMap:
-      return "map";
-  }
-  return "";
-}
-
-// Scalars that can replace each other on the wire, as Confluent groups them.
-int scalar_kind(const pb::FieldDescriptor* f) {
-  using F = pb::FieldDescriptor;
-  switch (f->type()) {
-    case F::TYPE_ENUM:
-    case F::TYPE_INT32:
-    case F::TYPE_INT64:
-    case F::TYPE_UINT32:
-    case F::TYPE_UINT64:
-    case F::TYPE_BOOL:
-      return 1;
-    case F::TYPE_SINT32:
-    case F::TYPE_SINT64:
-      return 2;
-    case F::TYPE_STRING:
-    case F::TYPE_BYTES:
-      return 3;
-    case F::TYPE_FIXED32:
-    case F::TYPE_SFIXED32:
-      return 4;
-    case F::TYPE_FIXED64:
-    case F::TYPE_SFIXED64:
-      return 5;
-    case F::TYPE_FLOAT:
-      return 6;
-    case F::TYPE_DOUBLE:
-      return 7;
-    default:
-      return 0;
-  }
-}
 
 std::string scalar_name(const pb::FieldDescriptor* f) {
   if (f->enum_type() != nullptr) return f->enum_type()->full_name();
@@ -171,13 +124,13 @@ class Diff {
     BreakingFinding f;
     f.type = type;
     f.message = std::move(message);
-    std::optional<breaking_internal::Span> span;
+    std::optional<proto_internal::Span> span;
     if (at != nullptr) {
       file = at->file();
-      span = locator_.find(file, source_path(at));
+      span = locator_.span(file, declared_path_of(at));
     } else if (fallback != nullptr) {
       file = fallback->file();
-      span = locator_.find(file, source_path(fallback));
+      span = locator_.span(file, declared_path_of(fallback));
     }
     if (file != nullptr) {
       f.path = file->name();
@@ -329,7 +282,7 @@ class Diff {
 
   void compare_types_of(const pb::FieldDescriptor* o, const pb::FieldDescriptor* u,
                         const pb::FieldDescriptor* here) {
-    Kind ok = kind_of(o), uk = kind_of(u);
+    FieldKind ok = kind_of(o), uk = kind_of(u);
     const pb::Descriptor* owner = here->containing_type();
     if (ok != uk) {
       add("FIELD_KIND_CHANGED", here->file(), owner,
@@ -338,8 +291,8 @@ class Diff {
           here->containing_type()->options().map_entry() ? nullptr : here);
       return;
     }
-    if (ok == Kind::kScalar) {
-      if (scalar_kind(o) != scalar_kind(u)) {
+    if (ok == FieldKind::kScalar) {
+      if (!confluent_scalar_compatible(o->type(), u->type())) {
         add("FIELD_SCALAR_KIND_CHANGED", here->file(), owner,
             fmt::format("Field \"{}\" on message {} changed type from {} to {}, which is not "
                         "compatible on the wire.",
@@ -349,7 +302,7 @@ class Diff {
       }
       return;
     }
-    if (ok == Kind::kMessage) {
+    if (ok == FieldKind::kMessage) {
       const pb::Descriptor* om = o->message_type();
       const pb::Descriptor* um = u->message_type();
       std::string ol = nested_name(om->full_name(), om->file()->package());
@@ -366,7 +319,7 @@ class Diff {
   const Schema& original_;
   const Schema& update_;
   bool candidate_is_update_;
-  Locator locator_;
+  proto_internal::SchemaLocations locator_;
   std::set<std::pair<std::string, std::string>> visited_;
   std::vector<BreakingFinding> out_;
 };

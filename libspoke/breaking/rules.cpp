@@ -1,11 +1,13 @@
 // The catalogue of buf's breaking rules per config version, and the resolution of use/except.
 
 #include <fmt/format.h>
+#include <google/protobuf/descriptor.pb.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
-#include "breaking/breaking_internal.h"
+#include "breaking/rules.h"
 #include "spoke/breaking.h"
 
 namespace spoke {
@@ -82,22 +84,18 @@ const std::vector<RuleRow>& rows() {
     add({"FIELD_SAME_UTF8_VALIDATION",
          "Checks that string fields have the same UTF8 validation mode.", kFP, kFP, kFP});
     {
-      static const std::vector<std::pair<std::string, std::string>> opts = [] {
-        std::vector<std::pair<std::string, std::string>> o;
-        for (const char* opt :
-             {"CC_ENABLE_ARENAS", "CC_GENERIC_SERVICES", "CSHARP_NAMESPACE", "GO_PACKAGE",
-              "JAVA_GENERIC_SERVICES", "JAVA_MULTIPLE_FILES", "JAVA_OUTER_CLASSNAME",
-              "JAVA_PACKAGE", "OBJC_CLASS_PREFIX", "OPTIMIZE_FOR", "PHP_CLASS_PREFIX",
-              "PHP_METADATA_NAMESPACE", "PHP_NAMESPACE", "PY_GENERIC_SERVICES", "RUBY_PACKAGE",
-              "SWIFT_PREFIX"}) {
-          std::string lower = opt;
-          for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          o.emplace_back(std::string("FILE_SAME_") + opt,
-                         "Checks that files have the same value for the " + lower + " option.");
+      static const std::vector<std::string> purposes = [] {
+        std::vector<std::string> out;
+        for (const auto& option : breaking_internal::compared_file_options()) {
+          out.push_back("Checks that files have the same value for the " + option.field->name() +
+                        " option.");
         }
-        return o;
+        return out;
       }();
-      for (const auto& [id, purpose] : opts) add({id.c_str(), purpose.c_str(), kFP, kFP, kFP});
+      const auto& options = breaking_internal::compared_file_options();
+      for (std::size_t i = 0; i < options.size(); ++i) {
+        add({options[i].rule.c_str(), purposes[i].c_str(), kFP, kFP, kFP});
+      }
     }
     add({"FILE_SAME_SYNTAX", "Checks that files have the same syntax.", kFP, kFP, csr(kFP)});
     add({"MESSAGE_NO_REMOVE_STANDARD_DESCRIPTOR_ACCESSOR",
@@ -180,64 +178,39 @@ const std::vector<RuleRow>& rows() {
     add({"FIELD_WIRE_COMPATIBLE_TYPE",
          "Checks that fields have wire-compatible types in a given message.", kNone, kW, kW, false,
          true, true});
-    // Deprecated: they stand for the rules that replaced them.
-    add({"FIELD_SAME_CTYPE",
-         "Checks that fields have the same value for the ctype option.",
-         kNone,
-         kNone,
-         kNone,
-         true,
-         true,
-         false,
-         true,
-         {"FIELD_SAME_CPP_STRING_TYPE"}});
-    add({"FIELD_SAME_LABEL",
-         "Checks that fields have the same labels in a given message.",
-         kNone,
-         kNone,
-         kNone,
-         true,
-         true,
-         false,
-         true,
-         {"FIELD_SAME_CARDINALITY", "FIELD_WIRE_COMPATIBLE_CARDINALITY",
-          "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY"}});
-    add({"FILE_SAME_JAVA_STRING_CHECK_UTF8",
-         "Checks that files have the same value for the java_string_check_utf8 option.",
-         kNone,
-         kNone,
-         kNone,
-         true,
-         true,
-         false,
-         true,
-         {"FIELD_SAME_JAVA_UTF8_VALIDATION"}});
-    add({"FILE_SAME_PHP_GENERIC_SERVICES",
-         "Checks that files have the same value for the php_generic_services option.",
-         kNone,
-         kNone,
-         kNone,
-         true,
-         true,
-         false,
-         true,
-         {}});
-    add({"MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT",
-         "Checks that messages have the same value for the message_set_wire_format option.",
-         kNone,
-         kNone,
-         kNone,
-         true,
-         true,
-         true,
-         true,
-         {}});
+    // Deprecated, in v1beta1 and v1 (and in v2 when `in_v2`): they stand for the rules that
+    // replaced them.
+    auto deprecated = [&](const char* id, const char* purpose, bool in_v2,
+                          std::vector<std::string> replacements) {
+      add({id, purpose, kNone, kNone, kNone, true, true, in_v2, true, std::move(replacements)});
+    };
+    deprecated("FIELD_SAME_CTYPE", "Checks that fields have the same value for the ctype option.",
+               false, {"FIELD_SAME_CPP_STRING_TYPE"});
+    deprecated("FIELD_SAME_LABEL", "Checks that fields have the same labels in a given message.",
+               false,
+               {"FIELD_SAME_CARDINALITY", "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+                "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY"});
+    deprecated("FILE_SAME_JAVA_STRING_CHECK_UTF8",
+               "Checks that files have the same value for the java_string_check_utf8 option.",
+               false, {"FIELD_SAME_JAVA_UTF8_VALIDATION"});
+    deprecated("FILE_SAME_PHP_GENERIC_SERVICES",
+               "Checks that files have the same value for the php_generic_services option.", false,
+               {});
+    deprecated("MESSAGE_SAME_MESSAGE_SET_WIRE_FORMAT",
+               "Checks that messages have the same value for the message_set_wire_format option.",
+               true, {});
     return t;
   }();
   return r;
 }
 
 bool known_version(const std::string& v) { return v == "v1beta1" || v == "v1" || v == "v2"; }
+
+Status unknown_version(const std::string& v) {
+  return Status::InvalidArgument(
+      fmt::format("unknown config version \"{}\" (v1beta1, v1 or v2)", v),
+      "invalid_config_version");
+}
 
 const RuleRow* find_row(const std::string& version, const std::string& id) {
   for (const auto& r : rows()) {
@@ -260,11 +233,7 @@ std::vector<std::string> breaking_categories(const std::string& config_version) 
 }
 
 Result<std::vector<BreakingRule>> breaking_rules(const std::string& config_version) {
-  if (!known_version(config_version)) {
-    return Status::InvalidArgument(
-        fmt::format("unknown config version \"{}\" (v1beta1, v1 or v2)", config_version),
-        "invalid_config_version");
-  }
+  if (!known_version(config_version)) return unknown_version(config_version);
   std::vector<BreakingRule> out;
   for (const auto& r : rows()) {
     if (find_row(config_version, r.id) != &r) continue;
@@ -317,11 +286,7 @@ Result<std::set<std::string>> expand(const std::string& version, const std::stri
 
 Result<std::vector<std::string>> resolve_breaking_rules(const BreakingOptions& options) {
   const std::string& version = options.config_version;
-  if (!known_version(version)) {
-    return Status::InvalidArgument(
-        fmt::format("unknown config version \"{}\" (v1beta1, v1 or v2)", version),
-        "invalid_config_version");
-  }
+  if (!known_version(version)) return unknown_version(version);
   std::set<std::string> selected;
   if (options.use.empty()) {
     auto defaults = expand(version, "FILE");
@@ -346,6 +311,28 @@ Result<std::vector<std::string>> resolve_breaking_rules(const BreakingOptions& o
 }
 
 namespace breaking_internal {
+
+const std::vector<ComparedFileOption>& compared_file_options() {
+  static const std::vector<ComparedFileOption> options = [] {
+    using FO = google::protobuf::FileOptions;
+    std::vector<ComparedFileOption> out;
+    for (int number : {FO::kCcEnableArenasFieldNumber, FO::kCcGenericServicesFieldNumber,
+                       FO::kCsharpNamespaceFieldNumber, FO::kGoPackageFieldNumber,
+                       FO::kJavaGenericServicesFieldNumber, FO::kJavaMultipleFilesFieldNumber,
+                       FO::kJavaOuterClassnameFieldNumber, FO::kJavaPackageFieldNumber,
+                       FO::kObjcClassPrefixFieldNumber, FO::kOptimizeForFieldNumber,
+                       FO::kPhpClassPrefixFieldNumber, FO::kPhpMetadataNamespaceFieldNumber,
+                       FO::kPhpNamespaceFieldNumber, FO::kPyGenericServicesFieldNumber,
+                       FO::kRubyPackageFieldNumber, FO::kSwiftPrefixFieldNumber}) {
+      const google::protobuf::FieldDescriptor* field = FO::descriptor()->FindFieldByNumber(number);
+      std::string rule = "FILE_SAME_" + field->name();
+      for (auto& c : rule) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out.push_back({field, std::move(rule)});
+    }
+    return out;
+  }();
+  return options;
+}
 
 Result<std::set<std::string>> expand_rule(const std::string& version, const std::string& entry) {
   return expand(version, entry);

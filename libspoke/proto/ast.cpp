@@ -7,43 +7,21 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <set>
 #include <string_view>
 #include <vector>
 
+#include "proto/source_path.h"
+
 namespace spoke {
 
 namespace pb = google::protobuf;
 using nlohmann::json;
+using proto_internal::path_of;
+using proto_internal::SourcePath;
 
 namespace {
-
-// Field numbers of descriptor.proto, of which SourceCodeInfo paths are made.
-constexpr int kFilePackage = 2;
-constexpr int kFileDependency = 3;
-constexpr int kFileMessageType = 4;
-constexpr int kFileEnumType = 5;
-constexpr int kFileService = 6;
-constexpr int kFileExtension = 7;
-constexpr int kFileSyntax = 12;
-constexpr int kMessageField = 2;
-constexpr int kMessageNestedType = 3;
-constexpr int kMessageEnumType = 4;
-constexpr int kMessageExtension = 6;
-constexpr int kMessageOneof = 8;
-constexpr int kEnumValue = 2;
-constexpr int kServiceMethod = 2;
-
-using Path = std::vector<int>;
-
-Path child(const Path& parent, int kind, int index) {
-  Path p = parent;
-  p.push_back(kind);
-  p.push_back(index);
-  return p;
-}
 
 // `s` with each byte that does not belong to a well-formed UTF-8 sequence replaced by U+FFFD:
 // source text and option values may hold any bytes, JSON text may not.
@@ -224,6 +202,17 @@ const char* label_name(const pb::FieldDescriptor* f) {
   return "optional";
 }
 
+// The JSON array of each(i) for i in [0, count).
+template <typename Each>
+json array_of(int count, Each each) {
+  json out = json::array();
+  for (int i = 0; i < count; ++i) out.push_back(each(i));
+  return out;
+}
+
+// {"start": start, "end": end}.
+json range(int start, int end) { return {{"start", start}, {"end", end}}; }
+
 std::string type_name(const pb::FieldDescriptor* f) {
   if (f->message_type() != nullptr) return f->message_type()->full_name();
   if (f->enum_type() != nullptr) return f->enum_type()->full_name();
@@ -232,85 +221,54 @@ std::string type_name(const pb::FieldDescriptor* f) {
 
 class AstBuilder {
  public:
-  AstBuilder(const pb::DescriptorPool& pool, const pb::SourceCodeInfo& info) : options_(pool) {
-    // A path may have several locations (an extend block has one per block); the first is the
-    // declaration's own.
-    for (const auto& loc : info.location()) {
-      locations_.emplace(Path(loc.path().begin(), loc.path().end()), &loc);
-    }
-  }
+  AstBuilder(const pb::DescriptorPool& pool, const pb::SourceCodeInfo& info)
+      : locations_(info), options_(pool) {}
 
   json file(const pb::FileDescriptor* fd, const pb::FileDescriptorProto& proto) {
     json out = json::object();
     out["path"] = utf8(fd->name());
     out["syntax"] = fd->syntax() == pb::FileDescriptor::SYNTAX_PROTO3 ? "proto3" : "proto2";
     out["package"] = fd->package();
-    const auto* whole = find({});
+    const auto* whole = locations_.find({});
     out["span"] = whole != nullptr ? span(*whole) : json(nullptr);
-    out["syntax_location"] = location_object({kFileSyntax});
-    out["package_location"] = location_object({kFilePackage});
+    out["syntax_location"] = location_object({pb::FileDescriptorProto::kSyntaxFieldNumber});
+    out["package_location"] = location_object({pb::FileDescriptorProto::kPackageFieldNumber});
 
     std::set<int> is_public(proto.public_dependency().begin(), proto.public_dependency().end());
     std::set<int> is_weak(proto.weak_dependency().begin(), proto.weak_dependency().end());
-    json imports = json::array();
-    for (int i = 0; i < proto.dependency_size(); ++i) {
+    out["imports"] = array_of(proto.dependency_size(), [&](int i) {
       json imp = {{"path", utf8(proto.dependency(i))},
                   {"public", is_public.count(i) != 0},
                   {"weak", is_weak.count(i) != 0}};
-      locate(imp, {kFileDependency, i});
-      imports.push_back(std::move(imp));
-    }
-    out["imports"] = std::move(imports);
+      locate(imp, {pb::FileDescriptorProto::kDependencyFieldNumber, i});
+      return imp;
+    });
     out["options"] = options_.render(fd->options());
 
-    json messages = json::array();
-    for (int i = 0; i < fd->message_type_count(); ++i) {
-      messages.push_back(message(fd->message_type(i), {kFileMessageType, i}));
-    }
-    out["messages"] = std::move(messages);
-    json enums = json::array();
-    for (int i = 0; i < fd->enum_type_count(); ++i) {
-      enums.push_back(enumeration(fd->enum_type(i), {kFileEnumType, i}));
-    }
-    out["enums"] = std::move(enums);
-    json services = json::array();
-    for (int i = 0; i < fd->service_count(); ++i) {
-      services.push_back(service(fd->service(i), {kFileService, i}));
-    }
-    out["services"] = std::move(services);
-    json extensions = json::array();
-    for (int i = 0; i < fd->extension_count(); ++i) {
-      extensions.push_back(field(fd->extension(i), {kFileExtension, i}));
-    }
-    out["extensions"] = std::move(extensions);
+    out["messages"] =
+        array_of(fd->message_type_count(), [&](int i) { return message(fd->message_type(i)); });
+    out["enums"] =
+        array_of(fd->enum_type_count(), [&](int i) { return enumeration(fd->enum_type(i)); });
+    out["services"] = array_of(fd->service_count(), [&](int i) { return service(fd->service(i)); });
+    out["extensions"] =
+        array_of(fd->extension_count(), [&](int i) { return field(fd->extension(i)); });
     return out;
   }
 
  private:
-  const pb::SourceCodeInfo::Location* find(const Path& path) const {
-    auto it = locations_.find(path);
-    return it == locations_.end() ? nullptr : it->second;
-  }
-
-  // SourceCodeInfo spans are 0-based [start_line, start_col, end_line, end_col] (end_line left
-  // out when equal to start_line) with an exclusive end column. Here every number is 1-based: the
-  // lines are those of the first and last character, start_column is the column of the first
-  // character and end_column the column just past the last one (exclusive, so an element of n
-  // characters on one line has end_column - start_column == n). Columns count bytes, except that
-  // a tab advances to the next multiple of 8, as protobuf's tokenizer counts them.
+  // The span of `loc` as proto_internal::span_of counts it, or null.
   static json span(const pb::SourceCodeInfo::Location& loc) {
-    const auto& s = loc.span();
-    if (s.size() != 3 && s.size() != 4) return nullptr;
-    const bool one_line = s.size() == 3;
-    return {{"start_line", s[0] + 1},
-            {"start_column", s[1] + 1},
-            {"end_line", (one_line ? s[0] : s[2]) + 1},
-            {"end_column", (one_line ? s[2] : s[3]) + 1}};
+    auto s = proto_internal::span_of(loc);
+    if (!s) return nullptr;
+    return {{"start_line", s->start_line},
+            {"start_column", s->start_column},
+            {"end_line", s->end_line},
+            {"end_column", s->end_column}};
   }
 
   // Adds "span", "leading_comments", "trailing_comments" and "leading_detached_comments".
-  void locate(json& out, const Path& path) const {
-    const auto* loc = find(path);
+  void locate(json& out, const SourcePath& path) const {
+    const auto* loc = locations_.find(path);
     out["span"] = loc != nullptr ? span(*loc) : json(nullptr);
     out["leading_comments"] = loc != nullptr && loc->has_leading_comments()
                                   ? json(utf8(loc->leading_comments()))
@@ -325,66 +283,42 @@ class AstBuilder {
     out["leading_detached_comments"] = std::move(detached);
   }
 
-  json location_object(const Path& path) const {
-    if (find(path) == nullptr) return nullptr;
+  json location_object(const SourcePath& path) const {
+    if (locations_.find(path) == nullptr) return nullptr;
     json out = json::object();
     locate(out, path);
     return out;
   }
 
-  json message(const pb::Descriptor* d, const Path& path) {
+  json message(const pb::Descriptor* d) {
     json out = {{"name", d->name()}, {"full_name", d->full_name()}};
-    locate(out, path);
+    locate(out, path_of(d));
     out["options"] = options_.render(d->options());
     out["deprecated"] = d->options().deprecated();
-    json fields = json::array();
-    for (int i = 0; i < d->field_count(); ++i) {
-      fields.push_back(field(d->field(i), child(path, kMessageField, i)));
-    }
-    out["fields"] = std::move(fields);
+    out["fields"] = array_of(d->field_count(), [&](int i) { return field(d->field(i)); });
     // Synthetic oneofs (of proto3 optional fields) come after the real ones and are left out.
-    json oneofs = json::array();
-    for (int i = 0; i < d->real_oneof_decl_count(); ++i) {
-      oneofs.push_back(oneof(d->oneof_decl(i), child(path, kMessageOneof, i)));
-    }
-    out["oneofs"] = std::move(oneofs);
-    json messages = json::array();
-    for (int i = 0; i < d->nested_type_count(); ++i) {
-      messages.push_back(message(d->nested_type(i), child(path, kMessageNestedType, i)));
-    }
-    out["messages"] = std::move(messages);
-    json enums = json::array();
-    for (int i = 0; i < d->enum_type_count(); ++i) {
-      enums.push_back(enumeration(d->enum_type(i), child(path, kMessageEnumType, i)));
-    }
-    out["enums"] = std::move(enums);
-    json extensions = json::array();
-    for (int i = 0; i < d->extension_count(); ++i) {
-      extensions.push_back(field(d->extension(i), child(path, kMessageExtension, i)));
-    }
-    out["extensions"] = std::move(extensions);
+    out["oneofs"] =
+        array_of(d->real_oneof_decl_count(), [&](int i) { return oneof(d->oneof_decl(i)); });
+    out["messages"] =
+        array_of(d->nested_type_count(), [&](int i) { return message(d->nested_type(i)); });
+    out["enums"] =
+        array_of(d->enum_type_count(), [&](int i) { return enumeration(d->enum_type(i)); });
+    out["extensions"] =
+        array_of(d->extension_count(), [&](int i) { return field(d->extension(i)); });
     // Ranges with an inclusive end, as written in the source ("max" is 536870911).
-    json extension_ranges = json::array();
-    for (int i = 0; i < d->extension_range_count(); ++i) {
-      const auto* r = d->extension_range(i);
-      extension_ranges.push_back({{"start", r->start}, {"end", r->end - 1}});
-    }
-    out["extension_ranges"] = std::move(extension_ranges);
-    json reserved_ranges = json::array();
-    for (int i = 0; i < d->reserved_range_count(); ++i) {
-      const auto* r = d->reserved_range(i);
-      reserved_ranges.push_back({{"start", r->start}, {"end", r->end - 1}});
-    }
-    out["reserved_ranges"] = std::move(reserved_ranges);
-    json reserved_names = json::array();
-    for (int i = 0; i < d->reserved_name_count(); ++i)
-      reserved_names.push_back(d->reserved_name(i));
-    out["reserved_names"] = std::move(reserved_names);
+    out["extension_ranges"] = array_of(d->extension_range_count(), [&](int i) {
+      return range(d->extension_range(i)->start, d->extension_range(i)->end - 1);
+    });
+    out["reserved_ranges"] = array_of(d->reserved_range_count(), [&](int i) {
+      return range(d->reserved_range(i)->start, d->reserved_range(i)->end - 1);
+    });
+    out["reserved_names"] =
+        array_of(d->reserved_name_count(), [&](int i) { return d->reserved_name(i); });
     return out;
   }
 
   // A field of a message, or an extension (which also has "extendee").
-  json field(const pb::FieldDescriptor* f, const Path& path) {
+  json field(const pb::FieldDescriptor* f) {
     json out = {{"name", f->name()},
                 {"full_name", f->full_name()},
                 {"number", f->number()},
@@ -416,58 +350,48 @@ class AstBuilder {
     if (f->is_extension()) out["extendee"] = f->containing_type()->full_name();
     out["deprecated"] = f->options().deprecated();
     out["options"] = options_.render(f->options());
-    locate(out, path);
+    locate(out, path_of(f));
     return out;
   }
 
-  json oneof(const pb::OneofDescriptor* o, const Path& path) {
+  json oneof(const pb::OneofDescriptor* o) {
     json out = {{"name", o->name()}, {"full_name", o->full_name()}};
-    locate(out, path);
+    locate(out, path_of(o));
     out["options"] = options_.render(o->options());
-    json fields = json::array();
-    for (int i = 0; i < o->field_count(); ++i) fields.push_back(o->field(i)->name());
-    out["fields"] = std::move(fields);
+    out["fields"] = array_of(o->field_count(), [&](int i) { return o->field(i)->name(); });
     return out;
   }
 
-  json enumeration(const pb::EnumDescriptor* e, const Path& path) {
+  json enumeration(const pb::EnumDescriptor* e) {
     json out = {{"name", e->name()}, {"full_name", e->full_name()}};
-    locate(out, path);
+    locate(out, path_of(e));
     out["options"] = options_.render(e->options());
     out["deprecated"] = e->options().deprecated();
-    json values = json::array();
-    for (int i = 0; i < e->value_count(); ++i) {
+    out["values"] = array_of(e->value_count(), [&](int i) {
       const pb::EnumValueDescriptor* v = e->value(i);
       json value = {{"name", v->name()},
                     {"full_name", v->full_name()},
                     {"number", v->number()},
                     {"deprecated", v->options().deprecated()}};
       value["options"] = options_.render(v->options());
-      locate(value, child(path, kEnumValue, i));
-      values.push_back(std::move(value));
-    }
-    out["values"] = std::move(values);
+      locate(value, path_of(v));
+      return value;
+    });
     // Enum reserved ranges are inclusive in the descriptor as in the source.
-    json reserved_ranges = json::array();
-    for (int i = 0; i < e->reserved_range_count(); ++i) {
-      const auto* r = e->reserved_range(i);
-      reserved_ranges.push_back({{"start", r->start}, {"end", r->end}});
-    }
-    out["reserved_ranges"] = std::move(reserved_ranges);
-    json reserved_names = json::array();
-    for (int i = 0; i < e->reserved_name_count(); ++i)
-      reserved_names.push_back(e->reserved_name(i));
-    out["reserved_names"] = std::move(reserved_names);
+    out["reserved_ranges"] = array_of(e->reserved_range_count(), [&](int i) {
+      return range(e->reserved_range(i)->start, e->reserved_range(i)->end);
+    });
+    out["reserved_names"] =
+        array_of(e->reserved_name_count(), [&](int i) { return e->reserved_name(i); });
     return out;
   }
 
-  json service(const pb::ServiceDescriptor* s, const Path& path) {
+  json service(const pb::ServiceDescriptor* s) {
     json out = {{"name", s->name()}, {"full_name", s->full_name()}};
-    locate(out, path);
+    locate(out, path_of(s));
     out["options"] = options_.render(s->options());
     out["deprecated"] = s->options().deprecated();
-    json methods = json::array();
-    for (int i = 0; i < s->method_count(); ++i) {
+    out["methods"] = array_of(s->method_count(), [&](int i) {
       const pb::MethodDescriptor* m = s->method(i);
       json method = {{"name", m->name()},
                      {"full_name", m->full_name()},
@@ -477,14 +401,13 @@ class AstBuilder {
                      {"server_streaming", m->server_streaming()},
                      {"deprecated", m->options().deprecated()}};
       method["options"] = options_.render(m->options());
-      locate(method, child(path, kServiceMethod, i));
-      methods.push_back(std::move(method));
-    }
-    out["methods"] = std::move(methods);
+      locate(method, path_of(m));
+      return method;
+    });
     return out;
   }
 
-  std::map<Path, const pb::SourceCodeInfo::Location*> locations_;
+  proto_internal::LocationIndex locations_;
   OptionsRenderer options_;
 };
 

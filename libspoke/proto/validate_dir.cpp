@@ -210,8 +210,10 @@ Result<DirectoryValidation> validate_directory(const DirectoryValidationOptions&
         hit.cache_hit = true;
         hit.file_count = targets->size();
         for (const auto& d : j["diagnostics"]) {
-          hit.diagnostics.push_back({d.value("file", ""), d.value("line", 0), d.value("column", 0),
-                                     parse_severity(d.value("severity", "error")).value_or(Severity::kError), d.value("message", "")});
+          hit.diagnostics.push_back(
+              {d.value("file", ""), d.value("line", 0), d.value("column", 0),
+               parse_severity(d.value("severity", "error")).value_or(Severity::kError),
+               d.value("message", "")});
         }
         return hit;
       }
