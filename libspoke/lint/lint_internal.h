@@ -13,13 +13,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "proto/source_path.h"
 #include "spoke/lint.h"
 
 namespace spoke::lint_internal {
 
 namespace pb = google::protobuf;
 
-using SourcePath = std::vector<int>;
+using proto_internal::SourcePath;
 
 // ---- names (names.cpp) ----------------------------------------------------------------------
 
@@ -62,29 +63,7 @@ std::optional<std::string> normalize_relative_path(std::string_view path);
 // True when `path` equals `root` or is inside it (both normalized, relative).
 bool path_within(std::string_view path, std::string_view root);
 
-// ---- sources (source_index.cpp) --------------------------------------------------------------
-
-// One location of the parser's SourceCodeInfo: 1-based, end exclusive as buf prints it.
-struct Span {
-  int start_line = 1, start_column = 1, end_line = 1, end_column = 1;
-};
-
-// The locations of one file by source path; the first location of a path wins, as buf reads
-// them. Built on first use. Not thread-safe.
-class SourceIndex {
- public:
-  explicit SourceIndex(const pb::SourceCodeInfo* info) : info_(info) {}
-  // nullptr when the file has no location for `path`.
-  const pb::SourceCodeInfo::Location* find(const SourcePath& path) const;
-  static Span span(const pb::SourceCodeInfo::Location& loc);
-
- private:
-  void build() const;
-  const pb::SourceCodeInfo* info_;
-  mutable bool built_ = false;
-  mutable std::unordered_map<std::uint64_t, int> first_;  // path hash -> location index
-  mutable std::vector<int> collisions_;                   // indices whose hash was taken
-};
+// ---- comment ignores (comment_ignores.cpp) -----------------------------------------------
 
 // The source paths whose leading comments can carry a `buf:lint:ignore` for a finding at `path`
 // (buf's associated paths without children: each enclosing declaration, the declaration itself,
@@ -107,13 +86,12 @@ struct Element {
   SourcePath path;
 };
 
-// The declarations of one target file with their source paths, in declaration order (messages
-// before their nested messages; fields of a message, then its extensions, then the file's
-// extensions).
+// The declarations of one target file with their source paths (proto_internal::path_of), in
+// declaration order (messages before their nested messages; fields of a message, then its
+// extensions, then the file's extensions), and where they are written.
 struct FileModel {
   const pb::FileDescriptor* fd = nullptr;
-  std::string path;  // the file's import path
-  SourceIndex index;
+  std::string path;               // the file's import path
   bool syntax_specified = false;  // a `syntax` statement was written
   std::vector<Element<pb::Descriptor>> messages;
   std::vector<Element<pb::FieldDescriptor>> fields;
@@ -125,8 +103,23 @@ struct FileModel {
   // For each import (by index): no symbol of it (or of the files it imports publicly) is used.
   std::vector<bool> unused_imports;
 
+  // `info`: the parser's SourceCodeInfo of the file (Schema::source_info), which must outlive
+  // the model.
   FileModel(const pb::FileDescriptor* file, const pb::SourceCodeInfo* info);
+
+  // The first location of `path` in the file (indexed on first use), or nullptr.
+  const pb::SourceCodeInfo::Location* find(const SourcePath& path) const;
+
+ private:
+  const pb::SourceCodeInfo* info_;
+  mutable std::optional<proto_internal::LocationIndex> index_;
 };
+
+// The path of the name of the declaration `e`.
+template <typename T>
+SourcePath name_path(const Element<T>& e) {
+  return proto_internal::append(e.path, {T::Proto::kNameFieldNumber});
+}
 
 // The options a rule reads.
 struct RuleOptions {

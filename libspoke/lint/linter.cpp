@@ -18,7 +18,6 @@ namespace {
 using lint_internal::Check;
 using lint_internal::FileModel;
 using lint_internal::RawFinding;
-using lint_internal::SourceIndex;
 
 bool ignored_by_path(const std::vector<std::string>& roots, const std::string& path) {
   return std::any_of(roots.begin(), roots.end(), [&](const std::string& root) {
@@ -31,7 +30,7 @@ bool ignored_by_path(const std::vector<std::string>& roots, const std::string& p
 bool ignored_by_comment(const RawFinding& f) {
   if (!f.path) return false;
   for (const auto& p : lint_internal::comment_ignore_paths(*f.path)) {
-    const auto* loc = f.file->index.find(p);
+    const auto* loc = f.file->find(p);
     if (loc != nullptr && lint_internal::comment_ignores(loc->leading_comments(), f.rule)) {
       return true;
     }
@@ -160,12 +159,12 @@ Result<LintResult> lint_schema(const Schema& schema, const LintConfig& config) {
     f.type = raw.rule;
     f.message = raw.message;
     if (raw.path) {
-      if (const auto* loc = raw.file->index.find(*raw.path)) {
-        auto span = SourceIndex::span(*loc);
-        f.start_line = span.start_line;
-        f.start_column = span.start_column;
-        f.end_line = span.end_line;
-        f.end_column = span.end_column;
+      const auto* loc = raw.file->find(*raw.path);
+      if (auto span = loc != nullptr ? proto_internal::span_of(*loc) : std::nullopt) {
+        f.start_line = span->start_line;
+        f.start_column = span->start_column;
+        f.end_line = span->end_line;
+        f.end_column = span->end_column;
       }
     }
     result.findings.push_back(std::move(f));

@@ -13,42 +13,27 @@ namespace spoke::lint_internal {
 namespace {
 
 using File = pb::FileDescriptorProto;
-using Msg = pb::DescriptorProto;
+using proto_internal::path_of;
 
-SourcePath child(const SourcePath& parent, int tag, int index) {
-  SourcePath p;
-  p.reserve(parent.size() + 2);
-  p = parent;
-  p.push_back(tag);
-  p.push_back(index);
-  return p;
-}
-
-void walk_enum(FileModel& m, const pb::EnumDescriptor* e, SourcePath path) {
+void walk_enum(FileModel& m, const pb::EnumDescriptor* e) {
+  m.enums.push_back({e, path_of(e)});
   for (int i = 0; i < e->value_count(); ++i) {
-    m.enum_values.push_back(
-        {e->value(i), child(path, pb::EnumDescriptorProto::kValueFieldNumber, i)});
+    m.enum_values.push_back({e->value(i), path_of(e->value(i))});
   }
-  m.enums.push_back({e, std::move(path)});
 }
 
-void walk_message(FileModel& m, const pb::Descriptor* d, SourcePath path) {
-  m.messages.push_back({d, path});
-  for (int i = 0; i < d->field_count(); ++i) {
-    m.fields.push_back({d->field(i), child(path, Msg::kFieldFieldNumber, i)});
-  }
+void walk_message(FileModel& m, const pb::Descriptor* d) {
+  m.messages.push_back({d, path_of(d)});
+  for (int i = 0; i < d->field_count(); ++i)
+    m.fields.push_back({d->field(i), path_of(d->field(i))});
   for (int i = 0; i < d->extension_count(); ++i) {
-    m.fields.push_back({d->extension(i), child(path, Msg::kExtensionFieldNumber, i)});
+    m.fields.push_back({d->extension(i), path_of(d->extension(i))});
   }
   for (int i = 0; i < d->oneof_decl_count(); ++i) {
-    m.oneofs.push_back({d->oneof_decl(i), child(path, Msg::kOneofDeclFieldNumber, i)});
+    m.oneofs.push_back({d->oneof_decl(i), path_of(d->oneof_decl(i))});
   }
-  for (int i = 0; i < d->enum_type_count(); ++i) {
-    walk_enum(m, d->enum_type(i), child(path, Msg::kEnumTypeFieldNumber, i));
-  }
-  for (int i = 0; i < d->nested_type_count(); ++i) {
-    walk_message(m, d->nested_type(i), child(path, Msg::kNestedTypeFieldNumber, i));
-  }
+  for (int i = 0; i < d->enum_type_count(); ++i) walk_enum(m, d->enum_type(i));
+  for (int i = 0; i < d->nested_type_count(); ++i) walk_message(m, d->nested_type(i));
 }
 
 // The files whose symbols a file refers to: types of fields, extendees, request and response
@@ -138,25 +123,19 @@ void public_closure(const pb::FileDescriptor* dep,
 }  // namespace
 
 FileModel::FileModel(const pb::FileDescriptor* file, const pb::SourceCodeInfo* info)
-    : fd(file), path(file->name()), index(info) {
-  syntax_specified = index.find({File::kSyntaxFieldNumber}) != nullptr;
-  for (int i = 0; i < file->message_type_count(); ++i) {
-    walk_message(*this, file->message_type(i), {File::kMessageTypeFieldNumber, i});
-  }
-  for (int i = 0; i < file->enum_type_count(); ++i) {
-    walk_enum(*this, file->enum_type(i), {File::kEnumTypeFieldNumber, i});
-  }
+    : fd(file), path(file->name()), info_(info) {
+  syntax_specified = find({File::kSyntaxFieldNumber}) != nullptr;
+  for (int i = 0; i < file->message_type_count(); ++i) walk_message(*this, file->message_type(i));
+  for (int i = 0; i < file->enum_type_count(); ++i) walk_enum(*this, file->enum_type(i));
   for (int i = 0; i < file->extension_count(); ++i) {
-    fields.push_back({file->extension(i), {File::kExtensionFieldNumber, i}});
+    fields.push_back({file->extension(i), path_of(file->extension(i))});
   }
   for (int i = 0; i < file->service_count(); ++i) {
     const pb::ServiceDescriptor* s = file->service(i);
-    SourcePath sp = {File::kServiceFieldNumber, i};
+    services.push_back({s, path_of(s)});
     for (int j = 0; j < s->method_count(); ++j) {
-      methods.push_back(
-          {s->method(j), child(sp, pb::ServiceDescriptorProto::kMethodFieldNumber, j)});
+      methods.push_back({s->method(j), path_of(s->method(j))});
     }
-    services.push_back({s, std::move(sp)});
   }
 
   // An import is used when a symbol of it, or of a file it imports publicly, is referred to.
@@ -190,6 +169,12 @@ FileModel::FileModel(const pb::FileDescriptor* file, const pb::SourceCodeInfo* i
     }
     unused_imports[static_cast<std::size_t>(i)] = !used;
   }
+}
+
+const pb::SourceCodeInfo::Location* FileModel::find(const SourcePath& path) const {
+  if (info_ == nullptr) return nullptr;
+  if (!index_) index_.emplace(*info_);
+  return index_->find(path);
 }
 
 }  // namespace spoke::lint_internal

@@ -13,7 +13,7 @@ namespace {
 template <typename T>
 void documented(Check& c, const char* rule, const char* what, const FileModel& f,
                 const Element<T>& e) {
-  const auto* loc = f.index.find(e.path);
+  const auto* loc = f.find(e.path);
   if (loc == nullptr || valid_leading_comment(loc->leading_comments())) return;
   c.add(rule, f, e.path,
         fmt::format("{} \"{}\" should have a non-empty comment for documentation.", what,

@@ -110,7 +110,7 @@ void same_option(Check& c, const char* rule, const char* name, int field_number,
                     "all values must be equal.",
                     go_quote(pkg), go_quote(join(values)), name);
     for (const auto* f : files) {
-      c.add(rule, *f, {File::kOptionsFieldNumber, field_number}, message);
+      c.add(rule, *f, proto_internal::option_path(f->fd, field_number), message);
     }
   }
 }

@@ -11,14 +11,6 @@ namespace {
 
 using File = pb::FileDescriptorProto;
 
-// The source path of the name of the declaration at `path` (every declaration keeps its name in
-// field 1).
-SourcePath name_of(const SourcePath& path) {
-  SourcePath p = path;
-  p.push_back(1);
-  return p;
-}
-
 bool in_map_entry(const pb::FieldDescriptor* f) {
   return !f->is_extension() && f->containing_type()->options().map_entry();
 }
@@ -28,7 +20,7 @@ void enum_pascal_case(Check& c) {
     for (const auto& e : f.enums) {
       std::string expected = to_pascal_case(e.d->name());
       if (e.d->name() != expected) {
-        c.add("ENUM_PASCAL_CASE", f, name_of(e.path),
+        c.add("ENUM_PASCAL_CASE", f, name_path(e),
               fmt::format("Enum name \"{}\" should be PascalCase, such as \"{}\".", e.d->name(),
                           expected));
       }
@@ -41,7 +33,7 @@ void enum_value_upper_snake_case(Check& c) {
     for (const auto& v : f.enum_values) {
       std::string expected = to_upper_snake_case(v.d->name());
       if (v.d->name() != expected) {
-        c.add("ENUM_VALUE_UPPER_SNAKE_CASE", f, name_of(v.path),
+        c.add("ENUM_VALUE_UPPER_SNAKE_CASE", f, name_path(v),
               fmt::format("Enum value name \"{}\" should be UPPER_SNAKE_CASE, such as \"{}\".",
                           v.d->name(), expected));
       }
@@ -54,7 +46,7 @@ void enum_value_prefix(Check& c) {
     for (const auto& v : f.enum_values) {
       std::string prefix = to_upper_snake_case(v.d->type()->name()) + "_";
       if (!v.d->name().starts_with(prefix)) {
-        c.add("ENUM_VALUE_PREFIX", f, name_of(v.path),
+        c.add("ENUM_VALUE_PREFIX", f, name_path(v),
               fmt::format("Enum value name \"{}\" should be prefixed with \"{}\".", v.d->name(),
                           prefix));
       }
@@ -67,7 +59,7 @@ void enum_zero_value_suffix(Check& c) {
   for (const auto& f : c.files()) {
     for (const auto& v : f.enum_values) {
       if (v.d->number() != 0 || v.d->name().ends_with(suffix)) continue;
-      c.add("ENUM_ZERO_VALUE_SUFFIX", f, name_of(v.path),
+      c.add("ENUM_ZERO_VALUE_SUFFIX", f, name_path(v),
             fmt::format("Enum zero value name \"{}\" should be suffixed with \"{}\".", v.d->name(),
                         suffix));
     }
@@ -80,7 +72,7 @@ void field_lower_snake_case(Check& c) {
       if (in_map_entry(e.d)) continue;
       std::string expected = to_lower_snake_case(e.d->name());
       if (e.d->name() != expected) {
-        c.add("FIELD_LOWER_SNAKE_CASE", f, name_of(e.path),
+        c.add("FIELD_LOWER_SNAKE_CASE", f, name_path(e),
               fmt::format("Field name \"{}\" should be lower_snake_case, such as \"{}\".",
                           e.d->name(), expected));
       }
@@ -94,7 +86,7 @@ void message_pascal_case(Check& c) {
       if (m.d->options().map_entry()) continue;
       std::string expected = to_pascal_case(m.d->name());
       if (m.d->name() != expected) {
-        c.add("MESSAGE_PASCAL_CASE", f, name_of(m.path),
+        c.add("MESSAGE_PASCAL_CASE", f, name_path(m),
               fmt::format("Message name \"{}\" should be PascalCase, such as \"{}\".", m.d->name(),
                           expected));
       }
@@ -109,7 +101,7 @@ void oneof_lower_snake_case(Check& c) {
       if (o.d->name() == expected) continue;
       // The oneof protoc makes for a proto3 optional field is not the user's to name.
       if (o.d->is_synthetic()) continue;
-      c.add("ONEOF_LOWER_SNAKE_CASE", f, name_of(o.path),
+      c.add("ONEOF_LOWER_SNAKE_CASE", f, name_path(o),
             fmt::format("Oneof name \"{}\" should be lower_snake_case, such as \"{}\".",
                         o.d->name(), expected));
     }
@@ -155,7 +147,7 @@ void rpc_pascal_case(Check& c) {
     for (const auto& m : f.methods) {
       std::string expected = to_pascal_case(m.d->name());
       if (m.d->name() != expected) {
-        c.add("RPC_PASCAL_CASE", f, name_of(m.path),
+        c.add("RPC_PASCAL_CASE", f, name_path(m),
               fmt::format("RPC name \"{}\" should be PascalCase, such as \"{}\".", m.d->name(),
                           expected));
       }
@@ -168,7 +160,7 @@ void service_pascal_case(Check& c) {
     for (const auto& s : f.services) {
       std::string expected = to_pascal_case(s.d->name());
       if (s.d->name() != expected) {
-        c.add("SERVICE_PASCAL_CASE", f, name_of(s.path),
+        c.add("SERVICE_PASCAL_CASE", f, name_path(s),
               fmt::format("Service name \"{}\" should be PascalCase, such as \"{}\".", s.d->name(),
                           expected));
       }
@@ -182,7 +174,7 @@ void service_suffix(Check& c) {
     for (const auto& s : f.services) {
       if (s.d->name().ends_with(suffix)) continue;
       c.add(
-          "SERVICE_SUFFIX", f, name_of(s.path),
+          "SERVICE_SUFFIX", f, name_path(s),
           fmt::format("Service name \"{}\" should be suffixed with \"{}\".", s.d->name(), suffix));
     }
   }

@@ -12,16 +12,15 @@ namespace spoke::lint_internal {
 
 namespace {
 
-using Enum = pb::EnumDescriptorProto;
 using Value = pb::EnumValueDescriptorProto;
 
 void enum_first_value_zero(Check& c) {
   for (const auto& f : c.files()) {
     for (const auto& e : f.enums) {
       if (e.d->value_count() == 0 || e.d->value(0)->number() == 0) continue;
-      SourcePath path = e.path;
-      path.insert(path.end(), {Enum::kValueFieldNumber, 0, Value::kNumberFieldNumber});
-      c.add("ENUM_FIRST_VALUE_ZERO", f, std::move(path),
+      c.add("ENUM_FIRST_VALUE_ZERO", f,
+            proto_internal::append(proto_internal::path_of(e.d->value(0)),
+                                   {Value::kNumberFieldNumber}),
             fmt::format("First enum value \"{}\" should have a numeric value of 0",
                         e.d->value(0)->name()));
     }
@@ -32,9 +31,8 @@ void enum_no_allow_alias(Check& c) {
   for (const auto& f : c.files()) {
     for (const auto& e : f.enums) {
       if (!e.d->options().allow_alias()) continue;
-      SourcePath path = e.path;
-      path.insert(path.end(), {Enum::kOptionsFieldNumber, pb::EnumOptions::kAllowAliasFieldNumber});
-      c.add("ENUM_NO_ALLOW_ALIAS", f, std::move(path),
+      c.add("ENUM_NO_ALLOW_ALIAS", f,
+            proto_internal::option_path(e.d, pb::EnumOptions::kAllowAliasFieldNumber),
             fmt::format("Enum option \"allow_alias\" on enum \"{}\" must be false.", e.d->name()));
     }
   }
@@ -50,9 +48,7 @@ void field_no_descriptor(Check& c) {
       std::transform(lower.begin(), lower.end(), lower.begin(),
                      [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
       if (lower != "descriptor") continue;
-      SourcePath path = e.path;
-      path.push_back(pb::FieldDescriptorProto::kNameFieldNumber);
-      c.add("FIELD_NO_DESCRIPTOR", f, std::move(path),
+      c.add("FIELD_NO_DESCRIPTOR", f, name_path(e),
             fmt::format("Field name \"{}\" cannot be any capitalization of \"descriptor\" with "
                         "any number of prefix or suffix underscores.",
                         e.d->name()));
@@ -64,9 +60,7 @@ void field_not_required(Check& c) {
   for (const auto& f : c.files()) {
     for (const auto& e : f.fields) {
       if (!e.d->is_required()) continue;
-      SourcePath path = e.path;
-      path.push_back(pb::FieldDescriptorProto::kNameFieldNumber);
-      c.add("FIELD_NOT_REQUIRED", f, std::move(path),
+      c.add("FIELD_NOT_REQUIRED", f, name_path(e),
             fmt::format("Field named \"{}\" should not be required.", e.d->name()));
     }
   }

@@ -115,9 +115,9 @@ void standard_name(Check& c, bool request) {
       std::string first = to_pascal_case(m.d->name()) + suffix;
       std::string second = to_pascal_case(m.d->service()->name()) + first;
       if (name == first || name == second) continue;
-      SourcePath path = m.path;
-      path.push_back(request ? Method::kInputTypeFieldNumber : Method::kOutputTypeFieldNumber);
-      c.add(rule, f, std::move(path),
+      c.add(rule, f,
+            proto_internal::append(
+                m.path, {request ? Method::kInputTypeFieldNumber : Method::kOutputTypeFieldNumber}),
             fmt::format("RPC {} type \"{}\" should be named \"{}\" or \"{}\".",
                         request ? "request" : "response", name, first, second));
     }

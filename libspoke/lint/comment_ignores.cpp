@@ -1,26 +1,10 @@
-// Locations and comments of the parsed files, and `// buf:lint:ignore` comments.
+// `// buf:lint:ignore` comments: which comments can ignore a finding, and what they say.
 
 #include "lint/lint_internal.h"
 
 namespace spoke::lint_internal {
 
 namespace {
-
-// FNV-1a over the numbers of a path, mixed with its length.
-std::uint64_t hash_path(const int* begin, const int* end) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (const int* p = begin; p != end; ++p) {
-    h ^= static_cast<std::uint32_t>(*p);
-    h *= 1099511628211ULL;
-    h ^= h >> 29;
-  }
-  return h ^ static_cast<std::uint64_t>(end - begin);
-}
-
-bool same_path(const pb::SourceCodeInfo::Location& loc, const SourcePath& path) {
-  return static_cast<std::size_t>(loc.path_size()) == path.size() &&
-         std::equal(path.begin(), path.end(), loc.path().begin());
-}
 
 constexpr std::string_view kIgnorePrefix = "buf:lint:ignore";
 
@@ -45,46 +29,6 @@ void for_each_line(std::string_view text, Fn&& fn) {
 }
 
 }  // namespace
-
-void SourceIndex::build() const {
-  built_ = true;
-  if (info_ == nullptr) return;
-  first_.reserve(static_cast<std::size_t>(info_->location_size()));
-  for (int i = 0; i < info_->location_size(); ++i) {
-    const auto& loc = info_->location(i);
-    const int* data = loc.path().data();
-    auto [it, fresh] = first_.try_emplace(hash_path(data, data + loc.path_size()), i);
-    if (!fresh) {
-      const auto& taken = info_->location(it->second);
-      bool same = taken.path_size() == loc.path_size() &&
-                  std::equal(loc.path().begin(), loc.path().end(), taken.path().begin());
-      if (!same) collisions_.push_back(i);
-    }
-  }
-}
-
-const pb::SourceCodeInfo::Location* SourceIndex::find(const SourcePath& path) const {
-  if (!built_) build();
-  if (info_ == nullptr) return nullptr;
-  auto it = first_.find(hash_path(path.data(), path.data() + path.size()));
-  if (it == first_.end()) return nullptr;
-  const auto& loc = info_->location(it->second);
-  if (same_path(loc, path)) return &loc;
-  for (int i : collisions_) {
-    if (same_path(info_->location(i), path)) return &info_->location(i);
-  }
-  return nullptr;
-}
-
-Span SourceIndex::span(const pb::SourceCodeInfo::Location& loc) {
-  if (loc.span_size() == 3) {
-    return {loc.span(0) + 1, loc.span(1) + 1, loc.span(0) + 1, loc.span(2) + 1};
-  }
-  if (loc.span_size() == 4) {
-    return {loc.span(0) + 1, loc.span(1) + 1, loc.span(2) + 1, loc.span(3) + 1};
-  }
-  return {};
-}
 
 // buf walks a path through the declarations it names: every prefix that ends at the index of a
 // declaration (message, field, enum, value, oneof, service, method, extension, import, reserved
