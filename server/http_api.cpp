@@ -7,10 +7,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "spoke/ast.h"
 #include "spoke/breaking.h"
 #include "spoke/rest.h"
-#include "spoke/schema.h"
 
 namespace spoke::server {
 namespace {
@@ -106,7 +104,7 @@ Result<std::string> read_body(const Request& req, const ContentReader& reader, s
     return Status::TooLarge(
         fmt::format("request body exceeds the limit of {} bytes (counted after decompression)",
                     limit),
-        "payload_too_large");
+        reason::kPayloadTooLarge);
   };
   if (too_large) return too_large_status();
   if (!ok) {
@@ -115,7 +113,7 @@ Result<std::string> read_body(const Request& req, const ContentReader& reader, s
       return too_large_status();
     }
     return Status::InvalidArgument("could not read the request body (truncated or badly encoded)",
-                                   "bad_body");
+                                   reason::kBadBody);
   }
   return body;
 }
@@ -125,7 +123,7 @@ Result<json> read_json_body(const Request& req, const ContentReader& reader, std
   if (!body.ok()) return body.status();
   if (body->empty()) {
     return Status::InvalidArgument("malformed JSON: the request body is empty; send a JSON object",
-                                   "malformed_json");
+                                   reason::kMalformedJson);
   }
   return rest::parse_object(body.value());
 }
@@ -137,7 +135,7 @@ Result<bool> bool_param(const Request& req, const char* name, bool fallback) {
   if (value == "true") return true;
   if (value == "false") return false;
   return Status::InvalidArgument(fmt::format("{}=\"{}\" must be true or false", name, value),
-                                 "invalid_parameter");
+                                 reason::kInvalidParameter);
 }
 
 // Start time of the request this worker thread is serving, for the access log.
@@ -210,17 +208,17 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<const Rout
         res.set_header("Allow", join(methods));
         s = Status::InvalidArgument(fmt::format("{} is not allowed on {}; allowed: {}", req.method,
                                                 req.path, join(methods)),
-                                    "method_not_allowed");
+                                    reason::kMethodNotAllowed);
       } else {
         s = Status::NotFound(fmt::format("no route for {} {}", req.method, req.path),
-                             "route_not_found");
+                             reason::kRouteNotFound);
       }
     } else if (res.status == 413) {
-      s = Status::TooLarge("request body too large", "payload_too_large");
+      s = Status::TooLarge("request body too large", reason::kPayloadTooLarge);
     } else if (res.status == 415) {
       s = unsupported_media("unsupported Content-Encoding");
     } else if (res.status == 400) {
-      s = Status::InvalidArgument("malformed HTTP request", "bad_request");
+      s = Status::InvalidArgument("malformed HTTP request", reason::kBadRequest);
     } else {
       s = Status(Code::kInternal, fmt::format("http_{}", res.status),
                  fmt::format("HTTP {}", res.status));
@@ -259,7 +257,7 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<const Rout
 
 Status compile_unavailable() {
   return Status::Unavailable("code generation is not enabled on this server",
-                             "compile_unavailable");
+                             reason::kCompileUnavailable);
 }
 
 void add_compile_routes(Router& router, CompileService* compiler, std::size_t limit) {
@@ -375,7 +373,7 @@ void add_module_routes(Router& router, Registry* reg, std::size_t limit) {
                    return send_error(
                        res, Status::InvalidArgument(
                                 fmt::format("query parameter \"{}\" is required (a version)", name),
-                                "missing_parameter"));
+                                reason::kMissingParameter));
                  }
                }
                auto r = reg->diff(req.matches[1], req.get_param_value("from"),
@@ -413,7 +411,7 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
                      res,
                      Status::InvalidArgument(
                          fmt::format("include=\"{}\" is not known; use include=content", include),
-                         "invalid_parameter"));
+                         reason::kInvalidParameter));
                }
                bool with_content = include == "content";
                reply(res, reg->get_version(req.matches[1], req.matches[2], with_content), 200,
@@ -426,30 +424,27 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
                reply(res, reg->get_dependencies(req.matches[1], req.matches[2]));
              });
 
-  router.add({"GET", "/modules/{module}/versions/{version}/descriptor",
-              "the compiled schema, a binary FileDescriptorSet"},
-             [reg](const Request& req, Response& res, const ContentReader*) {
-               auto source_info = bool_param(req, "source_info", false);
-               if (!source_info.ok()) return send_error(res, source_info.status());
-               auto schema = reg->get_schema(req.matches[1], req.matches[2]);
-               if (!schema.ok()) return send_error(res, schema.status());
-               std::string bytes =
-                   descriptor_set(*schema.value(), source_info.value()).SerializeAsString();
-               res.status = 200;
-               res.set_header("Content-Disposition",
-                              fmt::format("attachment; filename={}-{}.binpb", req.matches[1].str(),
-                                          req.matches[2].str()));
-               res.set_content(
-                   std::move(bytes),
-                   "application/x-protobuf; messageType=google.protobuf.FileDescriptorSet");
-             });
+  router.add(
+      {"GET", "/modules/{module}/versions/{version}/descriptor",
+       "the compiled schema, a binary FileDescriptorSet"},
+      [reg](const Request& req, Response& res, const ContentReader*) {
+        auto source_info = bool_param(req, "source_info", false);
+        if (!source_info.ok()) return send_error(res, source_info.status());
+        auto bytes = reg->get_descriptor_set(req.matches[1], req.matches[2], source_info.value());
+        if (!bytes.ok()) return send_error(res, bytes.status());
+        res.status = 200;
+        res.set_header("Content-Disposition",
+                       fmt::format("attachment; filename={}-{}.binpb", req.matches[1].str(),
+                                   req.matches[2].str()));
+        res.set_content(std::move(bytes).value(),
+                        "application/x-protobuf; messageType=google.protobuf.FileDescriptorSet");
+      });
 
   router.add({"GET", "/modules/{module}/versions/{version}/ast",
               "the syntax tree of the version's files, as JSON"},
              [reg](const Request& req, Response& res, const ContentReader*) {
-               auto schema = reg->get_schema(req.matches[1], req.matches[2]);
-               if (!schema.ok()) return send_error(res, schema.status());
-               send_json(res, 200, schema_ast_json(*schema.value()));
+               reply(res, reg->get_ast(req.matches[1], req.matches[2]), 200,
+                     [](const nlohmann::json& tree) { return tree; });
              });
 
   router.add({"POST", "/validate", "check files against their dependencies without storing"},

@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
   compile_options.auto_compile = c.auto_compile;
   spoke::CompileService compiler(*registry.value(), compile_options);
   if (auto s = compiler.start(); !s.ok()) {
-    if (s.reason() == "invalid_auto_compile") {
+    if (s.reason() == spoke::reason::kInvalidAutoCompile) {
       std::cerr << "spoke-server: --" << s.message() << "\n";
       return 2;
     }

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "spoke/breaking.h"
-#include "spoke/schema.h"
 #include "spoke/rest.h"
+#include "spoke/schema.h"
 #include "support/doctest.h"
 #include "support/test_support.h"
 
@@ -486,7 +486,8 @@ TEST_CASE("changes_list_additions_deletions_comments_and_options") {
   CHECK(r->findings.empty());
   V got;
   for (const auto& c : r->changes) {
-    got.push_back(fmt::format("{} {} {} {}:{}", c.kind, c.element, c.name, c.line, c.column));
+    got.push_back(
+        fmt::format("{} {} {} {}:{}", to_string(c.kind), c.element, c.name, c.line, c.column));
   }
   CHECK(got == V{"changed comment a.M 4:1", "changed option a.M.a 5:15", "added field a.M.b 6:3",
                  "added enum_value a.E_1 8:19", "added message a.N 9:1", "added service a.S 10:1"});

@@ -836,6 +836,11 @@ TEST_CASE("findings_are_sorted_and_printed_as_buf_prints_them") {
   CHECK(spoke::format_finding(f[0], spoke::ErrorFormat::kJson) ==
         "{\"path\":\"a.proto\",\"start_line\":3,\"start_column\":1,\"end_line\":3,"
         "\"end_column\":2,\"type\":\"X\",\"message\":\"a \\u003c b \\u0026 c \\u003e d\"}");
+  // Other characters as they are; a byte that is not UTF-8 as Go writes it.
+  spoke::BreakingFinding g{"é.proto", 1, 1, 1, 1, "X", "caf\xc3\xa9 \xff\t"};
+  CHECK(spoke::format_finding(g, spoke::ErrorFormat::kJson) ==
+        "{\"path\":\"é.proto\",\"start_line\":1,\"start_column\":1,\"end_line\":1,"
+        "\"end_column\":1,\"type\":\"X\",\"message\":\"caf\xc3\xa9 \\ufffd\\t\"}");
 }
 
 // ---- spoke lint -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "spoke/breaking.h"
 #include "spoke/file_tree.h"
 #include "spoke/registry.h"
 #include "support/test_support.h"
@@ -308,4 +309,175 @@ TEST_CASE("one_semantic_version_has_one_spelling") {
   // Build metadata makes a distinct version string; a pre-release is another version.
   CHECK(reg->push(example_push("1.0.0+build.7")).ok());
   CHECK(reg->push(example_push("1.0.0-rc.1")).ok());
+}
+
+// ---- policies, inference, diffs and events on memory storage ----------------------------------
+
+namespace {
+
+const char* kOrder = R"(syntax = "proto3";
+package shop.v1;
+message Order {
+  string id = 1;
+  int64 total = 2;
+  string note = 3;
+}
+)";
+
+const char* kOrderNoNote = R"(syntax = "proto3";
+package shop.v1;
+message Order {
+  string id = 1;
+  int64 total = 2;
+}
+)";
+
+std::unique_ptr<Registry> memory_registry() {
+  auto r = Registry::open({"memory", ""});
+  REQUIRE_MESSAGE(r.ok(), r.status().to_string());
+  return std::move(r).value();
+}
+
+Result<PushResult> push_order(Registry& reg, const std::string& version, const char* content,
+                              bool force = false, const std::string& module = "shop") {
+  PushRequest r;
+  r.module = module;
+  r.version = version;
+  r.files = {{"shop/v1/order.proto", content}};
+  r.force = force;
+  return reg.push(r);
+}
+
+}  // namespace
+
+TEST_CASE("policy_refuses_a_breaking_push_with_its_findings_unless_forced") {
+  auto reg = memory_registry();
+  REQUIRE(push_order(*reg, "v1.0.0", kOrder).ok());
+  auto refused = push_order(*reg, "v1.1.0", kOrderNoNote);
+  CHECK(refused.status().code() == Code::kConflict);
+  CHECK(refused.status().reason() == reason::kBreakingChange);
+  REQUIRE(refused.status().findings() != nullptr);
+  CHECK(refused.status().findings()->at(0).type == "FIELD_NO_DELETE");
+  CHECK(reg->get_version("shop", "v1.1.0", false).status().reason() == reason::kVersionNotFound);
+
+  auto forced = push_order(*reg, "v1.1.0", kOrderNoNote, true);
+  REQUIRE(forced.ok());
+  CHECK(forced->version.forced_breaking == 1);
+}
+
+TEST_CASE("policy_levels_none_backward_and_transitive") {
+  auto reg = memory_registry();
+  REQUIRE(push_order(*reg, "v1.0.0", kOrder).ok());
+  ModulePolicy none;
+  none.compatibility = "none";
+  auto set = reg->set_policy("shop", none);
+  REQUIRE(set.ok());
+  CHECK(set->policy.compatibility == "NONE");
+  CHECK_FALSE(set->is_default);
+  CHECK(push_order(*reg, "v1.1.0", kOrderNoNote).ok());
+
+  // BACKWARD: readers of the new version read old data; a deleted field is fine, a retyped one
+  // is not, and transitive compares with every earlier version.
+  ModulePolicy backward;
+  backward.compatibility = "BACKWARD";
+  backward.transitive = true;
+  REQUIRE(reg->set_policy("shop", backward).ok());
+  const char* retyped = R"(syntax = "proto3";
+package shop.v1;
+message Order {
+  string id = 1;
+  int64 total = 2;
+  int32 note = 3;
+}
+)";
+  auto against_all = push_order(*reg, "v1.2.0", retyped);
+  CHECK(against_all.status().reason() == reason::kBreakingChange);
+  CHECK(against_all.status().message().find("2 earlier versions") != std::string::npos);
+
+  ModulePolicy bogus;
+  bogus.compatibility = "SIDEWAYS";
+  CHECK(reg->set_policy("shop", bogus).status().reason() == reason::kInvalidCompatibility);
+  CHECK(reg->set_policy("nowhere", none).status().reason() == reason::kModuleNotFound);
+  CHECK(reg->set_default_compatibility("sideways").reason() == reason::kInvalidCompatibility);
+}
+
+TEST_CASE("diff_lists_changes_and_the_findings_of_the_compatibility_asked_for") {
+  auto reg = memory_registry();
+  REQUIRE(push_order(*reg, "v1.0.0", kOrder).ok());
+  REQUIRE(push_order(*reg, "v2.0.0", kOrderNoNote, true).ok());
+  auto file = reg->diff("shop", "v1.0.0", "v2.0.0", "");
+  REQUIRE(file.ok());
+  CHECK(file->findings.size() == 1);
+  REQUIRE(file->changes.size() == 1);
+  CHECK(file->changes[0].kind == ChangeKind::kDeleted);
+  CHECK(file->changes[0].name == "shop.v1.Order.note");
+  auto backward = reg->diff("shop", "v1.0.0", "v2.0.0", "backward");
+  REQUIRE(backward.ok());
+  CHECK(backward->findings.empty());
+  CHECK(backward->rules == std::vector<std::string>{"BACKWARD"});
+  CHECK(backward->changes.size() == 1);
+  CHECK(reg->diff("shop", "v1.0.0", "v9.0.0", "").status().code() == Code::kNotFound);
+  CHECK(reg->diff("shop", "v1.0.0", "v2.0.0", "up").status().reason() ==
+        reason::kInvalidCompatibility);
+}
+
+TEST_CASE("inference_pins_the_latest_provider_of_each_import") {
+  auto reg = memory_registry();
+  const char* money = "syntax = \"proto3\";\npackage m;\nmessage Money {}\n";
+  const char* uses =
+      "syntax = \"proto3\";\nimport \"m/money.proto\";\nmessage A { m.Money x = 1; }\n";
+  PushRequest common{"common", "v1.0.0"};
+  common.files = {{"m/money.proto", money}};
+  REQUIRE(reg->push(common).ok());
+  common.version = "v1.1.0";
+  REQUIRE(reg->push(common).ok());
+  CHECK(reg->infer_dependencies("api", {{"a.proto", uses}}).value() ==
+        std::vector<std::string>{"common@v1.1.0"});
+
+  PushRequest api{"api", "v1.0.0"};
+  api.files = {{"a.proto", uses}};
+  api.infer_dependencies = true;
+  auto pushed = reg->push(api);
+  REQUIRE_MESSAGE(pushed.ok(), pushed.status().to_string());
+  CHECK(pushed->version.dependencies.at(0).spec() == "common@v1.1.0");
+
+  PushRequest other{"other", "v1.0.0"};
+  other.files = {{"m/money.proto", money}};
+  REQUIRE(reg->push(other).ok());
+  CHECK(reg->infer_dependencies("api", {{"a.proto", uses}}).status().reason() ==
+        reason::kAmbiguousImport);
+  CHECK(
+      reg->infer_dependencies("api", {{"a.proto", "import \"x/y.proto\";\n"}}).status().reason() ==
+      reason::kUnresolvedImport);
+}
+
+TEST_CASE("subscribers_see_modules_pushes_rejections_and_policies") {
+  auto reg = memory_registry();
+  std::vector<std::string> seen;
+  reg->subscribe([&](const RegistryEvent& e) {
+    switch (e.kind) {
+      case EventKind::kModuleCreated:
+        seen.push_back("created " + e.module);
+        break;
+      case EventKind::kVersionPushed:
+        seen.push_back("pushed " + e.module + "@" + e.version + " " +
+                       std::to_string(e.stored->files.size()));
+        break;
+      case EventKind::kVersionRejected:
+        seen.push_back("rejected " + e.module + "@" + e.version + " " + e.rejection->reason());
+        break;
+      case EventKind::kPolicyChanged:
+        seen.push_back("policy " + e.module + " " + e.policy->policy.compatibility);
+        break;
+    }
+  });
+  REQUIRE(push_order(*reg, "v1.0.0", kOrder).ok());
+  REQUIRE(push_order(*reg, "v1.0.0", kOrder).ok());  // identical: nothing happened
+  CHECK_FALSE(push_order(*reg, "v1.1.0", kOrderNoNote).ok());
+  ModulePolicy wire;
+  wire.compatibility = "WIRE";
+  REQUIRE(reg->set_policy("shop", wire).ok());
+  CHECK(seen == std::vector<std::string>{"created shop", "pushed shop@v1.0.0 1",
+                                         "rejected shop@v1.1.0 breaking_change",
+                                         "policy shop WIRE"});
 }

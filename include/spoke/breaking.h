@@ -31,8 +31,15 @@ struct BreakingFinding {
 
 // One difference between the two schemas, breaking or not, so that a diff is complete: elements
 // added or deleted, comments and options changed.
+// In name order, as changes of one place sort.
+enum class ChangeKind { kAdded, kChanged, kDeleted };
+
+// "added", "changed", "deleted".
+const char* to_string(ChangeKind kind);
+std::optional<ChangeKind> parse_change_kind(std::string_view text);
+
 struct SchemaChange {
-  std::string kind;     // "added", "deleted" or "changed"
+  ChangeKind kind = ChangeKind::kChanged;
   std::string element;  // "file", "message", "field", "oneof", "enum", "enum_value", "service",
                         // "method", "extension", "comment" or "option"
   std::string name;     // full name (file path for files; "Msg.field" for fields)

@@ -44,7 +44,7 @@ std::unique_ptr<DependencySource> make_cached_source(DependencySource& upstream,
 struct DependencyClosure {
   // Breadth first from the direct dependencies, each once; files without contents.
   std::vector<Version> versions;
-  std::vector<FileInput> files;      // their files, each path once
+  std::vector<FileInput> files;  // their files, each path once
 };
 
 // The closure of `specs` ("module@version", "latest" allowed) through the pinned dependencies of

@@ -3,101 +3,26 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "spoke/dependency_source.h"
 #include "spoke/model.h"
+#include "spoke/registry_types.h"
 #include "spoke/status.h"
 #include "spoke/storage.h"
 
 namespace spoke {
+
+class Schema;
+
 namespace internal {
 class RegistryAccess;
 }  // namespace internal
 
 struct BreakingResult;  // spoke/breaking.h
-
-struct ModuleSummary {
-  Module module;
-  std::string latest_version;  // empty when the module has no versions
-  std::size_t version_count = 0;
-};
-
-struct ModulePage {
-  std::vector<ModuleSummary> modules;
-  std::string next_page_token;  // empty on the last page
-};
-
-struct ModuleDetail {
-  Module module;
-  std::string latest_version;     // what `latest` names; empty when there are no versions
-  std::vector<Version> versions;  // newest first, files without contents
-};
-
-struct PushRequest {
-  std::string module;
-  std::string version;
-  std::string description;
-  std::string module_description;  // used only when the push creates the module
-  std::vector<FileInput> files;
-  std::vector<std::string> dependencies;  // "module@version", "latest" allowed
-  // With no dependencies declared: resolve each import the files do not satisfy themselves to
-  // the module whose latest version provides that path.
-  bool infer_dependencies = false;
-  SourceInfo source_info;
-  // Publish even when the version breaks the module's policy; the number of breaking changes is
-  // recorded as the version's forced_breaking.
-  bool force = false;
-};
-
-struct PushResult {
-  Version version;                   // files without contents
-  bool created = false;              // false: identical content was already there
-  std::vector<Diagnostic> warnings;  // e.g. unused imports
-};
-
-struct ValidateRequest {
-  std::string module;  // optional: names the module, so a cycle back to it is caught
-  std::vector<FileInput> files;
-  std::vector<std::string> dependencies;
-  bool infer_dependencies = false;
-};
-
-struct ValidateReport {
-  bool valid = false;
-  std::vector<Diagnostic> diagnostics;
-  std::vector<Dependency> dependencies;  // as pinned
-};
-
-struct DependencyReport {
-  std::vector<Dependency> direct;
-  std::vector<Dependency> transitive;  // the whole closure, breadth first, direct ones included
-};
-
-class Schema;
-
-// A stored version's files with contents, and every file of its dependency closure.
-struct VersionSources {
-  Version version;                      // files with contents
-  std::vector<FileInput> files;         // the version's own files
-  std::vector<FileInput> dependencies;  // files of the pinned closure
-};
-
-// The breaking-change policy a module's pushes are checked under.
-struct EffectivePolicy {
-  ModulePolicy policy;      // compatibility always set, upper case
-  bool is_default = false;  // the module sets no compatibility: the server's default applies
-};
-
-// Parses a page size from a query (1..1000); InvalidArgument("invalid_limit") otherwise.
-Result<std::size_t> parse_page_limit(std::string_view text);
-
-struct CreateModuleResult {
-  Module module;
-  bool created = false;
-};
 
 // Something that happened in a registry. Pointers are valid during the listener's call only.
 enum class EventKind {
@@ -189,6 +114,12 @@ class Registry : public DependencySource {
                                                    const std::string& version);
   // The version's files and its closure's files, as build_schema and compile take them.
   Result<VersionSources> get_sources(const std::string& module, const std::string& version);
+  // The version linked with its closure as a serialized FileDescriptorSet (imports first, as
+  // `protoc --include_imports` writes it), with SourceCodeInfo when `with_source_info`.
+  Result<std::string> get_descriptor_set(const std::string& module, const std::string& version,
+                                         bool with_source_info);
+  // The syntax tree of the version's files (spoke/ast.h).
+  Result<nlohmann::json> get_ast(const std::string& module, const std::string& version);
 
   // "module@version" for each module the imports of `files` need (see PushRequest).
   // Unprocessable("unresolved_import" / "ambiguous_import") naming the import.

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "spoke/reason.h"
+
 namespace spoke {
 
 struct BreakingFinding;  // spoke/breaking.h
@@ -68,34 +70,36 @@ class Status {
       : code_(code), reason_(std::move(reason)), message_(std::move(message)) {}
 
   static Status OK() { return {}; }
-  static Status InvalidArgument(std::string message, std::string reason = "invalid_argument") {
+  static Status InvalidArgument(std::string message,
+                                std::string reason = reason::kInvalidArgument) {
     return {Code::kInvalidArgument, std::move(reason), std::move(message)};
   }
-  static Status NotFound(std::string message, std::string reason = "not_found") {
+  static Status NotFound(std::string message, std::string reason = reason::kNotFound) {
     return {Code::kNotFound, std::move(reason), std::move(message)};
   }
-  static Status Conflict(std::string message, std::string reason = "conflict") {
+  static Status Conflict(std::string message, std::string reason = reason::kConflict) {
     return {Code::kConflict, std::move(reason), std::move(message)};
   }
-  static Status Unprocessable(std::string message, std::string reason = "unprocessable") {
+  static Status Unprocessable(std::string message, std::string reason = reason::kUnprocessable) {
     return {Code::kUnprocessable, std::move(reason), std::move(message)};
   }
-  static Status TooLarge(std::string message, std::string reason = "too_large") {
+  static Status TooLarge(std::string message, std::string reason = reason::kTooLarge) {
     return {Code::kTooLarge, std::move(reason), std::move(message)};
   }
-  static Status Unauthenticated(std::string message, std::string reason = "unauthenticated") {
+  static Status Unauthenticated(std::string message,
+                                std::string reason = reason::kUnauthenticated) {
     return {Code::kUnauthenticated, std::move(reason), std::move(message)};
   }
-  static Status PermissionDenied(std::string message, std::string reason = "forbidden") {
+  static Status PermissionDenied(std::string message, std::string reason = reason::kForbidden) {
     return {Code::kPermissionDenied, std::move(reason), std::move(message)};
   }
-  static Status ResourceExhausted(std::string message, std::string reason = "rate_limited") {
+  static Status ResourceExhausted(std::string message, std::string reason = reason::kRateLimited) {
     return {Code::kResourceExhausted, std::move(reason), std::move(message)};
   }
-  static Status Unavailable(std::string message, std::string reason = "unavailable") {
+  static Status Unavailable(std::string message, std::string reason = reason::kUnavailable) {
     return {Code::kUnavailable, std::move(reason), std::move(message)};
   }
-  static Status Internal(std::string message, std::string reason = "internal") {
+  static Status Internal(std::string message, std::string reason = reason::kInternal) {
     return {Code::kInternal, std::move(reason), std::move(message)};
   }
 

@@ -16,7 +16,7 @@
 #include "spoke/compile.h"
 #include "spoke/dependency_source.h"
 #include "spoke/model.h"
-#include "spoke/registry.h"
+#include "spoke/registry_types.h"
 #include "spoke/schema.h"
 #include "spoke/status.h"
 #include "spoke/validate_dir.h"
@@ -44,7 +44,7 @@ struct LanguageOutput {
 };
 
 struct CompileOutput {
-  bool valid = false;                  // the files linked; otherwise nothing was generated
+  bool valid = false;                   // the files linked; otherwise nothing was generated
   std::vector<Diagnostic> diagnostics;  // the schema's errors and warnings
   std::vector<LanguageOutput> languages;
 };

@@ -34,17 +34,17 @@ class ChangeLister {
 
   std::vector<SchemaChange> run() {
     for (const auto& [path, f] : cur_.files) {
-      if (!prev_.files.count(path)) add("added", "file", path, f, {}, cur_);
+      if (!prev_.files.count(path)) add(ChangeKind::kAdded, "file", path, f, {}, cur_);
     }
     for (const auto& [path, p] : prev_.files) {
       auto it = cur_.files.find(path);
       if (it == cur_.files.end()) {
-        add("deleted", "file", path, p, {}, prev_);
+        add(ChangeKind::kDeleted, "file", path, p, {}, prev_);
         continue;
       }
       if (p->options().SerializeAsString() != it->second->options().SerializeAsString()) {
-        add("changed", "option", path, it->second, proto_internal::options_path(it->second), cur_,
-            "file options changed");
+        add(ChangeKind::kChanged, "option", path, it->second,
+            proto_internal::options_path(it->second), cur_, "file options changed");
       }
     }
     diff_map(prev_.messages, cur_.messages, "message");
@@ -70,7 +70,7 @@ class ChangeLister {
       auto it = prev_.extensions.find(extendee);
       for (const auto& [number, f] : by_number) {
         if (it == prev_.extensions.end() || !it->second.count(number)) {
-          add_element("added", "extension", f, cur_);
+          add_element(ChangeKind::kAdded, "extension", f, cur_);
         }
       }
     }
@@ -78,7 +78,7 @@ class ChangeLister {
       auto it = cur_.extensions.find(extendee);
       for (const auto& [number, f] : by_number) {
         if (it == cur_.extensions.end() || !it->second.count(number)) {
-          add_element("deleted", "extension", f, prev_);
+          add_element(ChangeKind::kDeleted, "extension", f, prev_);
         }
       }
     }
@@ -90,7 +90,7 @@ class ChangeLister {
   }
 
  private:
-  void add(const char* kind, const char* element, const std::string& name,
+  void add(ChangeKind kind, const char* element, const std::string& name,
            const pb::FileDescriptor* file, const SourcePath& path, const SchemaIndex& side,
            std::string detail = "") {
     SchemaChange c;
@@ -106,7 +106,7 @@ class ChangeLister {
     out_.push_back(std::move(c));
   }
   template <typename D>
-  void add_element(const char* kind, const char* element, const D* d, const SchemaIndex& side) {
+  void add_element(ChangeKind kind, const char* element, const D* d, const SchemaIndex& side) {
     if constexpr (std::is_same_v<D, pb::Descriptor>) {
       if (d->options().map_entry()) return;  // reported as its map field
     }
@@ -116,10 +116,10 @@ class ChangeLister {
   void diff_map(const std::unordered_map<std::string, const D*>& before,
                 const std::unordered_map<std::string, const D*>& after, const char* element) {
     for (const auto& [name, d] : after) {
-      if (!before.count(name)) add_element("added", element, d, cur_);
+      if (!before.count(name)) add_element(ChangeKind::kAdded, element, d, cur_);
     }
     for (const auto& [name, d] : before) {
-      if (!after.count(name)) add_element("deleted", element, d, prev_);
+      if (!after.count(name)) add_element(ChangeKind::kDeleted, element, d, prev_);
     }
   }
   // The children of `before` and `after`, an element present on both sides: those on one side only
@@ -130,13 +130,13 @@ class ChangeLister {
                      const C* (P::*child)(int) const, const char* element, bool compare_both) {
     for (int i = 0; i < (after->*count)(); ++i) {
       const C* c = (after->*child)(i);
-      if (matching(before, c) == nullptr) add_element("added", element, c, cur_);
+      if (matching(before, c) == nullptr) add_element(ChangeKind::kAdded, element, c, cur_);
     }
     for (int i = 0; i < (before->*count)(); ++i) {
       const C* c = (before->*child)(i);
       const C* kept = matching(after, c);
       if (kept == nullptr) {
-        add_element("deleted", element, c, prev_);
+        add_element(ChangeKind::kDeleted, element, c, prev_);
       } else if (compare_both) {
         compare(c, kept, element);
       }
@@ -146,15 +146,15 @@ class ChangeLister {
   template <typename D>
   void compare(const D* p, const D* d, const char* element) {
     if (p->options().SerializeAsString() != d->options().SerializeAsString()) {
-      add("changed", "option", d->full_name(), d->file(), proto_internal::options_path(d), cur_,
-          std::string(element) + " options changed");
+      add(ChangeKind::kChanged, "option", d->full_name(), d->file(),
+          proto_internal::options_path(d), cur_, std::string(element) + " options changed");
     }
     const pb::SourceCodeInfo::Location* pl = prev_.location(p);
     const pb::SourceCodeInfo::Location* l = cur_.location(d);
     if (pl != nullptr && l != nullptr &&
         (pl->leading_comments() != l->leading_comments() ||
          pl->trailing_comments() != l->trailing_comments())) {
-      add("changed", "comment", d->full_name(), d->file(), declared_path_of(d), cur_,
+      add(ChangeKind::kChanged, "comment", d->full_name(), d->file(), declared_path_of(d), cur_,
           std::string(element) + " comments changed");
     }
   }

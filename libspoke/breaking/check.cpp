@@ -67,7 +67,7 @@ Status invalid_compatibility(std::string_view text) {
                   "BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, "
                   "FULL_TRANSITIVE, NONE",
                   text),
-      "invalid_compatibility");
+      reason::kInvalidCompatibility);
 }
 
 SchemaOptions breaking_schema_options() {
@@ -85,7 +85,7 @@ Status validate_breaking_check(const BreakingCheck& check) {
     if (parse_compatibility_level(*normalized)) {
       if (!check.rules.use.empty() || !check.rules.except.empty()) {
         return Status::InvalidArgument(
-            "use and except apply to buf's rules, not to a Confluent level", "invalid_check");
+            "use and except apply to buf's rules, not to a Confluent level", reason::kInvalidCheck);
       }
       return Status::OK();
     }

@@ -119,7 +119,7 @@ std::string migration_guide(const BreakingResult& r, const std::string& title) {
   for (const auto& c : r.changes) {
     std::string where = location(c.path, c.line, c.column);
     out +=
-        fmt::format("- {} {} `{}`{}{}\n", c.kind, c.element, c.name,
+        fmt::format("- {} {} `{}`{}{}\n", to_string(c.kind), c.element, c.name,
                     where.empty() ? "" : " in " + where, c.detail.empty() ? "" : ": " + c.detail);
   }
   return out;

@@ -209,7 +209,7 @@ bool known_version(const std::string& v) { return v == "v1beta1" || v == "v1" ||
 Status unknown_version(const std::string& v) {
   return Status::InvalidArgument(
       fmt::format("unknown config version \"{}\" (v1beta1, v1 or v2)", v),
-      "invalid_config_version");
+      reason::kInvalidConfigVersion);
 }
 
 const RuleRow* find_row(const std::string& version, const std::string& id) {
@@ -270,7 +270,7 @@ Result<std::set<std::string>> expand(const std::string& version, const std::stri
   if (row == nullptr) {
     return Status::InvalidArgument(
         fmt::format("unknown rule or category \"{}\" for config version {}", entry, version),
-        "unknown_rule");
+        reason::kUnknownRule);
   }
   if (row->deprecated) {
     for (const auto& rep : row->replacements) {

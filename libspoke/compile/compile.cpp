@@ -94,7 +94,7 @@ Status program_not_found(const std::string& program, const std::string& what) {
   } else {
     message += "; install it or give its path";
   }
-  return Status(Code::kNotFound, "plugin_not_found", std::move(message))
+  return Status(Code::kNotFound, reason::kPluginNotFound, std::move(message))
       .with_field("program", program);
 }
 
@@ -140,7 +140,7 @@ Status check_proto3_optional(const std::string& generator, uint64_t features,
             fmt::format("{}: is a proto3 file that contains optional fields, but code generator "
                         "{} hasn't been updated to support optional fields in proto3",
                         f->name(), generator),
-            "generator_failed");
+            reason::kGeneratorFailed);
       }
     }
   }
@@ -154,7 +154,7 @@ Status run_builtin(const std::string& language, const std::vector<const pb::File
   auto first = make_builtin(language);
   SPOKE_RETURN_IF_ERROR(check_proto3_optional(language, first->GetSupportedFeatures(), files));
   auto generator_error = [&](const std::string& error) {
-    return Status::Unprocessable(fmt::format("{}: {}", language, error), "generator_failed");
+    return Status::Unprocessable(fmt::format("{}: {}", language, error), reason::kGeneratorFailed);
   };
   if (!generates_per_file(language)) {
     ci::RecordingContext context(files, [&](ci::OutputWrite w) { writes.push_back(std::move(w)); });
@@ -238,13 +238,14 @@ Status run_plugin_generator(const Schema& schema, const std::string& program,
   if (!output.ok()) return output.status();
   pb::compiler::CodeGeneratorResponse response;
   if (!response.ParseFromString(output.value())) {
-    return Status(Code::kInternal, "generator_failed",
+    return Status(Code::kInternal, reason::kGeneratorFailed,
                   fmt::format("{}: the plugin wrote something that is not a "
                               "CodeGeneratorResponse ({} bytes)",
                               name, output->size()));
   }
   if (!response.error().empty()) {
-    return Status::Unprocessable(fmt::format("{}: {}", name, response.error()), "generator_failed");
+    return Status::Unprocessable(fmt::format("{}: {}", name, response.error()),
+                                 reason::kGeneratorFailed);
   }
   SPOKE_RETURN_IF_ERROR(check_proto3_optional(name, response.supported_features(), files));
   // A chunk without a name continues the previous file.
@@ -260,7 +261,7 @@ Status run_plugin_generator(const Schema& schema, const std::string& program,
         current->info = f.generated_code_info();
       }
     } else if (!current) {
-      return Status(Code::kInternal, "generator_failed",
+      return Status(Code::kInternal, reason::kGeneratorFailed,
                     fmt::format("{}: First file chunk returned by plugin did not specify a file "
                                 "name.",
                                 name));
@@ -290,7 +291,7 @@ Result<std::string> file_digest(const std::string& path) {
   static std::map<std::string, std::pair<std::string, std::string>> cache;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    return Status::NotFound(fmt::format("{}: cannot read", path), "plugin_not_found");
+    return Status::NotFound(fmt::format("{}: cannot read", path), reason::kPluginNotFound);
   }
   std::string stamp = fmt::format("{}:{}.{}", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
   {
@@ -301,7 +302,7 @@ Result<std::string> file_digest(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream bytes;
   bytes << in.rdbuf();
-  if (!in) return Status::NotFound(fmt::format("{}: cannot read", path), "plugin_not_found");
+  if (!in) return Status::NotFound(fmt::format("{}: cannot read", path), reason::kPluginNotFound);
   std::string digest = "sha256:" + internal::sha256_hex(bytes.str());
   std::lock_guard lock(mu);
   cache[path] = {stamp, digest};
@@ -319,7 +320,7 @@ Result<Programs> resolve_programs(const CompileRequest& request, const CompilerO
     return Status::InvalidArgument(
         fmt::format("invalid language \"{}\": lowercase letters, digits, '_' and '-' only",
                     language),
-        "unknown_language");
+        reason::kUnknownLanguage);
   }
   Programs p;
   if (!is_builtin_language(language)) {
@@ -333,7 +334,7 @@ Result<Programs> resolve_programs(const CompileRequest& request, const CompilerO
     p.grpc_name = std::string(grpc_program(language));
     if (p.grpc_name.empty()) {
       return Status::InvalidArgument(fmt::format("no gRPC plugin is known for \"{}\"", language),
-                                     "unknown_language");
+                                     reason::kUnknownLanguage);
     }
     p.grpc = ci::find_program(p.grpc_name, options);
     if (p.grpc.empty()) {
@@ -368,13 +369,13 @@ Result<std::vector<GeneratedFile>> compile(const Schema& schema, const CompileRe
     return Status::InvalidArgument(
         "the schema was not linked for code generation; build it with "
         "SchemaOptions::for_code_generation",
-        "invalid_argument");
+        reason::kInvalidArgument);
   }
   std::vector<const pb::FileDescriptor*> files;
   for (const auto& path : request.files.empty() ? schema.target_files() : request.files) {
     const auto* fd = schema.file(path);
     if (fd == nullptr) {
-      return Status::NotFound(fmt::format("{} is not in the schema", path), "file_not_found");
+      return Status::NotFound(fmt::format("{} is not in the schema", path), reason::kFileNotFound);
     }
     files.push_back(fd);
   }
@@ -407,13 +408,13 @@ Result<std::vector<GeneratedFile>> compile(const Schema& schema, const CompileRe
   if (!out.errors().empty()) {
     std::string message = out.errors().front();
     if (out.errors().size() > 1) message += fmt::format(" (and {} more)", out.errors().size() - 1);
-    return Status(Code::kInternal, "invalid_output", std::move(message));
+    return Status(Code::kInternal, reason::kInvalidOutput, std::move(message));
   }
   std::vector<GeneratedFile> result;
   result.reserve(out.files().size());
   for (auto& [name, content] : out.files()) {
     if (!safe_output_name(name)) {
-      return Status(Code::kInternal, "invalid_output",
+      return Status(Code::kInternal, reason::kInvalidOutput,
                     fmt::format("{}: the generator wrote a file outside the output directory: "
                                 "\"{}\"",
                                 request.language, name));
@@ -438,7 +439,7 @@ Result<std::vector<GeneratedFile>> compile(const std::vector<FileInput>& targets
   if (!built.valid()) {
     return Status::Unprocessable(fmt::format("the schema has {} error{}", built.error_count(),
                                              built.error_count() == 1 ? "" : "s"),
-                                 "invalid_schema")
+                                 reason::kInvalidSchema)
         .with_diagnostics(built.diagnostics);
   }
   return compile(*built.schema, request, options);
@@ -501,7 +502,7 @@ Status write_generated_files(const std::string& dir, const std::vector<Generated
     if (!safe_output_name(f.name)) {
       return Status::InvalidArgument(
           fmt::format("\"{}\" is not a relative path inside the output directory", f.name),
-          "invalid_output");
+          reason::kInvalidOutput);
     }
   }
   std::error_code ec;

@@ -161,7 +161,7 @@ Result<std::string> run_plugin(const std::string& program, const std::string& di
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     return Status(
-        Code::kInternal, "generator_failed",
+        Code::kInternal, reason::kGeneratorFailed,
         fmt::format("{}: could not run {}: {}", display_name, program, std::strerror(rc)));
   }
   in_theirs.reset();
@@ -180,7 +180,7 @@ Result<std::string> run_plugin(const std::string& program, const std::string& di
   std::string err;
   auto timed_out = [&] {
     kill_group();
-    return failure(Code::kInternal, "plugin_timeout",
+    return failure(Code::kInternal, reason::kPluginTimeout,
                    fmt::format("{} did not finish within {:g} s and was killed", display_name,
                                static_cast<double>(timeout.count()) / 1000),
                    err);
@@ -242,11 +242,11 @@ Result<std::string> run_plugin(const std::string& program, const std::string& di
   if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
     return failure(
-        Code::kInternal, "generator_failed",
+        Code::kInternal, reason::kGeneratorFailed,
         fmt::format("{} was killed by signal {} ({})", display_name, sig, ::strsignal(sig)), err);
   }
   if (WEXITSTATUS(status) != 0) {
-    return failure(Code::kInternal, "generator_failed",
+    return failure(Code::kInternal, reason::kGeneratorFailed,
                    fmt::format("{} failed with exit status {}", display_name, WEXITSTATUS(status)),
                    err);
   }

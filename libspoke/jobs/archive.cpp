@@ -26,7 +26,7 @@ la_ssize_t append_to_string(archive*, void* out, const void* buffer, size_t leng
 Status archive_error(archive* a, const char* what) {
   const char* detail = archive_error_string(a);
   return Status::Internal(fmt::format("{}: {}", what, detail != nullptr ? detail : "unknown error"),
-                          "archive_error");
+                          reason::kArchiveError);
 }
 
 bool is_safe_name(const std::string& name) {
@@ -47,7 +47,8 @@ Result<ArchiveFormat> parse_archive_format(const std::string& name) {
   if (name == "zip") return ArchiveFormat::kZip;
   if (name == "tar.gz" || name == "tgz") return ArchiveFormat::kTarGz;
   return Status::InvalidArgument(
-      fmt::format("unknown archive format \"{}\"; use zip or tar.gz", name), "invalid_format");
+      fmt::format("unknown archive format \"{}\"; use zip or tar.gz", name),
+      reason::kInvalidFormat);
 }
 
 const char* archive_extension(ArchiveFormat format) {
@@ -61,7 +62,7 @@ const char* archive_content_type(ArchiveFormat format) {
 Result<std::string> write_archive(const std::vector<GeneratedFile>& files, ArchiveFormat format,
                                   Timestamp mtime) {
   ArchivePtr a(archive_write_new());
-  if (!a) return Status::Internal("cannot allocate an archive writer", "archive_error");
+  if (!a) return Status::Internal("cannot allocate an archive writer", reason::kArchiveError);
   int r = format == ArchiveFormat::kZip ? archive_write_set_format_zip(a.get())
                                         : archive_write_set_format_pax_restricted(a.get());
   if (r == ARCHIVE_OK && format == ArchiveFormat::kTarGz) {
@@ -101,14 +102,14 @@ Result<std::string> write_archive(const std::vector<GeneratedFile>& files, Archi
 
 Result<std::vector<GeneratedFile>> read_archive(const std::string& bytes) {
   ArchivePtr a(archive_read_new());
-  if (!a) return Status::Internal("cannot allocate an archive reader", "archive_error");
+  if (!a) return Status::Internal("cannot allocate an archive reader", reason::kArchiveError);
   archive_read_support_format_zip(a.get());
   archive_read_support_format_tar(a.get());
   archive_read_support_filter_gzip(a.get());
   if (archive_read_open_memory(a.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
     return Status::InvalidArgument(
         fmt::format("not a zip or tar.gz archive: {}", archive_error_string(a.get())),
-        "invalid_archive");
+        reason::kInvalidArchive);
   }
   std::vector<GeneratedFile> out;
   archive_entry* entry = nullptr;
@@ -117,7 +118,8 @@ Result<std::vector<GeneratedFile>> read_archive(const std::string& bytes) {
     if (r == ARCHIVE_EOF) break;
     if (r != ARCHIVE_OK) {
       return Status::InvalidArgument(
-          fmt::format("damaged archive: {}", archive_error_string(a.get())), "invalid_archive");
+          fmt::format("damaged archive: {}", archive_error_string(a.get())),
+          reason::kInvalidArchive);
     }
     const char* raw = archive_entry_pathname(entry);
     std::string name = raw != nullptr ? raw : "";
@@ -125,12 +127,12 @@ Result<std::vector<GeneratedFile>> read_archive(const std::string& bytes) {
     if (type == AE_IFDIR) continue;
     if (type != AE_IFREG) {
       return Status::InvalidArgument(
-          fmt::format("archive entry \"{}\" is not a regular file", name), "invalid_archive");
+          fmt::format("archive entry \"{}\" is not a regular file", name), reason::kInvalidArchive);
     }
     if (!is_safe_name(name)) {
       return Status::InvalidArgument(
           fmt::format("archive entry \"{}\" would be written outside the output directory", name),
-          "invalid_archive");
+          reason::kInvalidArchive);
     }
     GeneratedFile f;
     f.name = std::move(name);
@@ -140,7 +142,7 @@ Result<std::vector<GeneratedFile>> read_archive(const std::string& bytes) {
       if (n < 0) {
         return Status::InvalidArgument(
             fmt::format("damaged archive entry \"{}\": {}", f.name, archive_error_string(a.get())),
-            "invalid_archive");
+            reason::kInvalidArchive);
       }
       if (n == 0) break;
       f.content.append(buffer, static_cast<std::size_t>(n));

@@ -92,7 +92,7 @@ Status CompileService::Impl::start() {
     probe.language = language;
     if (Status s = check_compile_request(probe, options.compiler); !s.ok()) {
       return Status::InvalidArgument(fmt::format("auto-compile {}: {}", language, s.message()),
-                                     "invalid_auto_compile");
+                                     reason::kInvalidAutoCompile);
     }
   }
   // A job left running by a process that died never finished: it runs again.
@@ -129,12 +129,12 @@ void CompileService::Impl::stop() {
 Status CompileService::Impl::check_language(const CompileRequest& request) const {
   Status s = check_compile_request(request, options.compiler);
   if (s.ok()) return s;
-  if (s.reason() != "unknown_language" && s.reason() != "plugin_not_found") return s;
+  if (s.reason() != "unknown_language" && s.reason() != reason::kPluginNotFound) return s;
   std::vector<std::string> names;
   for (const auto& l : available_languages(options.compiler)) names.push_back(l.language);
   return Status::InvalidArgument(
              fmt::format("{}; this server can generate: {}", s.message(), fmt::join(names, ", ")),
-             "unsupported_language")
+             reason::kUnsupportedLanguage)
       .with_field("supported", fmt::format("{}", fmt::join(names, ",")));
 }
 
@@ -311,7 +311,7 @@ Result<std::vector<GeneratedFile>> CompileService::Impl::artifact_files(const Ar
   auto manifest = nlohmann::json::parse(manifest_text.value(), nullptr, false);
   if (!manifest.is_array()) {
     return Status::Internal(fmt::format("artifact {} has a damaged manifest", artifact.key),
-                            "storage_error");
+                            reason::kStorageError);
   }
   std::vector<GeneratedFile> files;
   for (const auto& entry : manifest) {
@@ -338,7 +338,7 @@ Result<Download> CompileService::Impl::download(const std::string& module,
     if (job.status == JobStatus::kFailed) {
       return Status::Unprocessable(fmt::format("compiling {}@{} to {} failed: {}", module,
                                                v.value(), language, job.error),
-                                   "compile_failed")
+                                   reason::kCompileFailed)
           .with_field("job_id", job.id);
     }
     if (job.status == JobStatus::kQueued || job.status == JobStatus::kRunning) {
@@ -346,7 +346,7 @@ Result<Download> CompileService::Impl::download(const std::string& module,
                  fmt::format("{}@{} is not built for {} yet: job {} is {}; see GET "
                              "/jobs/{}",
                              module, v.value(), language, job.id, to_string(job.status), job.id),
-                 "not_built")
+                 reason::kNotBuilt)
           .with_field("job_id", job.id);
     }
     auto artifact = metadata.get_artifact(job.artifact_key);
@@ -363,7 +363,7 @@ Result<Download> CompileService::Impl::download(const std::string& module,
   }
   return Status::NotFound(fmt::format("{}@{} has not been compiled for {}; start a build with {}",
                                       module, v.value(), language, compile_path),
-                          "not_built");
+                          reason::kNotBuilt);
 }
 
 std::vector<LanguageInfo> CompileService::Impl::languages() const {

@@ -32,17 +32,21 @@ Result<std::vector<ProtoTreeEntry>> list_proto_tree(const std::string& dir,
                                                     const std::vector<std::string>& excludes) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    return Status::NotFound(fmt::format("directory \"{}\" does not exist", dir), "dir_not_found");
+    return Status::NotFound(fmt::format("directory \"{}\" does not exist", dir),
+                            reason::kDirNotFound);
   }
   fs::path root = fs::absolute(dir, ec);
-  if (ec) return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), "io_error");
+  if (ec)
+    return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), reason::kIoError);
   std::vector<ProtoTreeEntry> out;
   auto it =
       fs::recursive_directory_iterator(root, fs::directory_options::follow_directory_symlink, ec);
-  if (ec) return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), "io_error");
+  if (ec)
+    return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), reason::kIoError);
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec)
-      return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()), "io_error");
+      return Status::Internal(fmt::format("cannot read {}: {}", dir, ec.message()),
+                              reason::kIoError);
     const fs::path& p = it->path();
     std::string name = p.filename().string();
     if (it->is_directory(ec)) {
@@ -67,7 +71,7 @@ Result<std::vector<FileInput>> read_proto_tree(const std::string& dir,
   out.reserve(entries->size());
   for (auto& e : entries.value()) {
     std::ifstream in(e.disk_path, std::ios::binary);
-    if (!in) return Status::Internal(fmt::format("cannot read {}", e.disk_path), "io_error");
+    if (!in) return Status::Internal(fmt::format("cannot read {}", e.disk_path), reason::kIoError);
     std::ostringstream content;
     content << in.rdbuf();
     out.push_back({std::move(e.path), std::move(content).str()});
@@ -79,12 +83,13 @@ Status write_files_under(const std::string& dir, const std::vector<File>& files)
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec)
-    return Status::Internal(fmt::format("cannot create {}: {}", dir, ec.message()), "io_error");
+    return Status::Internal(fmt::format("cannot create {}: {}", dir, ec.message()),
+                            reason::kIoError);
   fs::path root = fs::weakly_canonical(fs::absolute(dir), ec);
   for (const auto& f : files) {
     if (Status s = validate_file_path(f.path); !s.ok()) {
       return Status::InvalidArgument(fmt::format("refusing to write {}: {}", f.path, s.message()),
-                                     "unsafe_path");
+                                     reason::kUnsafePath);
     }
   }
   for (const auto& f : files) {
@@ -93,26 +98,28 @@ Status write_files_under(const std::string& dir, const std::vector<File>& files)
     if (ec) {
       return Status::Internal(
           fmt::format("cannot create {}: {}", target.parent_path().string(), ec.message()),
-          "io_error");
+          reason::kIoError);
     }
     // A symlinked directory inside `dir` could point elsewhere: check where we really land.
     fs::path real_parent = fs::canonical(target.parent_path(), ec);
     auto rel = real_parent.lexically_relative(root);
     if (ec || rel.empty() || *rel.begin() == "..") {
       return Status::InvalidArgument(
-          fmt::format("refusing to write {}: it resolves outside {}", f.path, dir), "unsafe_path");
+          fmt::format("refusing to write {}: it resolves outside {}", f.path, dir),
+          reason::kUnsafePath);
     }
     fs::path tmp = target;
     tmp += ".spoke-tmp";
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
       out.write(f.content.data(), static_cast<std::streamsize>(f.content.size()));
-      if (!out) return Status::Internal(fmt::format("cannot write {}", tmp.string()), "io_error");
+      if (!out)
+        return Status::Internal(fmt::format("cannot write {}", tmp.string()), reason::kIoError);
     }
     fs::rename(tmp, target, ec);
     if (ec)
       return Status::Internal(fmt::format("cannot write {}: {}", target.string(), ec.message()),
-                              "io_error");
+                              reason::kIoError);
   }
   return Status::OK();
 }

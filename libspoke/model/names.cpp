@@ -13,7 +13,8 @@ Status validate_module_name(std::string_view name) {
       "starting with a letter";
   auto fail = [&](std::string_view why) {
     return Status::InvalidArgument(
-        fmt::format("invalid module name \"{}\": {}; {}", name, why, kRule), "invalid_module_name");
+        fmt::format("invalid module name \"{}\": {}; {}", name, why, kRule),
+        reason::kInvalidModuleName);
   };
   if (name.empty()) return fail("empty");
   if (name.size() > 128) return fail(fmt::format("{} characters", name.size()));
@@ -28,7 +29,7 @@ Status validate_module_name(std::string_view name) {
 Status validate_file_path(std::string_view path) {
   auto fail = [&](std::string_view why) {
     return Status::InvalidArgument(fmt::format("invalid file path \"{}\": {}", path, why),
-                                   "invalid_path");
+                                   reason::kInvalidPath);
   };
   if (path.empty()) return fail("empty");
   if (path.size() > 4096) return fail("longer than 4096 characters");
@@ -94,7 +95,7 @@ bool is_valid_utf8(std::string_view s) {
 Status validate_files(const std::vector<File>& files) {
   std::vector<Diagnostic> problems;
   if (files.empty()) {
-    return Status::InvalidArgument("a version needs at least one .proto file", "no_files");
+    return Status::InvalidArgument("a version needs at least one .proto file", reason::kNoFiles);
   }
   std::set<std::string_view> seen;
   for (const auto& f : files) {
@@ -107,7 +108,8 @@ Status validate_files(const std::vector<File>& files) {
           {f.path, 0, 0, Severity::kError, fmt::format("duplicate file path \"{}\"", f.path)});
     }
     if (!is_valid_utf8(f.content)) {
-      problems.push_back({f.path, 0, 0, Severity::kError, fmt::format("\"{}\" is not valid UTF-8", f.path)});
+      problems.push_back(
+          {f.path, 0, 0, Severity::kError, fmt::format("\"{}\" is not valid UTF-8", f.path)});
     }
   }
   if (problems.empty()) return Status::OK();
@@ -130,19 +132,19 @@ Result<std::pair<std::string, std::string>> parse_dependency_spec(std::string_vi
   if (at == std::string_view::npos || at == 0 || at + 1 == spec.size()) {
     return Status::InvalidArgument(
         fmt::format("invalid dependency \"{}\": expected module@version", spec),
-        "invalid_dependency");
+        reason::kInvalidDependency);
   }
   std::string module(spec.substr(0, at));
   std::string version(spec.substr(at + 1));
   if (Status s = validate_module_name(module); !s.ok()) {
     return Status::InvalidArgument(fmt::format("invalid dependency \"{}\": {}", spec, s.message()),
-                                   "invalid_dependency");
+                                   reason::kInvalidDependency);
   }
   if (version != "latest") {
     if (auto v = parse_version(version); !v.ok()) {
       return Status::InvalidArgument(
           fmt::format("invalid dependency \"{}\": {}", spec, v.status().message()),
-          "invalid_dependency");
+          reason::kInvalidDependency);
     }
   }
   return std::pair{std::move(module), std::move(version)};

@@ -91,7 +91,7 @@ Result<VersionId> parse_version(std::string_view text) {
       fmt::format("invalid version \"{}\": use a semantic version (v1.2.3, 1.2.3-rc.1+build.5) "
                   "or a commit id of 7 to 40 lowercase hex digits",
                   text),
-      "invalid_version");
+      reason::kInvalidVersion);
 }
 
 int compare_semver(const SemVer& a, const SemVer& b) {

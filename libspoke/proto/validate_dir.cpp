@@ -60,7 +60,7 @@ Result<std::vector<DiskFile>> list_tree(const std::string& dir,
 
 Status read_content(DiskFile& f) {
   std::ifstream in(f.abs_path, std::ios::binary);
-  if (!in) return Status::Internal(fmt::format("cannot read {}", f.abs_path), "io_error");
+  if (!in) return Status::Internal(fmt::format("cannot read {}", f.abs_path), reason::kIoError);
   std::ostringstream s;
   s << in.rdbuf();
   f.content = std::move(s).str();
@@ -160,7 +160,7 @@ Result<DirectoryValidation> validate_directory(const DirectoryValidationOptions&
   if (!targets.ok()) return targets.status();
   if (targets->empty()) {
     return Status::InvalidArgument(fmt::format("no .proto files under {}", options.dir),
-                                   "no_files");
+                                   reason::kNoFiles);
   }
   std::vector<DiskFile> deps;
   for (const auto& inc : options.include_dirs) {

@@ -22,7 +22,7 @@ Status digest_conflict(const std::string& module, const std::string& version,
                                       "(existing digest {}, pushed digest {}); versions are "
                                       "immutable, push a new version instead",
                                       module, version, existing, pushed),
-                          "version_exists")
+                          reason::kVersionExists)
       .with_field("existing_digest", existing)
       .with_field("digest", pushed);
 }
@@ -39,7 +39,7 @@ Status invalid_schema(const Version& v, const SchemaResult& checked) {
              fmt::format("{}@{} does not compile: {} error{}, first: {}", v.module, v.version,
                          checked.error_count(), checked.error_count() == 1 ? "" : "s",
                          format_diagnostic(*first)),
-             "invalid_schema")
+             reason::kInvalidSchema)
       .with_diagnostics(checked.diagnostics);
 }
 
@@ -172,7 +172,7 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
                              "breaking change{}; fix {}, or push with force to publish anyway",
                              v.module, v.version, rules.compatibility, v.module, what, n,
                              n == 1 ? "" : "s", n == 1 ? "it" : "them"),
-                 "breaking_change")
+                 reason::kBreakingChange)
           .with_findings(std::make_shared<const std::vector<BreakingFinding>>(findings));
     }
     v.forced_breaking = static_cast<std::int64_t>(findings.size());
@@ -194,7 +194,7 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
   auto inserted = store.insert_version(module_if_missing, std::move(v));
   timer.phase("metadata");
   if (!inserted.ok()) {
-    if (inserted.status().reason() == "version_exists") {
+    if (inserted.status().reason() == reason::kVersionExists) {
       // Lost a race with a concurrent push of the same version.
       return answer_existing(store.get_version(request.module, request.version));
     }

@@ -10,6 +10,7 @@
 #include "registry/registry_impl.h"
 #include "resolve/closure.h"
 #include "resolve/inference.h"
+#include "spoke/ast.h"
 #include "spoke/breaking.h"
 #include "spoke/schema.h"
 
@@ -48,7 +49,7 @@ std::optional<std::string> hex_decode(std::string_view s) {
 Status invalid_limit(std::string_view text) {
   return Status::InvalidArgument(
       fmt::format("limit \"{}\" must be an integer from 1 to {}", text, kMaxPageSize),
-      "invalid_limit");
+      reason::kInvalidLimit);
 }
 
 }  // namespace
@@ -111,7 +112,7 @@ Result<std::shared_ptr<const Schema>> Registry::Impl::comparison_schema(
   auto built = build_schema(sources->files, sources->dependencies, breaking_schema_options());
   if (!built.valid()) {
     return Status::Internal(fmt::format("stored version {}@{} no longer compiles", module, version),
-                            "invalid_stored_schema")
+                            reason::kInvalidStoredSchema)
         .with_diagnostics(std::move(built.diagnostics));
   }
   return built.schema;
@@ -128,7 +129,7 @@ Status Registry::Impl::check_no_other_spelling(const std::string& module, const 
       return Status::Conflict(fmt::format("version {}@{} already exists as {}; \"{}\" and \"{}\" "
                                           "name the same semantic version",
                                           module, id.raw, r.version, id.raw, r.version),
-                              "version_exists")
+                              reason::kVersionExists)
           .with_field("existing_version", r.version);
     }
   }
@@ -189,7 +190,7 @@ Result<ModulePage> Registry::list_modules(std::size_t limit, const std::string& 
       return Status::InvalidArgument(
           fmt::format("invalid page_token \"{}\": pass the next_page_token of a previous page",
                       page_token),
-          "invalid_page_token");
+          reason::kInvalidPageToken);
     }
     after = *decoded;
   }
@@ -249,7 +250,7 @@ Result<std::string> Registry::resolve_version(const std::string& module,
   auto latest = pick_latest(refs.value());
   if (!latest) {
     return Status::NotFound(fmt::format("module \"{}\" has no versions", module),
-                            "version_not_found");
+                            reason::kVersionNotFound);
   }
   return latest->version;
 }
@@ -308,7 +309,7 @@ Result<File> Registry::get_file(const std::string& module, const std::string& ve
   }
   auto meta = impl_->storage.metadata->get_file(module, exact.value(), path);
   if (!meta.ok()) {
-    if (meta.status().reason() == "version_not_found") {
+    if (meta.status().reason() == reason::kVersionNotFound) {
       auto m = impl_->storage.metadata->get_module(module);
       if (!m.ok()) return m.status();
     }
@@ -346,7 +347,7 @@ Result<std::shared_ptr<const Schema>> Registry::get_schema(const std::string& mo
   if (!checked->valid()) {
     return Status::Internal(
                fmt::format("stored version {}@{} no longer compiles", v->module, v->version),
-               "invalid_stored_schema")
+               reason::kInvalidStoredSchema)
         .with_diagnostics(std::move(checked->diagnostics));
   }
   impl_->schemas.put(v->digest, checked->schema);
@@ -367,6 +368,20 @@ Result<VersionSources> Registry::get_sources(const std::string& module,
   out.dependencies = std::move(deps).value();
   out.version = std::move(v).value();
   return out;
+}
+
+Result<std::string> Registry::get_descriptor_set(const std::string& module,
+                                                 const std::string& version,
+                                                 bool with_source_info) {
+  auto schema = get_schema(module, version);
+  if (!schema.ok()) return schema.status();
+  return descriptor_set(*schema.value(), with_source_info).SerializeAsString();
+}
+
+Result<nlohmann::json> Registry::get_ast(const std::string& module, const std::string& version) {
+  auto schema = get_schema(module, version);
+  if (!schema.ok()) return schema.status();
+  return schema_ast_json(*schema.value());
 }
 
 // ---- policies and diffs -----------------------------------------------------------------------

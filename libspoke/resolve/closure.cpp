@@ -20,12 +20,12 @@ Result<std::vector<Dependency>> pin_dependencies(const VersionLookup& lookup,
     if (dep_module == module) {
       return Status::Unprocessable(
           fmt::format("module {} cannot depend on itself (\"{}\")", module, spec),
-          "dependency_cycle");
+          reason::kDependencyCycle);
     }
     if (!seen.insert(dep_module).second) {
       return Status::InvalidArgument(
           fmt::format("module {} is listed more than once in dependencies", dep_module),
-          "duplicate_dependency");
+          reason::kDuplicateDependency);
     }
     auto dep = lookup({dep_module, dep_version, ""});
     if (!dep.ok()) {
@@ -33,7 +33,7 @@ Result<std::vector<Dependency>> pin_dependencies(const VersionLookup& lookup,
       if (code != Code::kNotFound && code != Code::kInvalidArgument) return dep.status();
       return Status::Unprocessable(
           fmt::format("dependency \"{}\" cannot be resolved: {}", spec, dep.status().message()),
-          "dependency_not_found");
+          reason::kDependencyNotFound);
     }
     pinned.push_back({dep_module, dep->version, dep->digest});
   }
@@ -53,7 +53,8 @@ Result<std::vector<ClosureEntry>> compute_closure(const VersionLookup& lookup,
     queue.pop_front();
     std::string chain = parent_chain + " -> " + pin.spec();
     if (pin.module == root_module) {
-      return Status::Unprocessable(fmt::format("dependency cycle: {}", chain), "dependency_cycle");
+      return Status::Unprocessable(fmt::format("dependency cycle: {}", chain),
+                                   reason::kDependencyCycle);
     }
     if (auto it = by_module.find(pin.module); it != by_module.end()) {
       const ClosureEntry& seen = out[it->second];
@@ -61,14 +62,14 @@ Result<std::vector<ClosureEntry>> compute_closure(const VersionLookup& lookup,
       return Status::Unprocessable(
           fmt::format("module {} is needed at two versions: {} (via {}) and {} (via {})",
                       pin.module, seen.pin.version, seen.via, pin.version, chain),
-          "dependency_conflict");
+          reason::kDependencyConflict);
     }
     auto v = lookup(pin);
     if (!v.ok()) {
       if (v.status().code() != Code::kNotFound) return v.status();
       return Status::Unprocessable(
           fmt::format("dependency {} not found (via {})", pin.spec(), chain),
-          "dependency_not_found");
+          reason::kDependencyNotFound);
     }
     for (const auto& next : v->dependencies) queue.emplace_back(next, chain);
     by_module[pin.module] = out.size();
@@ -88,7 +89,7 @@ Status check_path_conflicts(const std::string& root, const std::vector<File>& ro
         return Status::Unprocessable(
                    fmt::format("{} is provided by both {} and {} with different content", f.path,
                                it->second.first, entry.pin.spec()),
-                   "path_conflict")
+                   reason::kPathConflict)
             .with_field("path", f.path)
             .with_field("first", it->second.first)
             .with_field("second", entry.pin.spec());
@@ -134,7 +135,7 @@ VersionLookup store_lookup(MetadataStore& store) {
       auto latest = pick_latest(refs.value());
       if (!latest) {
         return Status::NotFound(fmt::format("module \"{}\" has no versions", module),
-                                "version_not_found");
+                                reason::kVersionNotFound);
       }
       exact = latest->version;
     }

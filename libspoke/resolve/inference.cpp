@@ -40,7 +40,7 @@ Result<std::vector<std::string>> infer_dependencies(MetadataStore& store, const 
                         "not provided by the latest version of any module; push the module that "
                         "provides it first or declare the dependency",
                         imp, f.path),
-            "unresolved_import");
+            reason::kUnresolvedImport);
       }
       if (candidates.size() > 1) {
         return Status::Unprocessable(
@@ -48,7 +48,7 @@ Result<std::vector<std::string>> infer_dependencies(MetadataStore& store, const 
                         "one you mean in spoke.yaml or with -dep",
                         imp, f.path, candidates[0].first, candidates[0].second, candidates[1].first,
                         candidates[1].second),
-            "ambiguous_import");
+            reason::kAmbiguousImport);
       }
       needed.emplace(candidates[0].first, candidates[0].second);
     }

@@ -16,7 +16,7 @@ Result<std::optional<ModuleConfig>> read_module_config(const std::string& dir) {
   auto invalid = [&](int line, const std::string& why) {
     return Status::InvalidArgument(line > 0 ? fmt::format("{}:{}: {}", path.string(), line, why)
                                             : fmt::format("{}: {}", path.string(), why),
-                                   "invalid_config");
+                                   reason::kInvalidConfig);
   };
   YAML::Node root;
   try {

@@ -19,7 +19,8 @@ json to_json(const BreakingFinding& f) {
 }
 
 json to_json(const SchemaChange& c) {
-  json j = {{"kind", c.kind}, {"element", c.element}, {"name", c.name}, {"path", c.path}};
+  json j = {
+      {"kind", to_string(c.kind)}, {"element", c.element}, {"name", c.name}, {"path", c.path}};
   if (c.line > 0) j["line"] = c.line;
   if (c.column > 0) j["column"] = c.column;
   if (!c.detail.empty()) j["detail"] = c.detail;
@@ -67,7 +68,9 @@ Result<BreakingResult> diff_from_json(const json& j) {
     BreakingResult r;
     for (const auto& f : j.at("breaking")) r.findings.push_back(read_finding(f));
     for (const auto& c : j.at("changes")) {
-      r.changes.push_back({c.at("kind").get<std::string>(), c.at("element").get<std::string>(),
+      auto kind = parse_change_kind(c.at("kind").get<std::string>());
+      if (!kind) throw json::other_error::create(501, "unknown change kind", &c);
+      r.changes.push_back({*kind, c.at("element").get<std::string>(),
                            c.at("name").get<std::string>(), c.value("path", ""), c.value("line", 0),
                            c.value("column", 0), c.value("detail", "")});
     }

@@ -123,11 +123,12 @@ Result<json> parse_object(std::string_view text) {
     auto pos = what.find("] ");
     return Status::InvalidArgument(
         fmt::format("malformed JSON: {}", pos == std::string::npos ? what : what.substr(pos + 2)),
-        "malformed_json");
+        reason::kMalformedJson);
   }
   if (!j.is_object()) {
     return Status::InvalidArgument(
-        fmt::format("malformed JSON: expected an object, got {}", j.type_name()), "malformed_json");
+        fmt::format("malformed JSON: expected an object, got {}", j.type_name()),
+        reason::kMalformedJson);
   }
   return j;
 }

@@ -9,7 +9,7 @@ namespace spoke::rest::internal {
 
 Status wrong_type(const std::string& field, const char* expected) {
   return Status::InvalidArgument(fmt::format("field \"{}\" must be {}", field, expected),
-                                 "invalid_field");
+                                 reason::kInvalidField);
 }
 
 Status read_string(const json& obj, const char* key, std::string& out, const std::string& prefix) {
@@ -35,7 +35,7 @@ Status reject_unknown_fields(const json& obj, std::initializer_list<const char*>
     for (const char* k : known) ok = ok || key == k;
     if (!ok) {
       return Status::InvalidArgument(fmt::format("unknown field \"{}\"; {}", key, what),
-                                     "unknown_field");
+                                     reason::kUnknownField);
     }
   }
   return Status::OK();

@@ -37,7 +37,7 @@ Result<T> read_response(const char* what, Read&& read) {
     return read();
   } catch (const json::exception& e) {
     return Status::Internal(std::string("unexpected ") + what + " JSON: " + e.what(),
-                            "bad_response");
+                            reason::kBadResponse);
   }
 }
 

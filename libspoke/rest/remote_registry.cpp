@@ -101,7 +101,7 @@ struct RemoteRegistry::Impl {
     }
     return Status::Unavailable(
         fmt::format("cannot reach the registry at {} ({}): {}", options.url, what, why),
-        "registry_unreachable");
+        reason::kRegistryUnreachable);
   }
 
   // The response's JSON body, or the error it carries.
@@ -114,7 +114,7 @@ struct RemoteRegistry::Impl {
       return Status::Internal(
           fmt::format("the registry at {} answered {} with a body that is not JSON", options.url,
                       what),
-          "bad_response");
+          reason::kBadResponse);
     }
     return j;
   }

@@ -24,7 +24,7 @@ Status read_files_and_dependencies(const json& body, std::vector<FileInput>& out
                                    std::vector<std::string>& out_deps) {
   auto files = body.find("files");
   if (files == body.end() || files->is_null()) {
-    return Status::InvalidArgument("field \"files\" is required", "missing_field");
+    return Status::InvalidArgument("field \"files\" is required", reason::kMissingField);
   }
   if (!files->is_array()) return wrong_type("files", "an array of {path, content}");
   out_files.reserve(files->size());
@@ -62,7 +62,7 @@ Result<CreateModuleRequest> parse_create_module_request(const json& body) {
   auto name = body.find("name");
   if (name == body.end() || !name->is_string()) {
     return Status::InvalidArgument("field \"name\" is required and must be a string",
-                                   "missing_field");
+                                   reason::kMissingField);
   }
   CreateModuleRequest r;
   r.name = name->get<std::string>();
@@ -74,7 +74,7 @@ Result<std::string> parse_update_module_request(const json& body) {
   auto desc = body.find("description");
   if (desc == body.end() || !desc->is_string()) {
     return Status::InvalidArgument("field \"description\" is required and must be a string",
-                                   "missing_field");
+                                   reason::kMissingField);
   }
   return desc->get<std::string>();
 }
@@ -98,7 +98,7 @@ Result<PushRequest> parse_push_request(const json& body, const std::string& modu
   r.module = module;
   auto version = body.find("version");
   if (version == body.end() || version->is_null()) {
-    return Status::InvalidArgument("field \"version\" is required", "missing_field");
+    return Status::InvalidArgument("field \"version\" is required", reason::kMissingField);
   }
   if (!version->is_string()) return wrong_type("version", "a string");
   r.version = version->get<std::string>();
@@ -165,7 +165,7 @@ Result<CompileSubmission> parse_compile_request(std::string_view body) {
       reject_unknown_fields(j, {"grpc", "options"}, "a compile request has grpc and options"));
   if (auto g = j.find("grpc"); g != j.end() && !g->is_null()) {
     if (!g->is_boolean()) {
-      return Status::InvalidArgument("field \"grpc\" must be a boolean", "invalid_field");
+      return Status::InvalidArgument("field \"grpc\" must be a boolean", reason::kInvalidField);
     }
     s.grpc = g->get<bool>();
   }
@@ -176,7 +176,7 @@ Result<CompileSubmission> parse_compile_request(std::string_view body) {
       if (!item.is_string() || item.get<std::string>().empty()) {
         return Status::InvalidArgument(
             "field \"options\" must be a list of non-empty strings (\"key=value\")",
-            "invalid_field");
+            reason::kInvalidField);
       }
       s.options.push_back(item.get<std::string>());
     }
@@ -184,7 +184,8 @@ Result<CompileSubmission> parse_compile_request(std::string_view body) {
   }
   if (!o->is_object()) {
     return Status::InvalidArgument(
-        "field \"options\" must be a list of \"key=value\" strings or an object", "invalid_field");
+        "field \"options\" must be a list of \"key=value\" strings or an object",
+        reason::kInvalidField);
   }
   for (const auto& [key, value] : o->items()) {
     if (value.is_string()) {
@@ -194,7 +195,8 @@ Result<CompileSubmission> parse_compile_request(std::string_view body) {
       s.options.push_back(key);
     } else {
       return Status::InvalidArgument(
-          fmt::format("option \"{}\" must be a string (or true for a flag)", key), "invalid_field");
+          fmt::format("option \"{}\" must be a string (or true for a flag)", key),
+          reason::kInvalidField);
     }
   }
   return s;

@@ -36,7 +36,7 @@ bool is_sha256_digest(const std::string& d) {
 
 Status errno_status(const std::string& what, const fs::path& p) {
   return Status::Internal(fmt::format("{} {}: {}", what, p.string(), std::strerror(errno)),
-                          "storage_error");
+                          reason::kStorageError);
 }
 
 class Fd {
@@ -72,7 +72,7 @@ class FilesystemBlobStore final : public BlobStore {
     if (ec) {
       return Status::Internal(
           fmt::format("cannot create blob directory {}: {}", root_.string(), ec.message()),
-          "storage_error");
+          reason::kStorageError);
     }
     return Status::OK();
   }
@@ -81,7 +81,7 @@ class FilesystemBlobStore final : public BlobStore {
     struct stat st {};
     if (::stat((root_ / "sha256").c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
       return Status::Unavailable(fmt::format("blob directory {} is not accessible", root_.string()),
-                                 "storage_unavailable");
+                                 reason::kStorageUnavailable);
     }
     return Status::OK();
   }
@@ -168,7 +168,7 @@ class FilesystemBlobStore final : public BlobStore {
     Fd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
       if (errno == ENOENT) {
-        return Status::NotFound(fmt::format("blob {} not found", digest), "blob_not_found");
+        return Status::NotFound(fmt::format("blob {} not found", digest), reason::kBlobNotFound);
       }
       return errno_status("open", p);
     }
@@ -225,7 +225,7 @@ class FilesystemBlobStore final : public BlobStore {
     if (ec) {
       ::unlink(tmp.c_str());
       return Status::Internal("cannot create " + final_path.parent_path().string(),
-                              "storage_error");
+                              reason::kStorageError);
     }
     if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
       Status s = errno_status("rename", tmp);
@@ -248,7 +248,7 @@ class FilesystemBlobStore final : public BlobStore {
   }
   static Status bad_digest(const std::string& digest) {
     return Status::InvalidArgument(fmt::format("\"{}\" is not a sha256 digest", digest),
-                                   "invalid_digest");
+                                   reason::kInvalidDigest);
   }
 
   fs::path root_;

@@ -70,7 +70,7 @@ class MemoryMetadataStore final : public MetadataStore {
       if (f.path == path) return f;
     }
     return Status::NotFound(fmt::format("file \"{}\" not found in {}@{}", path, module, version),
-                            "file_not_found");
+                            reason::kFileNotFound);
   }
 
   Result<std::vector<std::pair<std::string, std::string>>> find_path(
@@ -95,7 +95,7 @@ class MemoryMetadataStore final : public MetadataStore {
     if (it->second.versions.count(version.version) != 0) {
       return Status::Conflict(
           fmt::format("version {}@{} already exists", version.module, version.version),
-          "version_exists");
+          reason::kVersionExists);
     }
     version.sequence = ++sequence_;
     for (auto& f : version.files) f.content.clear();
@@ -106,7 +106,7 @@ class MemoryMetadataStore final : public MetadataStore {
   Status insert_job(const CompileJob& job) override {
     std::unique_lock lock(mu_);
     if (!jobs_.emplace(job.id, job).second) {
-      return Status::Conflict(fmt::format("job {} already exists", job.id), "job_exists");
+      return Status::Conflict(fmt::format("job {} already exists", job.id), reason::kJobExists);
     }
     job_order_.push_back(job.id);
     return Status::OK();
@@ -161,7 +161,7 @@ class MemoryMetadataStore final : public MetadataStore {
     std::shared_lock lock(mu_);
     auto it = artifacts_.find(key);
     if (it == artifacts_.end()) {
-      return Status::NotFound(fmt::format("artifact {} not found", key), "artifact_not_found");
+      return Status::NotFound(fmt::format("artifact {} not found", key), reason::kArtifactNotFound);
     }
     return it->second;
   }
@@ -188,7 +188,7 @@ class MemoryMetadataStore final : public MetadataStore {
     std::optional<ModulePolicy> config;
   };
   static Status job_not_found(const std::string& id) {
-    return Status::NotFound(fmt::format("job {} not found", id), "job_not_found");
+    return Status::NotFound(fmt::format("job {} not found", id), reason::kJobNotFound);
   }
 
   static std::vector<VersionRef> refs(const Entry& e) {
@@ -204,11 +204,11 @@ class MemoryMetadataStore final : public MetadataStore {
     return vit == it->second.versions.end() ? nullptr : &vit->second;
   }
   static Status module_not_found(const std::string& name) {
-    return Status::NotFound(fmt::format("module \"{}\" not found", name), "module_not_found");
+    return Status::NotFound(fmt::format("module \"{}\" not found", name), reason::kModuleNotFound);
   }
   static Status version_not_found(const std::string& module, const std::string& version) {
     return Status::NotFound(fmt::format("version {}@{} not found", module, version),
-                            "version_not_found");
+                            reason::kVersionNotFound);
   }
 
   std::shared_mutex mu_;
@@ -231,7 +231,7 @@ class MemoryBlobStore final : public BlobStore {
     std::shared_lock lock(mu_);
     auto it = blobs_.find(digest);
     if (it == blobs_.end()) {
-      return Status::NotFound(fmt::format("blob {} not found", digest), "blob_not_found");
+      return Status::NotFound(fmt::format("blob {} not found", digest), reason::kBlobNotFound);
     }
     return it->second;
   }

@@ -19,7 +19,7 @@ Result<Storage> open_storage(const StorageOptions& options) {
     if (ec) {
       return Status::Internal(
           fmt::format("cannot create data directory {}: {}", options.root, ec.message()),
-          "storage_error");
+          reason::kStorageError);
     }
     auto metadata =
         open_sqlite_metadata_store((std::filesystem::path(options.root) / "spoke.db").string());
@@ -35,7 +35,7 @@ Result<Storage> open_storage(const StorageOptions& options) {
       fmt::format("unknown storage type \"{}\"; known types: sqlite (default), filesystem (same as "
                   "sqlite), memory",
                   options.type),
-      "unknown_storage_type");
+      reason::kUnknownStorageType);
 }
 
 }  // namespace spoke

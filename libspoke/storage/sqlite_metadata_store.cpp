@@ -173,7 +173,7 @@ class SqliteMetadataStore final : public MetadataStore {
         return Status::Internal(fmt::format("database {} has schema version {}, newer than this "
                                             "build knows ({}); upgrade spoke",
                                             path_, current, known),
-                                "schema_too_new");
+                                reason::kSchemaTooNew);
       }
       for (int v = current; v < known; ++v) {
         c.db.exec(kMigrations[v]);
@@ -316,7 +316,8 @@ class SqliteMetadataStore final : public MetadataStore {
       if (!q.executeStep()) return version_not_found(module, version);
       if (q.getColumn(1).isNull()) {
         return Status::NotFound(
-            fmt::format("file \"{}\" not found in {}@{}", path, module, version), "file_not_found");
+            fmt::format("file \"{}\" not found in {}@{}", path, module, version),
+            reason::kFileNotFound);
       }
       File f;
       f.path = path;
@@ -359,7 +360,7 @@ class SqliteMetadataStore final : public MetadataStore {
         q.bind(2, v.version);
         if (q.executeStep()) {
           return Status::Conflict(fmt::format("version {}@{} already exists", v.module, v.version),
-                                  "version_exists");
+                                  reason::kVersionExists);
         }
       }
       auto& q = c.stmt(
@@ -411,7 +412,7 @@ class SqliteMetadataStore final : public MetadataStore {
         auto& q = c.stmt("SELECT 1 FROM jobs WHERE id=?");
         q.bind(1, j.id);
         if (q.executeStep()) {
-          return Status::Conflict(fmt::format("job {} already exists", j.id), "job_exists");
+          return Status::Conflict(fmt::format("job {} already exists", j.id), reason::kJobExists);
         }
       }
       auto& q = c.stmt(
@@ -505,7 +506,8 @@ class SqliteMetadataStore final : public MetadataStore {
           "total_size, created_at FROM artifacts WHERE key=?");
       q.bind(1, key);
       if (!q.executeStep()) {
-        return Status::NotFound(fmt::format("artifact {} not found", key), "artifact_not_found");
+        return Status::NotFound(fmt::format("artifact {} not found", key),
+                                reason::kArtifactNotFound);
       }
       Artifact a;
       a.key = q.getColumn(0).getString();
@@ -610,7 +612,7 @@ class SqliteMetadataStore final : public MetadataStore {
     return j;
   }
   static Status job_not_found(const std::string& id) {
-    return Status::NotFound(fmt::format("job {} not found", id), "job_not_found");
+    return Status::NotFound(fmt::format("job {} not found", id), reason::kJobNotFound);
   }
 
   // Runs `fn` on a pooled connection, turning SQLite exceptions into a Status.
@@ -629,13 +631,13 @@ class SqliteMetadataStore final : public MetadataStore {
       if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_CANTOPEN ||
           code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_READONLY) {
         return Status::Unavailable(fmt::format("metadata database {}: {}", path_, e.what()),
-                                   "storage_unavailable");
+                                   reason::kStorageUnavailable);
       }
       return Status::Internal(fmt::format("metadata database {}: {}", path_, e.what()),
-                              "storage_error");
+                              reason::kStorageError);
     } catch (const std::exception& e) {
       return Status::Internal(fmt::format("metadata database {}: {}", path_, e.what()),
-                              "storage_error");
+                              reason::kStorageError);
     }
   }
 
@@ -664,11 +666,11 @@ class SqliteMetadataStore final : public MetadataStore {
             q.getColumn(first + 2).getInt64(), q.getColumn(first + 3).getInt64()};
   }
   static Status module_not_found(const std::string& name) {
-    return Status::NotFound(fmt::format("module \"{}\" not found", name), "module_not_found");
+    return Status::NotFound(fmt::format("module \"{}\" not found", name), reason::kModuleNotFound);
   }
   static Status version_not_found(const std::string& module, const std::string& version) {
     return Status::NotFound(fmt::format("version {}@{} not found", module, version),
-                            "version_not_found");
+                            reason::kVersionNotFound);
   }
 
   std::string path_;

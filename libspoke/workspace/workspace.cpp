@@ -24,7 +24,7 @@ Result<std::shared_ptr<const Schema>> link_for_comparison(const std::string& wha
   for (auto& d : built.diagnostics) {
     if (d.severity == Severity::kError) errors.push_back(std::move(d));
   }
-  return Status::Unprocessable(fmt::format("{} does not compile:", what), "invalid_schema")
+  return Status::Unprocessable(fmt::format("{} does not compile:", what), reason::kInvalidSchema)
       .with_diagnostics(std::move(errors));
 }
 
@@ -54,7 +54,7 @@ struct Workspace::Impl {
       if (!tree.ok()) return tree.status();
       if (tree->empty()) {
         return Status::InvalidArgument(fmt::format("no .proto files under {}", options.dir),
-                                       "no_files");
+                                       reason::kNoFiles);
       }
       files = std::move(tree).value();
     }
@@ -95,7 +95,7 @@ Result<std::unique_ptr<Workspace>> Workspace::open(WorkspaceOptions options) {
   std::error_code ec;
   if (!std::filesystem::is_directory(options.dir, ec)) {
     return Status::NotFound(fmt::format("directory \"{}\" does not exist", options.dir),
-                            "dir_not_found");
+                            reason::kDirNotFound);
   }
   auto config = read_module_config(options.dir);
   if (!config.ok()) return config.status();
@@ -191,7 +191,7 @@ Result<BreakingResult> Workspace::breaking(const BreakingAgainst& against,
   if (!against.module.empty()) {
     if (against.source == nullptr) {
       return Status::InvalidArgument("comparing with a stored version needs a dependency source",
-                                     "no_source");
+                                     reason::kNoSource);
     }
     auto stored = against.source->fetch_version(against.module, against.version);
     if (!stored.ok()) return stored.status();
@@ -216,7 +216,7 @@ Result<BreakingResult> Workspace::breaking(const BreakingAgainst& against,
     if (!against_files.ok()) return against_files.status();
     if (against_files->empty()) {
       return Status::InvalidArgument(fmt::format("no .proto files under {}", against.dir),
-                                     "no_files");
+                                     reason::kNoFiles);
     }
     auto deps = impl_->link_dependencies({});
     if (!deps.ok()) return deps.status();
@@ -240,7 +240,7 @@ Result<nlohmann::json> Workspace::ast() {
   if (!built->valid()) {
     return Status::Unprocessable(
                fmt::format("the files under {} do not compile", impl_->options.dir),
-               "invalid_schema")
+               reason::kInvalidSchema)
         .with_diagnostics(std::move(built->diagnostics));
   }
   return schema_ast_json(*built->schema);
@@ -254,7 +254,7 @@ Result<google::protobuf::FileDescriptorSet> Workspace::descriptor_set(bool with_
   if (!built->valid()) {
     return Status::Unprocessable(
                fmt::format("the files under {} do not compile", impl_->options.dir),
-               "invalid_schema")
+               reason::kInvalidSchema)
         .with_diagnostics(std::move(built->diagnostics));
   }
   return spoke::descriptor_set(*built->schema, with_source_info);
@@ -266,7 +266,7 @@ Result<PushRequest> Workspace::push_request(const std::string& module, const std
   r.module = module.empty() ? impl_->module : module;
   if (r.module.empty()) {
     return Status::InvalidArgument("--module is required (or module: in spoke.yaml)",
-                                   "missing_module");
+                                   reason::kMissingModule);
   }
   SPOKE_RETURN_IF_ERROR(validate_module_name(r.module));
   if (auto v = parse_version(version); !v.ok()) return v.status();

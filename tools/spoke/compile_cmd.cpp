@@ -204,14 +204,14 @@ class CompileCommand : public Command {
           return fail(
               Status::Unprocessable(fmt::format("the server could not compile {}@{} to {}: {}",
                                                 module_, job.version, job.language, job.error),
-                                    "compile_failed"));
+                                    reason::kCompileFailed));
         }
         if (std::chrono::steady_clock::now() > deadline) {
           return fail(Status::Unavailable(
               fmt::format("the server's build of {}@{} for {} is still {} after {} s (job {})",
                           module_, job.version, job.language, to_string(job.status), wait_s_,
                           job.id),
-              "compile_timeout"));
+              reason::kCompileTimeout));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         auto polled = registry.get_job(job.id);

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "format_cmd.h"
 #include "lint_cmd.h"
 #include "spoke/frontend/args.h"
 #include "spoke/frontend/output.h"
@@ -31,13 +32,14 @@ int main(int argc, char** argv) {
   spoke::cli::add_schema_commands(app, commands);
   spoke::cli::add_breaking_command(app, commands);
   spoke::cli::add_lint_command(app, commands);
+  spoke::cli::add_format_command(app, commands);
   spoke::cli::add_compile_commands(app, commands);
   spoke::cli::add_policy_commands(app, commands);
   for (const auto& c : commands) add_globals(c->app());
   // Listed in the order of a day's work: push and pull, check, generate, browse.
-  const std::vector<std::string> order = {"push",     "pull",      "validate", "ast",
-                                          "breaking", "lint",      "diff",     "config",
-                                          "compile",  "languages", "modules",  "versions"};
+  const std::vector<std::string> order = {"push",      "pull",     "validate", "lint",   "format",
+                                          "ast",       "breaking", "diff",     "config", "compile",
+                                          "languages", "modules",  "versions"};
   std::vector<std::string> listed;
   for (const auto& c : commands) listed.push_back(c->app()->get_name());
   auto rank = [&](const std::string& name) {

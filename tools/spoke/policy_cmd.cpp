@@ -100,7 +100,7 @@ class DiffCommand : public Command {
     for (const auto& c : diff->changes) {
       std::string where = c.path.empty() ? "" : " " + c.path;
       if (!c.path.empty() && c.line > 0) where += fmt::format(":{}:{}", c.line, c.column);
-      std::cout << fmt::format("  {} {} {}{}{}\n", c.kind, c.element, c.name, where,
+      std::cout << fmt::format("  {} {} {}{}{}\n", to_string(c.kind), c.element, c.name, where,
                                c.detail.empty() ? "" : ": " + c.detail);
     }
     return frontend::kExitOk;

@@ -1,0 +1,107 @@
+#pragma once
+
+// The stable, machine-readable reasons a Status carries (Status::reason()): over HTTP they are
+// the error body's "code", on the command line they decide exit statuses, and callers may branch
+// on them. They are part of the API: never renamed, only added to.
+
+namespace spoke::reason {
+
+// The defaults of Status's named constructors.
+inline constexpr char kInvalidArgument[] = "invalid_argument";
+inline constexpr char kNotFound[] = "not_found";
+inline constexpr char kConflict[] = "conflict";
+inline constexpr char kUnprocessable[] = "unprocessable";
+inline constexpr char kTooLarge[] = "too_large";
+inline constexpr char kUnauthenticated[] = "unauthenticated";
+inline constexpr char kForbidden[] = "forbidden";
+inline constexpr char kRateLimited[] = "rate_limited";
+inline constexpr char kUnavailable[] = "unavailable";
+inline constexpr char kInternal[] = "internal";
+
+// Names, versions, paths and files.
+inline constexpr char kInvalidModuleName[] = "invalid_module_name";
+inline constexpr char kInvalidName[] = "invalid_name";
+inline constexpr char kInvalidPath[] = "invalid_path";
+inline constexpr char kInvalidFiles[] = "invalid_files";
+inline constexpr char kDuplicatePath[] = "duplicate_path";
+inline constexpr char kInvalidVersion[] = "invalid_version";
+inline constexpr char kInvalidDependency[] = "invalid_dependency";
+inline constexpr char kInvalidDigest[] = "invalid_digest";
+inline constexpr char kInvalidConfig[] = "invalid_config";
+inline constexpr char kInvalidPageToken[] = "invalid_page_token";
+inline constexpr char kInvalidLimit[] = "invalid_limit";
+inline constexpr char kMissingModule[] = "missing_module";
+inline constexpr char kNoFiles[] = "no_files";
+inline constexpr char kDirNotFound[] = "dir_not_found";
+inline constexpr char kUnsafePath[] = "unsafe_path";
+
+// What is not there.
+inline constexpr char kModuleNotFound[] = "module_not_found";
+inline constexpr char kVersionNotFound[] = "version_not_found";
+inline constexpr char kFileNotFound[] = "file_not_found";
+inline constexpr char kBlobNotFound[] = "blob_not_found";
+
+// Pushes and schemas.
+inline constexpr char kVersionExists[] = "version_exists";
+inline constexpr char kInvalidSchema[] = "invalid_schema";
+inline constexpr char kInvalidStoredSchema[] = "invalid_stored_schema";
+inline constexpr char kBreakingChange[] = "breaking_change";
+
+// Dependencies.
+inline constexpr char kDependencyNotFound[] = "dependency_not_found";
+inline constexpr char kDependencyCycle[] = "dependency_cycle";
+inline constexpr char kDependencyConflict[] = "dependency_conflict";
+inline constexpr char kDuplicateDependency[] = "duplicate_dependency";
+inline constexpr char kPathConflict[] = "path_conflict";
+inline constexpr char kUnresolvedImport[] = "unresolved_import";
+inline constexpr char kAmbiguousImport[] = "ambiguous_import";
+
+// Breaking-change checks and policies.
+inline constexpr char kInvalidCompatibility[] = "invalid_compatibility";
+inline constexpr char kInvalidCheck[] = "invalid_check";
+inline constexpr char kUnknownRule[] = "unknown_rule";
+inline constexpr char kInvalidConfigVersion[] = "invalid_config_version";
+inline constexpr char kNoSource[] = "no_source";
+
+// Code generation and compile jobs.
+inline constexpr char kUnknownLanguage[] = "unknown_language";
+inline constexpr char kUnsupportedLanguage[] = "unsupported_language";
+inline constexpr char kPluginNotFound[] = "plugin_not_found";
+inline constexpr char kGeneratorFailed[] = "generator_failed";
+inline constexpr char kPluginTimeout[] = "plugin_timeout";
+inline constexpr char kInvalidOutput[] = "invalid_output";
+inline constexpr char kInvalidAutoCompile[] = "invalid_auto_compile";
+inline constexpr char kInvalidArchive[] = "invalid_archive";
+inline constexpr char kArchiveError[] = "archive_error";
+inline constexpr char kInvalidFormat[] = "invalid_format";
+inline constexpr char kJobNotFound[] = "job_not_found";
+inline constexpr char kJobExists[] = "job_exists";
+inline constexpr char kArtifactNotFound[] = "artifact_not_found";
+inline constexpr char kNotBuilt[] = "not_built";
+inline constexpr char kCompileFailed[] = "compile_failed";
+inline constexpr char kCompileUnavailable[] = "compile_unavailable";
+inline constexpr char kCompileTimeout[] = "compile_timeout";
+
+// Storage.
+inline constexpr char kStorageError[] = "storage_error";
+inline constexpr char kStorageUnavailable[] = "storage_unavailable";
+inline constexpr char kIoError[] = "io_error";
+inline constexpr char kSchemaTooNew[] = "schema_too_new";
+inline constexpr char kUnknownStorageType[] = "unknown_storage_type";
+
+// Requests over HTTP.
+inline constexpr char kMalformedJson[] = "malformed_json";
+inline constexpr char kMissingField[] = "missing_field";
+inline constexpr char kInvalidField[] = "invalid_field";
+inline constexpr char kUnknownField[] = "unknown_field";
+inline constexpr char kInvalidParameter[] = "invalid_parameter";
+inline constexpr char kMissingParameter[] = "missing_parameter";
+inline constexpr char kPayloadTooLarge[] = "payload_too_large";
+inline constexpr char kBadBody[] = "bad_body";
+inline constexpr char kBadRequest[] = "bad_request";
+inline constexpr char kRouteNotFound[] = "route_not_found";
+inline constexpr char kMethodNotAllowed[] = "method_not_allowed";
+inline constexpr char kRegistryUnreachable[] = "registry_unreachable";
+inline constexpr char kBadResponse[] = "bad_response";
+
+}  // namespace spoke::reason
