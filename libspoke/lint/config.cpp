@@ -23,11 +23,11 @@ class Reader {
   explicit Reader(std::string source) : source_(std::move(source)) {}
 
   Status invalid(const YAML::Node& at, const std::string& why,
-                 const std::string& reason = "invalid_config") const {
+                 const std::string& reason = reason::kInvalidConfig) const {
     return invalid_at(at.Mark().line + 1, why, reason);
   }
   Status invalid_at(int line, const std::string& why,
-                    const std::string& reason = "invalid_config") const {
+                    const std::string& reason = reason::kInvalidConfig) const {
     return Status::InvalidArgument(line > 0 ? fmt::format("{}:{}: {}", source_, line, why)
                                             : fmt::format("{}: {}", source_, why),
                                    reason);
@@ -78,7 +78,7 @@ Status check_rule_entries(const Reader& r, const std::string& version, const YAM
       return r.invalid(item,
                        fmt::format("{} for version {}",
                                    lint_internal::unknown_rule_message(item.Scalar()), version),
-                       "unknown_rule");
+                       reason::kUnknownRule);
     }
   }
   return Status::OK();
@@ -120,7 +120,7 @@ Result<RawLint> read_lint(const Reader& r, const YAML::Node& node, const std::st
           return r.invalid(
               rule.first,
               fmt::format("{} for version {}", lint_internal::unknown_rule_message(id), version),
-              "unknown_rule");
+              reason::kUnknownRule);
         }
         auto list = r.strings(rule.second, "lint.ignore_only." + id);
         if (!list.ok()) return list.status();

@@ -22,7 +22,7 @@ Result<LintWorkspace> configuration(const LintDirectoryOptions& options) {
       std::ifstream in(given, std::ios::binary);
       if (!in) {
         return Status::InvalidArgument(fmt::format("cannot read config file {}", given),
-                                       "invalid_config");
+                                       reason::kInvalidConfig);
       }
       std::ostringstream text;
       text << in.rdbuf();
@@ -47,7 +47,7 @@ Result<LintResult> lint_directory(const LintDirectoryOptions& options) {
   if (!files.ok()) return files.status();
   if (files->empty()) {
     return Status::InvalidArgument(fmt::format("no .proto files under {}", options.dir),
-                                   "no_files");
+                                   reason::kNoFiles);
   }
   std::vector<FileInput> dependencies;
   for (const auto& dir : options.include_dirs) {

@@ -46,7 +46,7 @@ Status check_paths(const LintConfig& config) {
           fmt::format("invalid ignore path \"{}\": it must name a file or directory inside the "
                       "module",
                       path),
-          "invalid_config");
+          reason::kInvalidConfig);
     }
     return Status::OK();
   };
@@ -186,7 +186,7 @@ Result<LintResult> lint_files(const std::vector<FileInput>& files,
     }
     return Status::Unprocessable(fmt::format("the files do not compile ({} error{})", errors.size(),
                                              errors.size() == 1 ? "" : "s"),
-                                 "invalid_schema")
+                                 reason::kInvalidSchema)
         .with_diagnostics(std::move(errors));
   }
   return lint_schema(*built.schema, config);
@@ -245,7 +245,7 @@ Result<LintResult> lint_workspace(const std::vector<FileInput>& files,
     deps.insert(deps.end(), dependencies.begin(), dependencies.end());
     auto linted = lint_files(targets, deps, module.lint, threads);
     if (!linted.ok()) {
-      if (linted.status().reason() != "invalid_schema") return linted.status();
+      if (linted.status().reason() != reason::kInvalidSchema) return linted.status();
       // Diagnostics name files as the workspace does.
       std::vector<Diagnostic> diagnostics = linted.status().diagnostics();
       for (auto& d : diagnostics) {

@@ -278,7 +278,7 @@ Result<std::vector<LintRule>> lint_rules(const std::string& version) {
   if (!lint_internal::is_known_version(version)) {
     return Status::InvalidArgument(
         fmt::format("unknown config version \"{}\" (known: v1beta1, v1, v2)", version),
-        "invalid_config");
+        reason::kInvalidConfig);
   }
   return rules_of(version);
 }
@@ -294,7 +294,7 @@ Result<std::vector<std::string>> resolve_lint_rules(const LintConfig& config) {
   if (!lint_internal::is_known_version(config.version)) {
     return Status::InvalidArgument(
         fmt::format("unknown config version \"{}\" (known: v1beta1, v1, v2)", config.version),
-        "invalid_config");
+        reason::kInvalidConfig);
   }
   std::set<std::string> use;
   if (config.use.empty()) {
@@ -305,20 +305,23 @@ Result<std::vector<std::string>> resolve_lint_rules(const LintConfig& config) {
   for (const auto& entry : config.use) {
     auto ids = expand_rule_entry(config.version, entry);
     if (!ids) {
-      return Status::InvalidArgument(lint_internal::unknown_rule_message(entry), "unknown_rule");
+      return Status::InvalidArgument(lint_internal::unknown_rule_message(entry),
+                                     reason::kUnknownRule);
     }
     use.insert(ids->begin(), ids->end());
   }
   for (const auto& entry : config.except) {
     auto ids = expand_rule_entry(config.version, entry);
     if (!ids) {
-      return Status::InvalidArgument(lint_internal::unknown_rule_message(entry), "unknown_rule");
+      return Status::InvalidArgument(lint_internal::unknown_rule_message(entry),
+                                     reason::kUnknownRule);
     }
     for (const auto& id : *ids) use.erase(id);
   }
   for (const auto& [entry, _] : config.ignore_only) {
     if (!expand_rule_entry(config.version, entry)) {
-      return Status::InvalidArgument(lint_internal::unknown_rule_message(entry), "unknown_rule");
+      return Status::InvalidArgument(lint_internal::unknown_rule_message(entry),
+                                     reason::kUnknownRule);
     }
   }
   return std::vector<std::string>(use.begin(), use.end());

@@ -45,7 +45,7 @@ class LintCommand : public Command {
         parse_error_format(error_format_ == "github-actions" ? "github" : error_format_).value();
     auto result = lint_directory(options_);
     if (!result.ok()) {
-      if (result.status().reason() != "invalid_schema") return fail(result.status());
+      if (result.status().reason() != reason::kInvalidSchema) return fail(result.status());
       // The files do not compile: their errors as `spoke validate` prints them.
       frontend::print_diagnostics(std::cout, std::cerr, result.status().diagnostics(), format);
       return frontend::kExitFailure;
