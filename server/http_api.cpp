@@ -456,6 +456,15 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
                reply(res, reg->validate(request.value()));
              });
 
+  router.add({"POST", "/format", "format files as buf format does"},
+             [limit](const Request& req, Response& res, const ContentReader* reader) {
+               auto body = read_json_body(req, *reader, limit);
+               if (!body.ok()) return send_error(res, body.status());
+               auto files = rest::parse_format_request(body.value());
+               if (!files.ok()) return send_error(res, files.status());
+               reply(res, format_files(files.value()));
+             });
+
   // File reads are the hot path: the pre-routing handler serves them without running the
   // regex routes (see serve_file_fast). The route stays for completeness and for 405s.
   router.add({"GET", "/modules/{module}/versions/{version}/files/{path...}", "one file, raw"},

@@ -285,6 +285,27 @@ TEST_CASE_FIXTURE(Fixture, "gzip_request_bodies_are_accepted") {
               "bad_body");
 }
 
+TEST_CASE_FIXTURE(Fixture, "format_answers_what_buf_format_prints_and_refuses_broken_files") {
+  json body = {{"files",
+                {{{"path", "a.proto"}, {"content", "syntax=\"proto3\";message  A{int32 x=1;}"}},
+                 {{"path", "b.proto"}, {"content", "syntax = \"proto3\";\n"}}}}};
+  auto r = post("/format", body);
+  REQUIRE(r);
+  REQUIRE_MESSAGE(r->status == 200, r->body);
+  json j = json::parse(r->body);
+  REQUIRE(j["files"].size() == 2);
+  CHECK(j["files"][0]["content"] == "syntax = \"proto3\";\n\nmessage A {\n  int32 x = 1;\n}\n");
+  CHECK(j["files"][0]["changed"] == true);
+  CHECK(j["files"][1]["changed"] == false);
+
+  auto broken = post("/format", {{"files", {{{"path", "c.proto"}, {"content", "message {"}}}}});
+  check_error(broken, 400, "proto_syntax_error");
+  json e = json::parse(broken->body);
+  CHECK(e["error"]["details"][0]["file"] == "c.proto");
+  check_error(post("/format", {{"files", {{{"path", "c.proto"}}}}}), 400, "invalid_field");
+  check_error(post("/format", {{"files", json::array()}, {"extra", 1}}), 400, "unknown_field");
+}
+
 TEST_CASE_FIXTURE(Fixture, "health_endpoints_answer_on_their_own_port") {
   auto live = health.Get("/health/live");
   REQUIRE(live);

@@ -13,6 +13,7 @@
 #include "spoke/breaking.h"
 #include "spoke/compile.h"
 #include "spoke/compile_service.h"
+#include "spoke/format.h"
 #include "spoke/model.h"
 #include "spoke/registry.h"
 #include "spoke/status.h"
@@ -118,6 +119,10 @@ Result<ModulePolicy> parse_policy_request(const json& body);
 // for a bare flag). Module, version and language come from the route.
 json to_json(const CompileSubmission& s);
 Result<CompileSubmission> parse_compile_request(std::string_view body);
+
+// POST /format: {files: [{path, content}]}; the answer {"files": [{path, content, changed}]}.
+Result<std::vector<FileInput>> parse_format_request(const json& body);
+json to_json(const std::vector<FormattedFile>& files);
 
 // ---- errors and HTTP --------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@
 #include "spoke/breaking.h"
 #include "spoke/compile.h"
 #include "spoke/dependency_source.h"
+#include "spoke/format.h"
 #include "spoke/model.h"
 #include "spoke/registry_types.h"
 #include "spoke/schema.h"
@@ -100,6 +101,9 @@ class Workspace {
 
   // The breaking changes of this workspace against `against` under `check`.
   Result<BreakingResult> breaking(const BreakingAgainst& against, const BreakingCheck& check);
+
+  // The files formatted as `buf format` formats them (spoke/format.h), in path order.
+  Result<std::vector<FormattedFile>> format();
 
   // The syntax tree of the files (see spoke/ast.h).
   Result<nlohmann::json> ast();

@@ -61,11 +61,11 @@ Result<std::vector<FormattedFile>> format_files(const std::vector<FileInput>& fi
     for (const Diagnostic& d : s.diagnostics()) diagnostics.push_back(d);
   }
   if (first != nullptr) {
-    if (first->reason() != "proto_syntax_error") return *first;
+    if (first->reason() != reason::kProtoSyntaxError) return *first;
     std::string message = diagnostics.size() == 1
                               ? first->message()
                               : std::to_string(diagnostics.size()) + " files do not parse";
-    return Status::InvalidArgument(message, "proto_syntax_error")
+    return Status::InvalidArgument(message, reason::kProtoSyntaxError)
         .with_diagnostics(std::move(diagnostics));
   }
   return out;
@@ -76,12 +76,13 @@ Status write_formatted_file(const std::string& path, std::string_view content) {
   std::error_code ec;
   fs::path target = fs::canonical(path, ec);  // through symlinks
   if (ec) {
-    return Status::Internal(fmt::format("cannot write {}: {}", path, ec.message()), "io_error");
+    return Status::Internal(fmt::format("cannot write {}: {}", path, ec.message()),
+                            reason::kIoError);
   }
   struct stat st {};
   if (::stat(target.c_str(), &st) != 0) {
     return Status::Internal(fmt::format("cannot write {}: {}", path, std::strerror(errno)),
-                            "io_error");
+                            reason::kIoError);
   }
   fs::path tmp = target;
   tmp += fmt::format(".spoke-format-{}", ::getpid());
@@ -91,7 +92,7 @@ Status write_formatted_file(const std::string& path, std::string_view content) {
     out.close();
     if (!out) {
       fs::remove(tmp, ec);
-      return Status::Internal(fmt::format("cannot write {}", tmp.string()), "io_error");
+      return Status::Internal(fmt::format("cannot write {}", tmp.string()), reason::kIoError);
     }
   }
   ::chmod(tmp.c_str(), st.st_mode & 07777);
@@ -99,7 +100,7 @@ Status write_formatted_file(const std::string& path, std::string_view content) {
   if (ec) {
     std::string why = ec.message();
     fs::remove(tmp, ec);
-    return Status::Internal(fmt::format("cannot replace {}: {}", path, why), "io_error");
+    return Status::Internal(fmt::format("cannot replace {}: {}", path, why), reason::kIoError);
   }
   return Status::OK();
 }

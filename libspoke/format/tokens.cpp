@@ -360,7 +360,7 @@ Status syntax_error(const LexedFile& file, const std::string& path, std::uint32_
   file.position(offset, &d.line, &d.column);
   d.message = message;
   std::string where = fmt::format("{}:{}:{}", path.empty() ? "<input>" : path, d.line, d.column);
-  return Status::InvalidArgument(where + ": " + message, "proto_syntax_error")
+  return Status::InvalidArgument(where + ": " + message, reason::kProtoSyntaxError)
       .with_diagnostics({std::move(d)});
 }
 

@@ -153,6 +153,22 @@ Result<ModulePolicy> parse_policy_request(const json& body) {
   return p;
 }
 
+Result<std::vector<FileInput>> parse_format_request(const json& body) {
+  SPOKE_RETURN_IF_ERROR(reject_unknown_fields(body, {"files"}, "a format request has files"));
+  std::vector<FileInput> files;
+  std::vector<std::string> no_dependencies;
+  SPOKE_RETURN_IF_ERROR(read_files_and_dependencies(body, files, no_dependencies));
+  return files;
+}
+
+json to_json(const std::vector<FormattedFile>& files) {
+  json list = json::array();
+  for (const auto& f : files) {
+    list.push_back({{"path", f.path}, {"content", f.content}, {"changed", f.changed}});
+  }
+  return {{"files", std::move(list)}};
+}
+
 json to_json(const CompileSubmission& s) { return {{"grpc", s.grpc}, {"options", s.options}}; }
 
 Result<CompileSubmission> parse_compile_request(std::string_view body) {

@@ -234,6 +234,12 @@ Result<BreakingResult> Workspace::breaking(const BreakingAgainst& against,
   return run_breaking_check(check, {before.get()}, *after);
 }
 
+Result<std::vector<FormattedFile>> Workspace::format() {
+  auto targets = files();
+  if (!targets.ok()) return targets.status();
+  return format_files(targets.value());
+}
+
 Result<nlohmann::json> Workspace::ast() {
   auto built = build();
   if (!built.ok()) return built.status();

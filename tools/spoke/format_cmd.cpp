@@ -39,7 +39,7 @@ std::string diff_timestamp() {
 Result<std::vector<FileInput>> read_inputs(const std::string& target, bool is_dir) {
   if (!is_dir) {
     std::ifstream in(target, std::ios::binary);
-    if (!in) return Status::NotFound(fmt::format("cannot read {}", target), "not_found");
+    if (!in) return Status::NotFound(fmt::format("cannot read {}", target), reason::kNotFound);
     std::ostringstream content;
     content << in.rdbuf();
     return std::vector<FileInput>{{target, content.str()}};
