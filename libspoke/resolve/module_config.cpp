@@ -49,6 +49,8 @@ Result<std::optional<ModuleConfig>> read_module_config(const std::string& dir) {
         }
         config.deps.push_back(std::move(spec));
       }
+    } else if (key == "lint") {
+      continue;  // lint settings: read by read_lint_config (spoke/lint.h)
     } else {
       return invalid(line, fmt::format("unknown key \"{}\" (known: module, deps)", key));
     }

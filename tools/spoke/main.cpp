@@ -8,6 +8,7 @@
 
 #include "command.h"
 #include "format_cmd.h"
+#include "lint_cmd.h"
 #include "spoke/frontend/args.h"
 #include "spoke/frontend/output.h"
 
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   spoke::cli::add_registry_commands(app, commands);
   spoke::cli::add_schema_commands(app, commands);
   spoke::cli::add_breaking_command(app, commands);
+  spoke::cli::add_lint_command(app, commands);
   spoke::cli::add_format_command(app, commands);
   spoke::cli::add_compile_commands(app, commands);
   spoke::cli::add_policy_commands(app, commands);
