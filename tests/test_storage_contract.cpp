@@ -362,6 +362,177 @@ TEST_CASE("job_artifact_and_policy_contract") {
   }
 }
 
+AccessToken make_token(const std::string& name, const std::string& hash, Timestamp created_at) {
+  AccessToken t;
+  t.name = name;
+  t.hash = "sha256:" + hash;
+  t.role = Role::kWriter;
+  t.scope = "acme-*";
+  t.creator = "admin";
+  t.created_at = created_at;
+  return t;
+}
+
+TEST_CASE("token_contract") {
+  for (const auto& backend : metadata_backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    auto store = backend.open(dir.str());
+
+    AccessToken ci = make_token("ci", std::string(64, '1'), 100);
+    ci.expires_at = 5000;
+    REQUIRE(store->insert_token(ci).ok());
+    auto found = store->find_token(ci.hash);
+    REQUIRE_MESSAGE(found.ok(), found.status().to_string());
+    CHECK(found->name == "ci");
+    CHECK(found->role == Role::kWriter);
+    CHECK(found->scope == "acme-*");
+    CHECK(found->creator == "admin");
+    CHECK(found->created_at == 100);
+    CHECK(found->expires_at == 5000);
+    CHECK(found->last_used_at == 0);
+    CHECK(found->revoked_at == 0);
+    CHECK(store->find_token("sha256:" + std::string(64, '9')).status().reason() ==
+          "token_not_found");
+
+    // A live token's name is taken; nothing changes.
+    AccessToken again = make_token("ci", std::string(64, '2'), 200);
+    CHECK(store->insert_token(again).reason() == "token_exists");
+    CHECK(store->find_token(again.hash).status().reason() == "token_not_found");
+
+    CHECK(store->touch_token(ci.hash, 300).ok());
+    CHECK(store->find_token(ci.hash)->last_used_at == 300);
+    CHECK(store->touch_token("sha256:" + std::string(64, '9'), 300).ok());
+
+    AccessToken reader = make_token("a-reader", std::string(64, '3'), 150);
+    reader.role = Role::kReader;
+    reader.scope = "";
+    REQUIRE(store->insert_token(reader).ok());
+    auto all = store->list_tokens();
+    REQUIRE(all.ok());
+    REQUIRE(all->size() == 2);
+    CHECK(all->at(0).name == "a-reader");
+    CHECK(all->at(0).role == Role::kReader);
+    CHECK(all->at(1).name == "ci");
+
+    // Revoked: found (so it can be refused as revoked), no longer revocable, its name free again.
+    CHECK(store->revoke_token("ci", 400).ok());
+    CHECK(store->find_token(ci.hash)->revoked_at == 400);
+    CHECK(store->revoke_token("ci", 500).reason() == "token_not_found");
+    CHECK(store->revoke_token("nobody", 500).reason() == "token_not_found");
+    REQUIRE(store->insert_token(again).ok());
+    CHECK(store->find_token(again.hash)->created_at == 200);
+    CHECK(store->find_token(again.hash)->revoked_at == 0);
+    CHECK(store->find_token(ci.hash).status().reason() == "token_not_found");
+
+    // Expired by the time a new one of its name is made: replaced.
+    AccessToken short_lived = make_token("short", std::string(64, '4'), 100);
+    short_lived.expires_at = 1000;
+    REQUIRE(store->insert_token(short_lived).ok());
+    CHECK(store->insert_token(make_token("short", std::string(64, '5'), 999)).reason() ==
+          "token_exists");
+    CHECK(store->insert_token(make_token("short", std::string(64, '6'), 1000)).ok());
+
+    if (backend.persistent) {
+      store.reset();
+      store = backend.open(dir.str());
+      CHECK(store->find_token(again.hash)->name == "ci");
+      CHECK(store->list_tokens()->size() == 3);
+    }
+  }
+}
+
+AuditEntry make_audit(Timestamp time, const std::string& actor, const std::string& module) {
+  AuditEntry e;
+  e.time = time;
+  e.actor = actor;
+  e.client = "127.0.0.1";
+  e.request_id = "req-" + std::to_string(time);
+  e.method = "POST";
+  e.route = "/modules/{module}/versions";
+  e.module = module;
+  e.version = "v1.0.0";
+  e.status = 201;
+  return e;
+}
+
+TEST_CASE("audit_log_contract") {
+  for (const auto& backend : metadata_backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    auto store = backend.open(dir.str());
+
+    std::vector<std::int64_t> ids;
+    for (int i = 1; i <= 5; ++i) {
+      AuditEntry e =
+          make_audit(i * 100, i % 2 == 0 ? "ci" : "anonymous", i <= 3 ? "alpha" : "beta");
+      if (i == 5) {
+        e.status = 403;
+        e.error = "forbidden";
+      }
+      auto id = store->append_audit(e);
+      REQUIRE_MESSAGE(id.ok(), id.status().to_string());
+      if (!ids.empty()) CHECK(id.value() > ids.back());
+      ids.push_back(id.value());
+    }
+    AuditQuery all;
+    auto got = store->list_audit(all);
+    REQUIRE(got.ok());
+    REQUIRE(got->size() == 5);
+    // Newest first, every field as appended.
+    CHECK(got->at(0).id == ids[4]);
+    CHECK(got->at(0).time == 500);
+    CHECK(got->at(0).actor == "anonymous");
+    CHECK(got->at(0).client == "127.0.0.1");
+    CHECK(got->at(0).request_id == "req-500");
+    CHECK(got->at(0).method == "POST");
+    CHECK(got->at(0).route == "/modules/{module}/versions");
+    CHECK(got->at(0).module == "beta");
+    CHECK(got->at(0).version == "v1.0.0");
+    CHECK(got->at(0).status == 403);
+    CHECK(got->at(0).error == "forbidden");
+    CHECK(got->at(4).id == ids[0]);
+    CHECK(got->at(4).error.empty());
+
+    AuditQuery by_module;
+    by_module.module = "alpha";
+    CHECK(store->list_audit(by_module)->size() == 3);
+    AuditQuery by_actor;
+    by_actor.actor = "ci";
+    auto ci = store->list_audit(by_actor);
+    REQUIRE(ci->size() == 2);
+    CHECK(ci->at(0).time == 400);
+    AuditQuery window;
+    window.since = 200;
+    window.until = 400;
+    auto w = store->list_audit(window);
+    REQUIRE(w->size() == 2);
+    CHECK(w->at(0).time == 300);
+    CHECK(w->at(1).time == 200);
+    AuditQuery page;
+    page.limit = 2;
+    page.before_id = ids[3];
+    auto p = store->list_audit(page);
+    REQUIRE(p->size() == 2);
+    CHECK(p->at(0).id == ids[2]);
+    CHECK(p->at(1).id == ids[1]);
+    AuditQuery combined;
+    combined.module = "alpha";
+    combined.actor = "anonymous";
+    combined.before_id = ids[2];
+    auto c = store->list_audit(combined);
+    REQUIRE(c->size() == 1);
+    CHECK(c->at(0).id == ids[0]);
+
+    if (backend.persistent) {
+      store.reset();
+      store = backend.open(dir.str());
+      CHECK(store->list_audit(all)->size() == 5);
+      CHECK(store->append_audit(make_audit(600, "ci", "alpha")).value() > ids.back());
+    }
+  }
+}
+
 TEST_CASE("concurrent_inserts_of_one_version_have_exactly_one_winner") {
   for (const auto& backend : metadata_backends()) {
     CAPTURE(backend.name);
@@ -401,7 +572,9 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   {
     // As a database written before jobs, artifacts, policies and forced pushes existed.
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    raw.exec("DROP TABLE jobs; DROP TABLE artifacts; DROP TABLE module_configs;");
+    raw.exec(
+        "DROP TABLE jobs; DROP TABLE artifacts; DROP TABLE module_configs; DROP TABLE tokens; "
+        "DROP TABLE audit_log;");
     raw.exec("ALTER TABLE versions DROP COLUMN forced_breaking");
     raw.exec("DELETE FROM schema_version WHERE version > 1");
   }
@@ -415,7 +588,7 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   j.status = spoke::JobStatus::kQueued;
   CHECK(store.value()->insert_job(j).ok());
   SQLite::Database raw(db, SQLite::OPEN_READONLY);
-  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 5);
+  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 6);
 }
 
 TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
@@ -424,7 +597,7 @@ TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
   { REQUIRE(open_sqlite_metadata_store(db).ok()); }
   {
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 5);
+    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 6);
     raw.exec("INSERT INTO schema_version VALUES (999)");
   }
   auto reopened = open_sqlite_metadata_store(db);
@@ -757,13 +930,13 @@ TEST_CASE("postgres_storage_migrates_once_and_refuses_a_newer_schema") {
   CHECK(failures == 0);
   auto& pg = spoke::testing::shared_postgres();
   std::string db = options.url.substr(options.url.rfind('/') + 1);
-  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "2");
-  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "2");
+  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "3");
+  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "3");
 
   pg.sql("INSERT INTO spoke_schema_version VALUES (999)", db);
   auto refused = open_storage(options);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().reason() == "schema_too_new");
   CHECK(refused.status().message().find("schema version 999") != std::string::npos);
-  CHECK(refused.status().message().find("(2)") != std::string::npos);
+  CHECK(refused.status().message().find("(3)") != std::string::npos);
 }

@@ -122,6 +122,55 @@ struct ModulePolicy {
   Timestamp updated_at = 0;
 };
 
+// ---- access tokens and the audit log --------------------------------------------------------
+
+// What a token may do: read; write (push, compile, and every read); admin (tokens, module
+// configuration, the audit log, and everything else).
+enum class Role { kReader, kWriter, kAdmin };
+
+// "reader", "writer", "admin".
+const char* to_string(Role role);
+// The role `text` names; nullopt for anything else.
+std::optional<Role> parse_role(std::string_view text);
+
+// A stored access token. The secret is never stored: only its hash.
+struct AccessToken {
+  std::string name;  // unique among live tokens
+  std::string hash;  // "sha256:<hex>" of the whole secret ("spoke_...")
+  Role role = Role::kReader;
+  std::string scope;    // "": every module; a module name; or a glob of module names ("acme-*")
+  std::string creator;  // the token that created it, "anonymous" or "spoke-server"
+  Timestamp created_at = 0;
+  Timestamp expires_at = 0;    // 0: never
+  Timestamp last_used_at = 0;  // 0: not used yet
+  Timestamp revoked_at = 0;    // 0: not revoked
+};
+
+// One mutation or denial, as the audit log keeps it.
+struct AuditEntry {
+  std::int64_t id = 0;  // assigned by the store, ascending in the order entries were appended
+  Timestamp time = 0;
+  std::string actor;       // the token's name, or "anonymous"
+  std::string client;      // the client's address
+  std::string request_id;  // X-Request-Id
+  std::string method;      // "POST"
+  std::string route;       // the route template: "/modules/{module}/versions"
+  std::string module;      // the route's {module}, when it has one
+  std::string version;     // the route's {version}, when it has one
+  int status = 0;          // the HTTP status answered
+  std::string error;       // the error code answered; empty on success
+};
+
+// Which audit entries to list: every non-empty field must match.
+struct AuditQuery {
+  std::string module;
+  std::string actor;
+  Timestamp since = 0;         // time >= since (0: no bound)
+  Timestamp until = 0;         // time < until (0: no bound)
+  std::int64_t before_id = 0;  // id < before_id (0: from the newest), for the next page
+  std::size_t limit = 100;
+};
+
 // ---- names and paths --------------------------------------------------------------------------
 
 // OK when `name` is a valid module name: lowercase letters, digits, '-', '_', '.', starting with a

@@ -100,6 +100,17 @@ inline constexpr char kDigestMismatch[] = "digest_mismatch";
 inline constexpr char kBackupUnsupported[] = "backup_unsupported";
 inline constexpr char kInvalidBackup[] = "invalid_backup";
 
+// Access tokens and the audit log.
+inline constexpr char kTokenExists[] = "token_exists";
+inline constexpr char kTokenNotFound[] = "token_not_found";
+inline constexpr char kInvalidRole[] = "invalid_role";
+inline constexpr char kInvalidScope[] = "invalid_scope";
+inline constexpr char kInvalidDuration[] = "invalid_duration";
+inline constexpr char kInvalidTime[] = "invalid_time";
+inline constexpr char kInvalidAuthMode[] = "invalid_auth_mode";
+inline constexpr char kInvalidToken[] = "invalid_token";
+inline constexpr char kAuditUnavailable[] = "audit_unavailable";
+
 // Server lifecycle.
 inline constexpr char kDraining[] = "draining";
 

@@ -112,6 +112,27 @@ class MetadataStore {
   virtual Result<std::optional<ModulePolicy>> get_module_policy(const std::string& module) = 0;
   // NotFound when the module is absent.
   virtual Status put_module_policy(const std::string& module, const ModulePolicy& config) = 0;
+
+  // ---- access tokens ----
+  // Stores `token`. Conflict("token_exists") when a token of that name is live (neither revoked
+  // nor expired at token.created_at); a revoked or expired token of that name is replaced.
+  virtual Status insert_token(const AccessToken& token) = 0;
+  // The token of that hash, revoked and expired ones too. NotFound("token_not_found").
+  virtual Result<AccessToken> find_token(const std::string& hash) = 0;
+  // Every stored token, ordered by name.
+  virtual Result<std::vector<AccessToken>> list_tokens() = 0;
+  // Sets revoked_at of the token `name` unless it is revoked already. NotFound("token_not_found")
+  // when there is no such token that is not revoked.
+  virtual Status revoke_token(const std::string& name, Timestamp at) = 0;
+  // Sets last_used_at of the token of that hash (no error when there is none).
+  virtual Status touch_token(const std::string& hash, Timestamp at) = 0;
+
+  // ---- audit log ----
+  // Appends `entry` (entry.id is ignored) and returns the id it was given: greater than every
+  // id given before.
+  virtual Result<std::int64_t> append_audit(const AuditEntry& entry) = 0;
+  // The entries `query` selects, newest (highest id) first, at most query.limit.
+  virtual Result<std::vector<AuditEntry>> list_audit(const AuditQuery& query) = 0;
 };
 
 // Content-addressed bytes. Keys are "sha256:<hex>" digests of the content.

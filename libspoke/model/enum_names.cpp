@@ -25,4 +25,23 @@ std::optional<JobStatus> parse_job_status(std::string_view text) {
   return std::nullopt;
 }
 
+const char* to_string(Role role) {
+  switch (role) {
+    case Role::kReader:
+      return "reader";
+    case Role::kWriter:
+      return "writer";
+    case Role::kAdmin:
+      return "admin";
+  }
+  return "reader";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  for (Role r : {Role::kReader, Role::kWriter, Role::kAdmin}) {
+    if (text == to_string(r)) return r;
+  }
+  return std::nullopt;
+}
+
 }  // namespace spoke

@@ -133,6 +133,9 @@ class Copier {
       progress("policies", i + 1, modules.size());
     }
 
+    SPOKE_RETURN_IF_ERROR(copy_tokens());
+    SPOKE_RETURN_IF_ERROR(copy_audit_log());
+
     auto verified = verify_storage(to_, options_.progress);
     if (!verified.ok()) return verified.status();
     report_.verified = verified.value();
@@ -195,6 +198,50 @@ class Copier {
     SPOKE_RETURN_IF_ERROR(copy_blobs(digests));
     SPOKE_RETURN_IF_ERROR(to_.metadata->put_artifact(a));
     ++report_.artifacts;
+    return Status::OK();
+  }
+
+  Status copy_tokens() {
+    auto tokens = from_.metadata->list_tokens();
+    if (!tokens.ok()) return tokens.status();
+    for (std::size_t i = 0; i < tokens->size(); ++i) {
+      Status s = to_.metadata->insert_token((*tokens)[i]);
+      if (s.reason() == reason::kTokenExists) {
+        ++report_.already_there;
+      } else if (!s.ok()) {
+        return s;
+      } else {
+        ++report_.tokens;
+      }
+      progress("tokens", i + 1, tokens->size());
+    }
+    return Status::OK();
+  }
+
+  // The audit log in its order, into a target that has none (a resumed copy that wrote it
+  // already leaves it).
+  Status copy_audit_log() {
+    AuditQuery newest;
+    newest.limit = 1;
+    auto there = to_.metadata->list_audit(newest);
+    if (!there.ok()) return there.status();
+    if (!there->empty()) return Status::OK();
+    std::vector<AuditEntry> all;
+    AuditQuery page;
+    page.limit = kPage;
+    for (;;) {
+      auto entries = from_.metadata->list_audit(page);
+      if (!entries.ok()) return entries.status();
+      all.insert(all.end(), entries->begin(), entries->end());
+      if (entries->size() < kPage) break;
+      page.before_id = entries->back().id;
+    }
+    for (std::size_t i = all.size(); i-- > 0;) {
+      auto id = to_.metadata->append_audit(all[i]);
+      if (!id.ok()) return id.status();
+      ++report_.audit_entries;
+      progress("audit", all.size() - i, all.size());
+    }
     return Status::OK();
   }
 

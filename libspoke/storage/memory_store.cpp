@@ -282,6 +282,72 @@ class MemoryMetadataStore final : public MetadataStore {
     return Status::OK();
   }
 
+  Status insert_token(const AccessToken& token) override {
+    std::unique_lock lock(mu_);
+    auto it = tokens_.find(token.name);
+    if (it != tokens_.end()) {
+      if (internal::token_is_live(it->second, token.created_at)) {
+        return internal::token_exists(token.name);
+      }
+      it->second = token;
+    } else {
+      tokens_.emplace(token.name, token);
+    }
+    return Status::OK();
+  }
+
+  Result<AccessToken> find_token(const std::string& hash) override {
+    std::shared_lock lock(mu_);
+    for (const auto& [_, t] : tokens_) {
+      if (t.hash == hash) return t;
+    }
+    return Status::NotFound("no token of that hash", reason::kTokenNotFound);
+  }
+
+  Result<std::vector<AccessToken>> list_tokens() override {
+    std::shared_lock lock(mu_);
+    std::vector<AccessToken> out;
+    for (const auto& [_, t] : tokens_) out.push_back(t);
+    return out;
+  }
+
+  Status revoke_token(const std::string& name, Timestamp at) override {
+    std::unique_lock lock(mu_);
+    auto it = tokens_.find(name);
+    if (it == tokens_.end() || it->second.revoked_at != 0) return internal::token_not_found(name);
+    it->second.revoked_at = at;
+    return Status::OK();
+  }
+
+  Status touch_token(const std::string& hash, Timestamp at) override {
+    std::unique_lock lock(mu_);
+    for (auto& [_, t] : tokens_) {
+      if (t.hash == hash) t.last_used_at = at;
+    }
+    return Status::OK();
+  }
+
+  Result<std::int64_t> append_audit(const AuditEntry& entry) override {
+    std::unique_lock lock(mu_);
+    audit_.push_back(entry);
+    audit_.back().id = static_cast<std::int64_t>(audit_.size());
+    return audit_.back().id;
+  }
+
+  Result<std::vector<AuditEntry>> list_audit(const AuditQuery& q) override {
+    std::shared_lock lock(mu_);
+    std::vector<AuditEntry> out;
+    for (auto it = audit_.rbegin(); it != audit_.rend() && out.size() < q.limit; ++it) {
+      if (q.before_id != 0 && it->id >= q.before_id) continue;
+      if (!q.module.empty() && it->module != q.module) continue;
+      if (!q.actor.empty() && it->actor != q.actor) continue;
+      if (q.since != 0 && it->time < q.since) continue;
+      if (q.until != 0 && it->time >= q.until) continue;
+      out.push_back(*it);
+    }
+    return out;
+  }
+
  private:
   struct Entry {
     Module module;
@@ -308,6 +374,8 @@ class MemoryMetadataStore final : public MetadataStore {
   std::map<std::string, CompileJob> jobs_;
   std::vector<std::string> job_order_;  // insertion order
   std::map<std::string, Artifact> artifacts_;
+  std::map<std::string, AccessToken> tokens_;
+  std::vector<AuditEntry> audit_;  // id i at index i - 1
 };
 
 class MemoryBlobStore final : public BlobStore {

@@ -113,7 +113,41 @@ CREATE INDEX jobs_by_owner ON jobs(owner) WHERE owner <> '';
 ALTER TABLE jobs ADD COLUMN progress_done INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN progress_total INTEGER NOT NULL DEFAULT 0;
 )sql",
+    // Access tokens (their hashes) and the audit log.
+    R"sql(
+CREATE TABLE tokens (
+  name         TEXT PRIMARY KEY,
+  hash         TEXT NOT NULL UNIQUE,
+  role         TEXT NOT NULL,
+  scope        TEXT NOT NULL,
+  creator      TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL,
+  revoked_at   INTEGER NOT NULL
+);
+CREATE TABLE audit_log (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  time       INTEGER NOT NULL,
+  actor      TEXT NOT NULL,
+  client     TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  method     TEXT NOT NULL,
+  route      TEXT NOT NULL,
+  module     TEXT NOT NULL,
+  version    TEXT NOT NULL,
+  status     INTEGER NOT NULL,
+  error      TEXT NOT NULL
+);
+CREATE INDEX audit_by_module ON audit_log(module, id);
+CREATE INDEX audit_by_actor ON audit_log(actor, id);
+)sql",
 };
+
+constexpr const char* kTokenColumns =
+    "name, hash, role, scope, creator, created_at, expires_at, last_used_at, revoked_at";
+constexpr const char* kAuditColumns =
+    "id, time, actor, client, request_id, method, route, module, version, status, error";
 
 constexpr const char* kJobColumns =
     "id, module, version, language, grpc, options, status, error, generator, artifact_key, "
@@ -702,7 +736,144 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
+  Status insert_token(const AccessToken& t) override {
+    return guard([&](Connection& c) -> Status {
+      static const std::string sql = fmt::format(
+          "INSERT INTO tokens({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(name) DO UPDATE "
+          "SET hash=excluded.hash, role=excluded.role, scope=excluded.scope, "
+          "creator=excluded.creator, created_at=excluded.created_at, "
+          "expires_at=excluded.expires_at, last_used_at=excluded.last_used_at, "
+          "revoked_at=excluded.revoked_at WHERE tokens.revoked_at <> 0 OR "
+          "(tokens.expires_at <> 0 AND tokens.expires_at <= excluded.created_at)",
+          kTokenColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, t.name);
+      q.bind(2, t.hash);
+      q.bind(3, to_string(t.role));
+      q.bind(4, t.scope);
+      q.bind(5, t.creator);
+      q.bind(6, static_cast<int64_t>(t.created_at));
+      q.bind(7, static_cast<int64_t>(t.expires_at));
+      q.bind(8, static_cast<int64_t>(t.last_used_at));
+      q.bind(9, static_cast<int64_t>(t.revoked_at));
+      if (q.exec() == 0) return internal::token_exists(t.name);
+      return Status::OK();
+    });
+  }
+
+  Result<AccessToken> find_token(const std::string& hash) override {
+    return guard([&](Connection& c) -> Result<AccessToken> {
+      static const std::string sql =
+          fmt::format("SELECT {} FROM tokens WHERE hash=?", kTokenColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, hash);
+      if (!q.executeStep())
+        return Status::NotFound("no token of that hash", reason::kTokenNotFound);
+      return read_token(q);
+    });
+  }
+
+  Result<std::vector<AccessToken>> list_tokens() override {
+    return guard([&](Connection& c) -> Result<std::vector<AccessToken>> {
+      static const std::string sql =
+          fmt::format("SELECT {} FROM tokens ORDER BY name", kTokenColumns);
+      auto& q = c.stmt(sql.c_str());
+      std::vector<AccessToken> out;
+      while (q.executeStep()) out.push_back(read_token(q));
+      return out;
+    });
+  }
+
+  Status revoke_token(const std::string& name, Timestamp at) override {
+    return guard([&](Connection& c) -> Status {
+      auto& q = c.stmt("UPDATE tokens SET revoked_at=? WHERE name=? AND revoked_at=0");
+      q.bind(1, static_cast<int64_t>(at));
+      q.bind(2, name);
+      if (q.exec() == 0) return internal::token_not_found(name);
+      return Status::OK();
+    });
+  }
+
+  Status touch_token(const std::string& hash, Timestamp at) override {
+    return guard([&](Connection& c) -> Status {
+      auto& q = c.stmt("UPDATE tokens SET last_used_at=? WHERE hash=?");
+      q.bind(1, static_cast<int64_t>(at));
+      q.bind(2, hash);
+      q.exec();
+      return Status::OK();
+    });
+  }
+
+  Result<std::int64_t> append_audit(const AuditEntry& e) override {
+    return guard([&](Connection& c) -> Result<std::int64_t> {
+      auto& q = c.stmt(
+          "INSERT INTO audit_log(time, actor, client, request_id, method, route, module, "
+          "version, status, error) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id");
+      q.bind(1, static_cast<int64_t>(e.time));
+      q.bind(2, e.actor);
+      q.bind(3, e.client);
+      q.bind(4, e.request_id);
+      q.bind(5, e.method);
+      q.bind(6, e.route);
+      q.bind(7, e.module);
+      q.bind(8, e.version);
+      q.bind(9, e.status);
+      q.bind(10, e.error);
+      q.executeStep();
+      std::int64_t id = q.getColumn(0).getInt64();
+      q.reset();
+      return id;
+    });
+  }
+
+  Result<std::vector<AuditEntry>> list_audit(const AuditQuery& query) override {
+    return guard([&](Connection& c) -> Result<std::vector<AuditEntry>> {
+      static const std::string sql = fmt::format(
+          "SELECT {} FROM audit_log WHERE (?1 = 0 OR id < ?1) AND (?2 = '' OR module = ?2) AND "
+          "(?3 = '' OR actor = ?3) AND (?4 = 0 OR time >= ?4) AND (?5 = 0 OR time < ?5) "
+          "ORDER BY id DESC LIMIT ?6",
+          kAuditColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, static_cast<int64_t>(query.before_id));
+      q.bind(2, query.module);
+      q.bind(3, query.actor);
+      q.bind(4, static_cast<int64_t>(query.since));
+      q.bind(5, static_cast<int64_t>(query.until));
+      q.bind(6, static_cast<int64_t>(query.limit));
+      std::vector<AuditEntry> out;
+      while (q.executeStep()) {
+        AuditEntry e;
+        e.id = q.getColumn(0).getInt64();
+        e.time = q.getColumn(1).getInt64();
+        e.actor = q.getColumn(2).getString();
+        e.client = q.getColumn(3).getString();
+        e.request_id = q.getColumn(4).getString();
+        e.method = q.getColumn(5).getString();
+        e.route = q.getColumn(6).getString();
+        e.module = q.getColumn(7).getString();
+        e.version = q.getColumn(8).getString();
+        e.status = q.getColumn(9).getInt();
+        e.error = q.getColumn(10).getString();
+        out.push_back(std::move(e));
+      }
+      return out;
+    });
+  }
+
  private:
+  static AccessToken read_token(SQLite::Statement& q) {
+    AccessToken t;
+    t.name = q.getColumn(0).getString();
+    t.hash = q.getColumn(1).getString();
+    t.role = parse_role(q.getColumn(2).getString()).value_or(Role::kReader);
+    t.scope = q.getColumn(3).getString();
+    t.creator = q.getColumn(4).getString();
+    t.created_at = q.getColumn(5).getInt64();
+    t.expires_at = q.getColumn(6).getInt64();
+    t.last_used_at = q.getColumn(7).getInt64();
+    t.revoked_at = q.getColumn(8).getInt64();
+    return t;
+  }
   static void bind_job(SQLite::Statement& q, const CompileJob& j) {
     q.bind(1, j.id);
     q.bind(2, j.module);

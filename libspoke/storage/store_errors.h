@@ -78,4 +78,19 @@ inline Status blob_not_found(const std::string& digest) {
   return Status::NotFound(fmt::format("blob {} not found", digest), reason::kBlobNotFound);
 }
 
+inline Status token_exists(const std::string& name) {
+  return Status::Conflict(
+      fmt::format("a token named \"{}\" exists; revoke it first or pick another name", name),
+      reason::kTokenExists);
+}
+
+inline Status token_not_found(const std::string& name) {
+  return Status::NotFound(fmt::format("no live token named \"{}\"", name), reason::kTokenNotFound);
+}
+
+// A token of `name` stands in the way of a new one created at `now` unless revoked or expired.
+inline bool token_is_live(const AccessToken& t, Timestamp now) {
+  return t.revoked_at == 0 && (t.expires_at == 0 || t.expires_at > now);
+}
+
 }  // namespace spoke::internal

@@ -99,6 +99,35 @@ CREATE TABLE blobs (
 ALTER TABLE jobs ADD COLUMN progress_done BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN progress_total BIGINT NOT NULL DEFAULT 0;
 )sql",
+    // Access tokens (their hashes) and the audit log.
+    R"sql(
+CREATE TABLE tokens (
+  name         TEXT COLLATE "C" PRIMARY KEY,
+  hash         TEXT NOT NULL UNIQUE,
+  role         TEXT NOT NULL,
+  scope        TEXT NOT NULL,
+  creator      TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  expires_at   BIGINT NOT NULL,
+  last_used_at BIGINT NOT NULL,
+  revoked_at   BIGINT NOT NULL
+);
+CREATE TABLE audit_log (
+  id         BIGSERIAL PRIMARY KEY,
+  time       BIGINT NOT NULL,
+  actor      TEXT NOT NULL,
+  client     TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  method     TEXT NOT NULL,
+  route      TEXT NOT NULL,
+  module     TEXT NOT NULL,
+  version    TEXT NOT NULL,
+  status     INTEGER NOT NULL,
+  error      TEXT NOT NULL
+);
+CREATE INDEX audit_by_module ON audit_log(module, id);
+CREATE INDEX audit_by_actor ON audit_log(actor, id);
+)sql",
 };
 
 // Taken by every process migrating the schema: two starting at once migrate it once.

@@ -22,6 +22,10 @@ namespace {
 #define SPOKE_PG_JOB_COLUMNS SPOKE_PG_JOB_WRITE_COLUMNS ", progress_done, progress_total"
 #define SPOKE_PG_ARTIFACT_COLUMNS \
   "key, module, version, language, generator, manifest_digest, file_count, total_size, created_at"
+#define SPOKE_PG_TOKEN_COLUMNS \
+  "name, hash, role, scope, creator, created_at, expires_at, last_used_at, revoked_at"
+#define SPOKE_PG_AUDIT_COLUMNS \
+  "id, time, actor, client, request_id, method, route, module, version, status, error"
 // Milliseconds since the epoch by the database's clock: leases compare against one clock
 // whatever the processes' clocks say.
 #define SPOKE_PG_NOW "(extract(epoch from statement_timestamp()) * 1000)::bigint"
@@ -126,6 +130,27 @@ const std::vector<Statement>& statements() {
        "ON CONFLICT (module) DO UPDATE SET compatibility=excluded.compatibility, "
        "ignore_unstable_packages=excluded.ignore_unstable_packages, "
        "transitive=excluded.transitive, updated_at=excluded.updated_at"},
+      // access tokens
+      {"insert_token",
+       "INSERT INTO tokens(" SPOKE_PG_TOKEN_COLUMNS
+       ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (name) DO UPDATE SET "
+       "hash=excluded.hash, role=excluded.role, scope=excluded.scope, creator=excluded.creator, "
+       "created_at=excluded.created_at, expires_at=excluded.expires_at, "
+       "last_used_at=excluded.last_used_at, revoked_at=excluded.revoked_at "
+       "WHERE tokens.revoked_at <> 0 OR "
+       "(tokens.expires_at <> 0 AND tokens.expires_at <= excluded.created_at)"},
+      {"find_token", "SELECT " SPOKE_PG_TOKEN_COLUMNS " FROM tokens WHERE hash=$1"},
+      {"list_tokens", "SELECT " SPOKE_PG_TOKEN_COLUMNS " FROM tokens ORDER BY name"},
+      {"revoke_token", "UPDATE tokens SET revoked_at=$2 WHERE name=$1 AND revoked_at=0"},
+      {"touch_token", "UPDATE tokens SET last_used_at=$2 WHERE hash=$1"},
+      // audit log
+      {"append_audit",
+       "INSERT INTO audit_log(time, actor, client, request_id, method, route, module, version, "
+       "status, error) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id"},
+      {"list_audit", "SELECT " SPOKE_PG_AUDIT_COLUMNS
+                     " FROM audit_log WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR module = $2) AND "
+                     "($3 = '' OR actor = $3) AND ($4 = 0 OR time >= $4) AND ($5 = 0 OR time < $5) "
+                     "ORDER BY id DESC LIMIT $6"},
       // blobs
       {"put_blob", "INSERT INTO blobs(digest, content) VALUES ($1,$2) ON CONFLICT DO NOTHING"},
       {"get_blob", "SELECT content FROM blobs WHERE digest=$1"},
@@ -204,6 +229,36 @@ Artifact read_artifact(const pqxx::row& r) {
   a.total_size = r[7].as<std::uint64_t>();
   a.created_at = r[8].as<std::int64_t>();
   return a;
+}
+
+AccessToken read_token(const pqxx::row& r) {
+  AccessToken t;
+  t.name = r[0].as<std::string>();
+  t.hash = r[1].as<std::string>();
+  t.role = parse_role(r[2].as<std::string>()).value_or(Role::kReader);
+  t.scope = r[3].as<std::string>();
+  t.creator = r[4].as<std::string>();
+  t.created_at = r[5].as<std::int64_t>();
+  t.expires_at = r[6].as<std::int64_t>();
+  t.last_used_at = r[7].as<std::int64_t>();
+  t.revoked_at = r[8].as<std::int64_t>();
+  return t;
+}
+
+AuditEntry read_audit(const pqxx::row& r) {
+  AuditEntry e;
+  e.id = r[0].as<std::int64_t>();
+  e.time = r[1].as<std::int64_t>();
+  e.actor = r[2].as<std::string>();
+  e.client = r[3].as<std::string>();
+  e.request_id = r[4].as<std::string>();
+  e.method = r[5].as<std::string>();
+  e.route = r[6].as<std::string>();
+  e.module = r[7].as<std::string>();
+  e.version = r[8].as<std::string>();
+  e.status = r[9].as<int>();
+  e.error = r[10].as<std::string>();
+  return e;
 }
 
 class PostgresMetadataStore final : public MetadataStore {
@@ -571,6 +626,77 @@ class PostgresMetadataStore final : public MetadataStore {
                                 p.ignore_unstable_packages, p.transitive, p.updated_at);
       tx.commit();
       return r.affected_rows() == 0 ? module_not_found(module) : Status::OK();
+    });
+  }
+
+  // Tokens and the audit log are read and written on the primary only: a revoked token must stop
+  // working at once, through every server.
+  Status insert_token(const AccessToken& t) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r =
+          tx.exec_prepared("insert_token", t.name, t.hash, std::string(to_string(t.role)), t.scope,
+                           t.creator, t.created_at, t.expires_at, t.last_used_at, t.revoked_at);
+      tx.commit();
+      return r.affected_rows() == 0 ? internal::token_exists(t.name) : Status::OK();
+    });
+  }
+
+  Result<AccessToken> find_token(const std::string& hash) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<AccessToken> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("find_token", hash);
+      if (r.empty()) return Status::NotFound("no token of that hash", reason::kTokenNotFound);
+      return read_token(r[0]);
+    });
+  }
+
+  Result<std::vector<AccessToken>> list_tokens() override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::vector<AccessToken>> {
+      pqxx::nontransaction tx(c);
+      std::vector<AccessToken> out;
+      for (const auto& row : tx.exec_prepared("list_tokens")) out.push_back(read_token(row));
+      return out;
+    });
+  }
+
+  Status revoke_token(const std::string& name, Timestamp at) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("revoke_token", name, at);
+      tx.commit();
+      return r.affected_rows() == 0 ? internal::token_not_found(name) : Status::OK();
+    });
+  }
+
+  Status touch_token(const std::string& hash, Timestamp at) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      tx.exec_prepared("touch_token", hash, at);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<std::int64_t> append_audit(const AuditEntry& e) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::int64_t> {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("append_audit", e.time, e.actor, e.client, e.request_id, e.method,
+                                e.route, e.module, e.version, e.status, e.error);
+      tx.commit();
+      return r[0][0].as<std::int64_t>();
+    });
+  }
+
+  Result<std::vector<AuditEntry>> list_audit(const AuditQuery& q) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::vector<AuditEntry>> {
+      pqxx::nontransaction tx(c);
+      std::vector<AuditEntry> out;
+      for (const auto& row : tx.exec_prepared("list_audit", q.before_id, q.module, q.actor, q.since,
+                                              q.until, static_cast<std::int64_t>(q.limit))) {
+        out.push_back(read_audit(row));
+      }
+      return out;
     });
   }
 
