@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "spoke/auth.h"
+#include "spoke/rest.h"
 #include "spoke/storage_admin.h"
 
 namespace spoke::server {
@@ -55,9 +57,11 @@ int migrate_storage(const MigrateStorageArgs& args, const StorageOptions& base) 
   }
   std::fprintf(stderr,
                "copied %zu modules, %zu versions, %zu blobs, %zu artifacts, %zu jobs, %zu "
-               "policies (%zu already there); %zu version digests verified\n",
+               "policies, %zu tokens, %zu audit entries (%zu already there); %zu version digests "
+               "verified\n",
                report->modules, report->versions, report->blobs, report->artifacts, report->jobs,
-               report->policies, report->already_there, report->verified);
+               report->policies, report->tokens, report->audit_entries, report->already_there,
+               report->verified);
   return 0;
 }
 
@@ -73,9 +77,55 @@ int backup(const BackupArgs& args, const StorageOptions& storage) {
   return 0;
 }
 
+// token create|list|revoke on the configured storage.
+int token_command(const CLI::App& cmd, const TokenArgs& args, const StorageOptions& storage) {
+  auto fail = [](const Status& s) {
+    std::cerr << "spoke-server token: " << s.message() << "\n";
+    return s.code() == Code::kInvalidArgument ? 2 : 1;
+  };
+  auto opened = open_storage(storage);
+  if (!opened.ok()) return fail(opened.status());
+  AccessControl access(*opened->metadata);
+  if (cmd.got_subcommand("create")) {
+    NewToken request;
+    request.name = args.name;
+    auto role = parse_role(args.role);
+    if (!role) {
+      return fail(Status::InvalidArgument("--role must be reader, writer or admin"));
+    }
+    request.role = *role;
+    request.scope = args.module;
+    if (!args.expires_in.empty()) {
+      auto d = auth::parse_duration(args.expires_in);
+      if (!d.ok()) return fail(d.status());
+      request.expires_in = d.value();
+    }
+    request.creator = "spoke-server";
+    auto created = access.create_token(request);
+    if (!created.ok()) return fail(created.status());
+    // The secret on stdout (for a pipe), what it is on stderr.
+    std::cout << created->secret << "\n";
+    std::cerr << "created token \"" << created->token.name << "\" (" << to_string(request.role)
+              << (request.scope.empty() ? ", every module" : ", module " + request.scope)
+              << "); it is shown only now\n";
+    return 0;
+  }
+  if (cmd.got_subcommand("revoke")) {
+    if (Status s = access.revoke_token(args.name); !s.ok()) return fail(s);
+    std::cerr << "revoked token \"" << args.name << "\"\n";
+    return 0;
+  }
+  auto tokens = access.list_tokens();
+  if (!tokens.ok()) return fail(tokens.status());
+  std::cout << rest::to_json(tokens.value()).dump(2) << "\n";
+  return 0;
+}
+
 }  // namespace
 
-void add_admin_commands(CLI::App& app, MigrateStorageArgs& migrate, BackupArgs& backup) {
+void add_admin_commands(CLI::App& app, AdminArgs& args) {
+  MigrateStorageArgs& migrate = args.migrate;
+  BackupArgs& backup = args.backup;
   app.fallthrough();  // the storage flags may follow the subcommand
   auto* m = app.add_subcommand(
       "migrate-storage",
@@ -91,12 +141,27 @@ void add_admin_commands(CLI::App& app, MigrateStorageArgs& migrate, BackupArgs& 
       "consistent copy of the SQLite storage while servers use it; blobs go to blobs/ beside "
       "FILE");
   b->add_option("--to", backup.to, "the database copy to write (a new file)")->required();
+
+  auto* t = app.add_subcommand("token", "access tokens in the storage, with or without a server");
+  t->require_subcommand(1);
+  auto* create = t->add_subcommand("create", "make a token and print it (shown only this once)");
+  create->add_option("--name", args.token.name, "the token's name (unique)")->required();
+  create->add_option("--role", args.token.role, "reader, writer or admin");
+  create->add_option("--module", args.token.module,
+                     "scope: one module or a glob (\"acme-*\"); default every module");
+  create->add_option("--expires-in", args.token.expires_in,
+                     "lifetime, e.g. 720h; default: never expires");
+  t->add_subcommand("list", "every token as JSON (never their secrets)");
+  auto* revoke = t->add_subcommand("revoke", "revoke a token by name");
+  revoke->add_option("--name", args.token.name, "the token's name")->required();
 }
 
-int run_admin_command(const CLI::App& app, const MigrateStorageArgs& migrate,
-                      const BackupArgs& backup_args, const StorageOptions& storage) {
-  if (app.got_subcommand("migrate-storage")) return migrate_storage(migrate, storage);
-  if (app.got_subcommand("backup")) return backup(backup_args, storage);
+int run_admin_command(const CLI::App& app, const AdminArgs& args, const StorageOptions& storage) {
+  if (app.got_subcommand("migrate-storage")) return migrate_storage(args.migrate, storage);
+  if (app.got_subcommand("backup")) return backup(args.backup, storage);
+  if (app.got_subcommand("token")) {
+    return token_command(*app.get_subcommand("token"), args.token, storage);
+  }
   return -1;
 }
 

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "request_id.h"
+#include "spoke/auth.h"
 #include "spoke/breaking.h"
 #include "spoke/rest.h"
 
@@ -169,8 +171,12 @@ void serve_file(Registry& reg, const std::string& module, const std::string& ver
   res.set_content(std::move(f->content), "text/plain; charset=utf-8");
 }
 
-// Serves a file read without the regex routes; false when `req` is not one.
-bool serve_file_fast(Registry& reg, const Request& req, Response& res) {
+// The module, version and path of a file read ("GET /modules/{module}/versions/{version}/files/
+// {path...}"), found without the regex routes; false when `req` is not one.
+struct FileRead {
+  std::string module, version, path;
+};
+bool parse_file_read(const Request& req, FileRead& out) {
   static constexpr std::string_view kPrefix = "/modules/";
   const std::string& p = req.path;
   if (req.method != "GET" || p.compare(0, kPrefix.size(), kPrefix) != 0) return false;
@@ -184,19 +190,122 @@ bool serve_file_fast(Registry& reg, const Request& req, Response& res) {
   static constexpr std::string_view kFiles = "/files/";
   if (p.compare(v_end, kFiles.size(), kFiles) != 0 || p.size() == v_end + kFiles.size())
     return false;
-  serve_file(reg, p.substr(kPrefix.size(), m_end - kPrefix.size()),
-             p.substr(v_start, v_end - v_start), p.substr(v_end + kFiles.size()), req, res);
+  out = {p.substr(kPrefix.size(), m_end - kPrefix.size()), p.substr(v_start, v_end - v_start),
+         p.substr(v_end + kFiles.size())};
   return true;
 }
 
+constexpr const char* kFileRoute = "/modules/{module}/versions/{version}/files/{path...}";
+
+// What the API knows of the request this worker thread is serving: set before routing, read by
+// handlers (the caller) and after routing (the audit log).
+struct RequestContext {
+  RouteMatch match;
+  Principal caller;
+  std::string request_id;
+  bool recorded = false;  // its audit entry is written (a denial)
+};
+thread_local RequestContext current;
+
+// Access control of the API listener: the one place a request is let through or refused, before
+// its handler runs.
+struct Guard {
+  AuthMode mode = AuthMode::kNone;
+  std::shared_ptr<AccessControl> access;
+};
+
+// Mutations are audited; reads (GET, and POSTs that store nothing such as /validate) are not.
+bool audited(const Route& route) {
+  return route.method != "GET" && route.access != Access::kRead && route.access != Access::kPublic;
+}
+
+// The error code of an error response body; empty on success.
+std::string error_code_of(const Response& res) {
+  if (res.status < 400) return "";
+  json body = json::parse(res.body, nullptr, false);
+  if (body.is_object() && body.contains("error") && body["error"].is_object() &&
+      body["error"].contains("code") && body["error"]["code"].is_string()) {
+    return body["error"]["code"].get<std::string>();
+  }
+  return fmt::format("http_{}", res.status);
+}
+
+Status record_audit(Guard& guard, const Request& req, const Response& res) {
+  AuditEntry e;
+  e.actor = current.caller.name;
+  e.client = req.remote_addr;
+  e.request_id = current.request_id;
+  e.method = req.method;
+  e.route = current.match.route->path;
+  e.module = current.match.module;
+  e.version = current.match.version;
+  e.status = res.status;
+  e.error = error_code_of(res);
+  return guard.access->record(std::move(e));
+}
+
+void log_audit_failure(const Status& s) {
+  std::string text = rest::dump({{"ts", format_timestamp(now_ms())},
+                                 {"level", "error"},
+                                 {"msg", "audit entry not written"},
+                                 {"request_id", current.request_id},
+                                 {"error", s.to_string()}}) +
+                     "\n";
+  std::fwrite(text.data(), 1, text.size(), stderr);
+}
+
+// Authenticates and authorizes the request `current.match` names; false (and the answer in
+// `res`, its audit entry written) when it is refused.
+bool admit(Guard& guard, const Request& req, Response& res) {
+  const Route& route = *current.match.route;
+  Status decision;
+  auto who = guard.access->authenticate(req.get_header_value("Authorization"));
+  if (who.ok()) {
+    current.caller = std::move(who).value();
+  } else if (guard.mode != AuthMode::kNone || who.status().code() != Code::kUnauthenticated) {
+    decision = who.status();  // under `none` an unusable token only leaves the caller anonymous
+  }
+  if (decision.ok()) {
+    decision = auth::authorize(guard.mode, route.access, current.caller, current.match.module);
+  }
+  if (decision.ok()) return true;
+  if (decision.code() == Code::kUnauthenticated) res.set_header("WWW-Authenticate", "Bearer");
+  // The body was not read: the connection cannot carry another request.
+  if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+    res.set_header("Connection", "close");
+  }
+  send_error(res, decision);
+  if (Status s = record_audit(guard, req, res); !s.ok()) log_audit_failure(s);
+  current.recorded = true;
+  return false;
+}
+
+// `guard` is null on the health listener: no access control, no audit, no fast file reads.
 void install_common_handlers(httplib::Server& server, std::shared_ptr<const Router> router,
-                             bool access_log, Registry* fast_files) {
-  server.set_pre_routing_handler([fast_files](const Request& req, Response& res) {
+                             bool access_log, Registry* reg, std::shared_ptr<Guard> guard) {
+  server.set_pre_routing_handler([reg, router, guard](const Request& req, Response& res) {
     request_start = std::chrono::steady_clock::now();
     // Reads of GET requests may come from a replica that has the client's own writes.
     set_read_policy(
         {req.method == "GET" || req.method == "HEAD", req.get_header_value(kConsistencyHeader)});
-    if (fast_files != nullptr && serve_file_fast(*fast_files, req, res)) {
+    if (guard == nullptr) return httplib::Server::HandlerResponse::Unhandled;
+    current = RequestContext{};
+    current.request_id = request_id_of(req);
+    FileRead file;
+    bool is_file = parse_file_read(req, file);
+    if (is_file) {
+      current.match.route = router->find("GET", kFileRoute);
+      current.match.module = file.module;
+      current.match.version = file.version;
+    } else {
+      // HEAD is served by the GET routes, and needs what they need.
+      current.match = router->match(req.method == "HEAD" ? "GET" : req.method, req.path);
+    }
+    // No route: 404 or 405 from the error handler.
+    if (current.match.route == nullptr) return httplib::Server::HandlerResponse::Unhandled;
+    if (!admit(*guard, req, res)) return httplib::Server::HandlerResponse::Handled;
+    if (is_file) {
+      serve_file(*reg, file.module, file.version, file.path, req, res);
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -231,8 +340,28 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<const Rout
     return httplib::Server::HandlerResponse::Handled;
   };
   server.set_error_handler(std::move(on_error));
-  // A client that hands this token back reads what it wrote, through any server.
-  server.set_post_routing_handler([](const Request&, Response& res) {
+  server.set_post_routing_handler([guard](const Request& req, Response& res) {
+    // A mutation's entry is written before the answer goes out: a client told it succeeded can
+    // rely on it being on record.
+    if (guard != nullptr && current.match.route != nullptr && !current.recorded &&
+        audited(*current.match.route)) {
+      current.recorded = true;
+      if (Status s = record_audit(*guard, req, res); !s.ok()) {
+        log_audit_failure(s);
+        if (res.status < 400) {
+          send_error(res, Status::Unavailable(
+                              fmt::format("the request was carried out but its audit entry could "
+                                          "not be written: {}",
+                                          s.message()),
+                              reason::kAuditUnavailable));
+          // httplib has sized (and maybe compressed) the answer already: describe the new one.
+          res.headers.erase("Content-Encoding");
+          res.headers.erase("Content-Length");
+          res.set_header("Content-Length", std::to_string(res.body.size()));
+        }
+      }
+    }
+    // A client that hands this token back reads what it wrote, through any server.
     if (std::string token = write_token(); !token.empty()) {
       res.set_header(kConsistencyHeader, token);
     }
@@ -272,7 +401,7 @@ Status compile_unavailable() {
 
 void add_compile_routes(Router& router, CompileService* compiler, std::size_t limit) {
   router.add({"POST", "/modules/{module}/versions/{version}/compile/{language}",
-              "build generated code (a background job, or the cached artifact)"},
+              "build generated code (a background job, or the cached artifact)", Access::kWrite},
              [compiler, limit](const Request& req, Response& res, const ContentReader* reader) {
                if (compiler == nullptr) return send_error(res, compile_unavailable());
                auto body = read_body(req, *reader, limit);
@@ -289,14 +418,14 @@ void add_compile_routes(Router& router, CompileService* compiler, std::size_t li
                send_json(res, r->cache_hit ? 200 : 202, rest::to_json(r.value()));
              });
 
-  router.add({"GET", "/jobs/{id}", "one compile job"},
+  router.add({"GET", "/jobs/{id}", "one compile job", Access::kRead},
              [compiler](const Request& req, Response& res, const ContentReader*) {
                if (compiler == nullptr) return send_error(res, compile_unavailable());
                reply(res, compiler->get_job(req.matches[1]));
              });
 
   router.add({"GET", "/modules/{module}/versions/{version}/jobs",
-              "the compile jobs of a version, newest first"},
+              "the compile jobs of a version, newest first", Access::kRead},
              [compiler](const Request& req, Response& res, const ContentReader*) {
                if (compiler == nullptr) return send_error(res, compile_unavailable());
                reply(res, compiler->list_jobs(req.matches[1], req.matches[2]));
@@ -304,7 +433,7 @@ void add_compile_routes(Router& router, CompileService* compiler, std::size_t li
 
   router.add(
       {"GET", "/modules/{module}/versions/{version}/download/{language}",
-       "the generated code, a zip (or ?format=tar.gz)"},
+       "the generated code, a zip (or ?format=tar.gz)", Access::kRead},
       [compiler](const Request& req, Response& res, const ContentReader*) {
         if (compiler == nullptr) return send_error(res, compile_unavailable());
         std::string format_name = req.has_param("format") ? req.get_param_value("format") : "zip";
@@ -317,15 +446,69 @@ void add_compile_routes(Router& router, CompileService* compiler, std::size_t li
         res.set_content(std::move(d->body), d->content_type);
       });
 
-  router.add({"GET", "/languages", "what this server can generate"},
+  router.add({"GET", "/languages", "what this server can generate", Access::kRead},
              [compiler](const Request&, Response& res, const ContentReader*) {
                if (compiler == nullptr) return send_error(res, compile_unavailable());
                send_json(res, 200, rest::to_json(compiler->languages()));
              });
 }
 
-void add_module_routes(Router& router, Registry* reg, std::size_t limit) {
-  router.add({"POST", "/modules", "create a module"},
+void add_access_routes(Router& router, std::shared_ptr<Guard> guard, std::size_t limit) {
+  AccessControl* access = guard->access.get();
+  router.add(
+      {"GET", "/whoami", "the caller: its token's name, role and module scope", Access::kRead},
+      [guard](const Request&, Response& res, const ContentReader*) {
+        json j = rest::to_json(current.caller);
+        j["auth"] = to_string(guard->mode);
+        send_json(res, 200, j);
+      });
+
+  router.add({"POST", "/tokens", "create an access token (its secret is in this answer only)",
+              Access::kAdmin},
+             [access, limit](const Request& req, Response& res, const ContentReader* reader) {
+               auto body = read_json_body(req, *reader, limit);
+               if (!body.ok()) return send_error(res, body.status());
+               auto request = rest::parse_token_request(body.value());
+               if (!request.ok()) return send_error(res, request.status());
+               request->creator = current.caller.name;
+               reply(res, access->create_token(request.value()), 201,
+                     [](const CreatedToken& t) { return rest::to_json(t); });
+             });
+
+  router.add({"GET", "/tokens", "every access token (never their secrets)", Access::kAdmin},
+             [access](const Request&, Response& res, const ContentReader*) {
+               reply(res, access->list_tokens());
+             });
+
+  router.add({"DELETE", "/tokens/{name}", "revoke an access token", Access::kAdmin},
+             [access](const Request& req, Response& res, const ContentReader*) {
+               Status s = access->revoke_token(req.matches[1]);
+               if (!s.ok()) return send_error(res, s);
+               res.status = 204;
+             });
+
+  router.add({"GET", "/audit",
+              "the audit log, newest first (?module=&actor=&since=&until=&limit=&page_token=)",
+              Access::kAdmin},
+             [access](const Request& req, Response& res, const ContentReader*) {
+               AuditFilter filter;
+               filter.module = req.get_param_value("module");
+               filter.actor = req.get_param_value("actor");
+               filter.since = req.get_param_value("since");
+               filter.until = req.get_param_value("until");
+               filter.page_token = req.get_param_value("page_token");
+               if (req.has_param("limit")) {
+                 auto parsed = parse_page_limit(req.get_param_value("limit"));
+                 if (!parsed.ok()) return send_error(res, parsed.status());
+                 filter.limit = parsed.value();
+               }
+               reply(res, access->list_audit(filter), 200,
+                     [](const AuditPage& p) { return rest::to_json(p); });
+             });
+}
+
+void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::size_t limit) {
+  router.add({"POST", "/modules", "create a module", Access::kWrite},
              [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
                auto body = read_json_body(req, *reader, limit);
                if (!body.ok()) return send_error(res, body.status());
@@ -336,23 +519,30 @@ void add_module_routes(Router& router, Registry* reg, std::size_t limit) {
                send_json(res, r->created ? 201 : 200, rest::to_json(r->module));
              });
 
-  router.add({"GET", "/modules", "list modules (paginated)"},
-             [reg](const Request& req, Response& res, const ContentReader*) {
+  router.add({"GET", "/modules", "list modules (paginated)", Access::kRead},
+             [reg, guard](const Request& req, Response& res, const ContentReader*) {
                std::size_t page_size = 0;
                if (req.has_param("limit")) {
                  auto parsed = parse_page_limit(req.get_param_value("limit"));
                  if (!parsed.ok()) return send_error(res, parsed.status());
                  page_size = parsed.value();
                }
-               reply(res, reg->list_modules(page_size, req.get_param_value("page_token")));
+               auto page = reg->list_modules(page_size, req.get_param_value("page_token"));
+               // Modules the caller may not read are not there for it.
+               if (page.ok()) {
+                 std::erase_if(page->modules, [&](const ModuleSummary& m) {
+                   return !auth::may_read(guard->mode, current.caller, m.module.name);
+                 });
+               }
+               reply(res, page);
              });
 
-  router.add({"GET", "/modules/{module}", "a module with all its versions"},
+  router.add({"GET", "/modules/{module}", "a module with all its versions", Access::kRead},
              [reg](const Request& req, Response& res, const ContentReader*) {
                reply(res, reg->get_module(req.matches[1]));
              });
 
-  router.add({"PATCH", "/modules/{module}", "change a module's description"},
+  router.add({"PATCH", "/modules/{module}", "change a module's description", Access::kWrite},
              [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
                auto body = read_json_body(req, *reader, limit);
                if (!body.ok()) return send_error(res, body.status());
@@ -361,12 +551,14 @@ void add_module_routes(Router& router, Registry* reg, std::size_t limit) {
                reply(res, reg->update_module(req.matches[1], description.value()));
              });
 
-  router.add({"GET", "/modules/{module}/config", "the module's breaking-change policy"},
-             [reg](const Request& req, Response& res, const ContentReader*) {
-               reply(res, reg->get_policy(req.matches[1]));
-             });
+  router.add(
+      {"GET", "/modules/{module}/config", "the module's breaking-change policy", Access::kRead},
+      [reg](const Request& req, Response& res, const ContentReader*) {
+        reply(res, reg->get_policy(req.matches[1]));
+      });
 
-  router.add({"PUT", "/modules/{module}/config", "set the module's breaking-change policy"},
+  router.add({"PUT", "/modules/{module}/config", "set the module's breaking-change policy",
+              Access::kAdmin},
              [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
                auto body = read_json_body(req, *reader, limit);
                if (!body.ok()) return send_error(res, body.status());
@@ -375,25 +567,26 @@ void add_module_routes(Router& router, Registry* reg, std::size_t limit) {
                reply(res, reg->set_policy(req.matches[1], policy.value()));
              });
 
-  router.add({"GET", "/modules/{module}/diff",
-              "breaking changes and every change between two versions (?from=V1&to=V2)"},
-             [reg](const Request& req, Response& res, const ContentReader*) {
-               for (const char* name : {"from", "to"}) {
-                 if (req.get_param_value(name).empty()) {
-                   return send_error(
-                       res, Status::InvalidArgument(
-                                fmt::format("query parameter \"{}\" is required (a version)", name),
-                                reason::kMissingParameter));
-                 }
-               }
-               auto r = reg->diff(req.matches[1], req.get_param_value("from"),
-                                  req.get_param_value("to"), req.get_param_value("against"));
-               reply(res, r, 200, [](const BreakingResult& b) { return rest::diff_json(b); });
-             });
+  router.add(
+      {"GET", "/modules/{module}/diff",
+       "breaking changes and every change between two versions (?from=V1&to=V2)", Access::kRead},
+      [reg](const Request& req, Response& res, const ContentReader*) {
+        for (const char* name : {"from", "to"}) {
+          if (req.get_param_value(name).empty()) {
+            return send_error(
+                res, Status::InvalidArgument(
+                         fmt::format("query parameter \"{}\" is required (a version)", name),
+                         reason::kMissingParameter));
+          }
+        }
+        auto r = reg->diff(req.matches[1], req.get_param_value("from"), req.get_param_value("to"),
+                           req.get_param_value("against"));
+        reply(res, r, 200, [](const BreakingResult& b) { return rest::diff_json(b); });
+      });
 }
 
 void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
-  router.add({"POST", "/modules/{module}/versions", "push a version"},
+  router.add({"POST", "/modules/{module}/versions", "push a version", Access::kWrite},
              [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
                auto body = read_json_body(req, *reader, limit);
                if (!body.ok()) return send_error(res, body.status());
@@ -407,13 +600,14 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
                send_json(res, r->created ? 201 : 200, rest::to_json(r.value()));
              });
 
-  router.add({"GET", "/modules/{module}/versions", "list a module's versions, newest first"},
+  router.add({"GET", "/modules/{module}/versions", "list a module's versions, newest first",
+              Access::kRead},
              [reg](const Request& req, Response& res, const ContentReader*) {
                reply(res, reg->list_versions(req.matches[1]));
              });
 
   router.add({"GET", "/modules/{module}/versions/{version}",
-              "one version (?include=content for file contents)"},
+              "one version (?include=content for file contents)", Access::kRead},
              [reg](const Request& req, Response& res, const ContentReader*) {
                std::string include = req.get_param_value("include");
                if (!include.empty() && include != "content") {
@@ -429,14 +623,14 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
              });
 
   router.add({"GET", "/modules/{module}/versions/{version}/dependencies",
-              "the pinned dependencies, direct and transitive"},
+              "the pinned dependencies, direct and transitive", Access::kRead},
              [reg](const Request& req, Response& res, const ContentReader*) {
                reply(res, reg->get_dependencies(req.matches[1], req.matches[2]));
              });
 
   router.add(
       {"GET", "/modules/{module}/versions/{version}/descriptor",
-       "the compiled schema, a binary FileDescriptorSet"},
+       "the compiled schema, a binary FileDescriptorSet", Access::kRead},
       [reg](const Request& req, Response& res, const ContentReader*) {
         auto source_info = bool_param(req, "source_info", false);
         if (!source_info.ok()) return send_error(res, source_info.status());
@@ -451,13 +645,14 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
       });
 
   router.add({"GET", "/modules/{module}/versions/{version}/ast",
-              "the syntax tree of the version's files, as JSON"},
+              "the syntax tree of the version's files, as JSON", Access::kRead},
              [reg](const Request& req, Response& res, const ContentReader*) {
                reply(res, reg->get_ast(req.matches[1], req.matches[2]), 200,
                      [](const nlohmann::json& tree) { return tree; });
              });
 
-  router.add({"POST", "/validate", "check files against their dependencies without storing"},
+  router.add({"POST", "/validate", "check files against their dependencies without storing",
+              Access::kRead},
              [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
                auto body = read_json_body(req, *reader, limit);
                if (!body.ok()) return send_error(res, body.status());
@@ -466,7 +661,7 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
                reply(res, reg->validate(request.value()));
              });
 
-  router.add({"POST", "/format", "format files as buf format does"},
+  router.add({"POST", "/format", "format files as buf format does", Access::kRead},
              [limit](const Request& req, Response& res, const ContentReader* reader) {
                auto body = read_json_body(req, *reader, limit);
                if (!body.ok()) return send_error(res, body.status());
@@ -477,7 +672,8 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
 
   // File reads are the hot path: the pre-routing handler serves them without running the
   // regex routes (see serve_file_fast). The route stays for completeness and for 405s.
-  router.add({"GET", "/modules/{module}/versions/{version}/files/{path...}", "one file, raw"},
+  router.add({"GET", "/modules/{module}/versions/{version}/files/{path...}", "one file, raw",
+              Access::kRead},
              [reg](const Request& req, Response& res, const ContentReader*) {
                serve_file(*reg, req.matches[1], req.matches[2], req.matches[3], req, res);
              });
@@ -488,10 +684,13 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
 std::shared_ptr<const Router> register_api_routes(httplib::Server& server, Registry& registry,
                                                   const ApiOptions& options) {
   auto router = std::make_shared<Router>(server);
-  add_module_routes(*router, &registry, options.max_body_bytes);
+  auto guard =
+      std::make_shared<Guard>(Guard{options.auth, std::make_shared<AccessControl>(registry)});
+  add_module_routes(*router, &registry, guard.get(), options.max_body_bytes);
   add_version_routes(*router, &registry, options.max_body_bytes);
   add_compile_routes(*router, options.compile, options.max_body_bytes);
-  install_common_handlers(server, router, options.access_log, &registry);
+  add_access_routes(*router, guard, options.max_body_bytes);
+  install_common_handlers(server, router, options.access_log, &registry, guard);
   return router;
 }
 
@@ -499,11 +698,11 @@ std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Re
                                                      const std::atomic<bool>* draining) {
   auto router = std::make_shared<Router>(server);
   Registry* reg = &registry;
-  router->add({"GET", "/health/live", "the process is up"},
+  router->add({"GET", "/health/live", "the process is up", Access::kPublic},
               [](const Request&, Response& res, const ContentReader*) {
                 send_json(res, 200, {{"status", "ok"}});
               });
-  router->add({"GET", "/health/ready", "the storage answers"},
+  router->add({"GET", "/health/ready", "the storage answers", Access::kPublic},
               [reg, draining](const Request&, Response& res, const ContentReader*) {
                 Status s = draining != nullptr && draining->load()
                                ? Status::Unavailable("shutting down", reason::kDraining)
@@ -513,7 +712,7 @@ std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Re
                           {{"status", "unavailable"},
                            {"error", {{"code", s.reason()}, {"message", s.message()}}}});
               });
-  install_common_handlers(server, router, false, nullptr);
+  install_common_handlers(server, router, false, reg, nullptr);
   return router;
 }
 

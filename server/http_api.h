@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "router.h"
+#include "spoke/auth.h"
 #include "spoke/compile_service.h"
 #include "spoke/registry.h"
 
@@ -18,6 +19,8 @@ struct ApiOptions {
   bool access_log = true;
   // Compile jobs, downloads and /languages; those routes answer 503 without it.
   CompileService* compile = nullptr;
+  // Which requests need an access token (see spoke/auth.h).
+  AuthMode auth = AuthMode::kNone;
 };
 
 // Registers the REST routes on `server`, calling `registry` for everything. `registry` must

@@ -16,6 +16,7 @@
 
 #include "admin_commands.h"
 #include "http_api.h"
+#include "spoke/auth.h"
 #include "spoke/frontend/args.h"
 #include "spoke/registry.h"
 #include "spoke/rest.h"
@@ -47,6 +48,7 @@ struct Config {
   double plugin_timeout_s = 60;
   std::vector<std::string> plugin_dirs;
   std::string compatibility = "FILE";
+  std::string auth = "none";
 };
 
 void log_line(const spoke::rest::json& j) {
@@ -85,6 +87,11 @@ int bind_server(httplib::Server& server, const std::string& host, int port,
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound >= 0 && listen_socket.fd >= 0) ::listen(listen_socket.fd, backlog);
   return bound;
+}
+
+// True for addresses only this machine reaches.
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
 }
 
 }  // namespace
@@ -168,11 +175,17 @@ int main(int argc, char** argv) {
   app.add_option("--plugin-dir", c.plugin_dirs,
                  "directory searched for protoc-gen-* plugins before $PATH (repeatable)");
 
-  auto* routes_cmd =
-      app.add_subcommand("routes", "print the API's routes (method, path, purpose) and exit");
-  spoke::server::MigrateStorageArgs migrate_args;
-  spoke::server::BackupArgs backup_args;
-  spoke::server::add_admin_commands(app, migrate_args, backup_args);
+  app.add_option("--auth", c.auth,
+                 "which requests need an access token: none (default), writes (every change), "
+                 "all (everything but /health/*)")
+      ->envname("SPOKE_AUTH");
+
+  auto* routes_cmd = app.add_subcommand(
+      "routes", "print the API's routes (method, path, access needed, purpose) and exit");
+  bool routes_json = false;
+  routes_cmd->add_flag("--json", routes_json, "one JSON array of {method, path, access, summary}");
+  spoke::server::AdminArgs admin_args;
+  spoke::server::add_admin_commands(app, admin_args);
 
   auto args = spoke::frontend::normalize_long_flags(argc, argv);
   std::vector<const char*> cargs;
@@ -184,9 +197,19 @@ int main(int argc, char** argv) {
   }
 
   if (*routes_cmd) {
+    spoke::rest::json all = spoke::rest::json::array();
     for (const auto& r : spoke::server::api_routes()) {
-      std::cout << r.method << " " << r.path << "  " << r.summary << "\n";
+      if (routes_json) {
+        all.push_back({{"method", r.method},
+                       {"path", r.path},
+                       {"access", spoke::to_string(r.access)},
+                       {"summary", r.summary}});
+      } else {
+        std::cout << r.method << " " << r.path << "  [" << spoke::to_string(r.access) << "]  "
+                  << r.summary << "\n";
+      }
     }
+    if (routes_json) std::cout << all.dump(2) << "\n";
     return 0;
   }
 
@@ -201,9 +224,13 @@ int main(int argc, char** argv) {
   storage.pool_size = c.postgres_pool_size;
   storage.query_timeout = ms(c.postgres_query_timeout_s);
   storage.connect_timeout = ms(c.postgres_connect_timeout_s);
-  if (int code = spoke::server::run_admin_command(app, migrate_args, backup_args, storage);
-      code >= 0) {
+  if (int code = spoke::server::run_admin_command(app, admin_args, storage); code >= 0) {
     return code;
+  }
+  auto auth_mode = spoke::parse_auth_mode(c.auth);
+  if (!auth_mode.ok()) {
+    std::cerr << "spoke-server: --auth: " << auth_mode.status().message() << "\n";
+    return 2;
   }
 
   std::size_t max_body = 0;
@@ -230,6 +257,15 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // The bootstrap admin token: only its hash is stored; the variable is not read again.
+  if (const char* admin = std::getenv("SPOKE_ADMIN_TOKEN"); admin != nullptr && *admin != 0) {
+    spoke::AccessControl access(*registry.value());
+    if (spoke::Status s = access.bootstrap_admin(admin); !s.ok()) {
+      std::cerr << "spoke-server: SPOKE_ADMIN_TOKEN: " << s.message() << "\n";
+      return s.code() == spoke::Code::kInvalidArgument ? 2 : 1;
+    }
+  }
+
   spoke::CompileServiceOptions compile_options;
   compile_options.workers = c.compile_workers;
   compile_options.compiler.plugin_dirs = c.plugin_dirs;
@@ -253,7 +289,7 @@ int main(int argc, char** argv) {
   tune(api, c, api_socket);
   tune(health, Config{.threads = 2}, health_socket);
   spoke::server::register_api_routes(api, *registry.value(),
-                                     {max_body, !c.no_access_log, &compiler});
+                                     {max_body, !c.no_access_log, &compiler, auth_mode.value()});
   api.set_payload_max_length(max_body);
   std::atomic<bool> draining{false};
   spoke::server::register_health_routes(health, *registry.value(), &draining);
@@ -281,7 +317,16 @@ int main(int argc, char** argv) {
             {"health_port", health_port},
             {"storage_type", c.storage_type},
             {"storage_dir", c.storage_dir},
-            {"compatibility", registry.value()->default_compatibility()}});
+            {"compatibility", registry.value()->default_compatibility()},
+            {"auth", spoke::to_string(auth_mode.value())}});
+  if (auth_mode.value() == spoke::AuthMode::kNone && !is_loopback(c.host)) {
+    log_line(
+        {{"ts", spoke::format_timestamp(spoke::now_ms())},
+         {"level", "warning"},
+         {"msg", "--auth none: every request is allowed, and this server listens on " + c.host +
+                     " beyond loopback; anyone who can reach it may push, change policies "
+                     "and create tokens (use --auth writes or --auth all)"}});
+  }
 
   // SIGTERM drains: readiness answers 503 first (load balancers stop sending), then the
   // listener stops, the compile jobs running here are released for other servers, and requests

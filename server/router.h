@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "spoke/auth.h"
+
 namespace spoke::server {
 
 // A handler gets the request (path parameters in req.matches, 1-based, in template order), the
@@ -25,6 +27,16 @@ struct Route {
   // {name...} the rest of the path.
   std::string path;
   std::string summary;  // one line, as docs/api.md lists it
+  // What the caller needs (decided before the handler runs, see server/http_api.cpp). A route
+  // that does not say is admin-only.
+  Access access = Access::kAdmin;
+};
+
+// A route a request matched, and the parameters access is decided on.
+struct RouteMatch {
+  const Route* route = nullptr;
+  std::string module;   // the {module} parameter, when the template has one
+  std::string version;  // the {version} parameter
 };
 
 class Router {
@@ -39,6 +51,11 @@ class Router {
   // The template of the route serving `method` `path`, or "" (for logs and metrics).
   std::string template_for(const std::string& method, const std::string& path) const;
 
+  // The route of that method and template, or nullptr.
+  const Route* find(const std::string& method, const std::string& path_template) const;
+  // The route serving `method` `path`; route is nullptr when none does.
+  RouteMatch match(const std::string& method, const std::string& path) const;
+
   // "/modules/([^/]+)" from "/modules/{module}".
   static std::string to_regex(const std::string& path_template);
 
@@ -46,6 +63,8 @@ class Router {
   httplib::Server& server_;
   std::vector<Route> routes_;
   std::vector<std::regex> patterns_;
+  // Per route: the capture groups of {module} and {version} (0: none).
+  std::vector<std::pair<std::size_t, std::size_t>> groups_;
 };
 
 }  // namespace spoke::server

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "spoke/archive.h"
+#include "spoke/auth.h"
 #include "spoke/breaking.h"
 #include "spoke/compile.h"
 #include "spoke/compile_service.h"
@@ -68,6 +69,14 @@ class RemoteRegistry : public DependencySource {
   Result<std::string> download(const std::string& module, const std::string& version,
                                const std::string& language, ArchiveFormat format);
   Result<std::vector<LanguageInfo>> languages();
+
+  // ---- access tokens and the audit log ----
+  // The caller the token names (anonymous without one).
+  Result<Principal> whoami();
+  Result<CreatedToken> create_token(const NewToken& request);
+  Result<std::vector<AccessToken>> list_tokens();
+  Status revoke_token(const std::string& name);
+  Result<AuditPage> list_audit(const AuditFilter& filter);
 
   // DependencySource: the version with its file contents.
   Result<Version> fetch_version(const std::string& module, const std::string& version) override;

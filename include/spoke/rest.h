@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "spoke/auth.h"
 #include "spoke/breaking.h"
 #include "spoke/compile.h"
 #include "spoke/compile_service.h"
@@ -85,6 +86,34 @@ json to_json(const std::vector<LanguageInfo>& languages);
 Result<CompileJob> job_from_json(const json& j);
 Result<SubmitResult> submit_result_from_json(const json& j);
 Result<std::vector<LanguageInfo>> languages_from_json(const json& j);
+
+// ---- access tokens and the audit log --------------------------------------------------------
+
+// {"name", "role", "module" (null: every module), "creator", "created_at", "expires_at",
+// "last_used_at", "revoked_at"} (times null when unset). Never the hash.
+json to_json(const AccessToken& t);
+// The token's fields and "token": the secret, shown only in the answer to POST /tokens.
+json to_json(const CreatedToken& t);
+// {"tokens": [...]}
+json to_json(const std::vector<AccessToken>& tokens);
+// GET /whoami: {"name", "anonymous", "role" (null when anonymous), "module", "expires_at"}.
+json to_json(const Principal& p);
+// {"id", "time", "actor", "client", "request_id", "method", "route", "module", "version",
+// "status", "error"} (module, version and error null when empty).
+json to_json(const AuditEntry& e);
+// {"entries": [...], "next_page_token"} (the token only when another page follows).
+json to_json(const AuditPage& p);
+Result<AccessToken> token_from_json(const json& j);
+Result<CreatedToken> created_token_from_json(const json& j);
+Result<std::vector<AccessToken>> tokens_from_json(const json& j);
+Result<Principal> principal_from_json(const json& j);
+Result<AuditPage> audit_page_from_json(const json& j);
+
+// POST /tokens: {"name", "role", "module", "expires_in"} (name and role required; module
+// absent: every module; expires_in a duration such as "720h", absent: never).
+// InvalidArgument("missing_field", "invalid_role", "invalid_duration", "unknown_field").
+json to_json(const NewToken& t);
+Result<NewToken> parse_token_request(const json& body);
 
 // ---- request bodies ---------------------------------------------------------------------------
 

@@ -134,6 +134,49 @@ struct RemoteRegistry::Impl {
   }
 };
 
+Result<Principal> RemoteRegistry::whoami() {
+  auto r = impl_->get("/whoami");
+  if (!r.ok()) return r.status();
+  return rest::principal_from_json(r.value());
+}
+
+Result<CreatedToken> RemoteRegistry::create_token(const NewToken& request) {
+  auto r = impl_->send("POST", "/tokens", rest::to_json(request));
+  if (!r.ok()) return r.status();
+  return rest::created_token_from_json(r.value());
+}
+
+Result<std::vector<AccessToken>> RemoteRegistry::list_tokens() {
+  auto r = impl_->get("/tokens");
+  if (!r.ok()) return r.status();
+  return rest::tokens_from_json(r.value());
+}
+
+Status RemoteRegistry::revoke_token(const std::string& name) {
+  std::string path = "/tokens/" + encode_path_segment(name);
+  auto r = impl_->client->Delete(impl_->prefix + path);
+  if (!r) return impl_->unreachable(r, "DELETE " + path);
+  if (r->status >= 400) return rest::status_from_error(r->status, r->body);
+  return Status::OK();
+}
+
+Result<AuditPage> RemoteRegistry::list_audit(const AuditFilter& filter) {
+  std::string query;
+  auto add = [&](const char* key, const std::string& value) {
+    if (value.empty()) return;
+    query += (query.empty() ? "?" : "&") + std::string(key) + "=" + encode_path_segment(value);
+  };
+  add("module", filter.module);
+  add("actor", filter.actor);
+  add("since", filter.since);
+  add("until", filter.until);
+  add("limit", filter.limit == 0 ? "" : std::to_string(filter.limit));
+  add("page_token", filter.page_token);
+  auto r = impl_->get("/audit" + query);
+  if (!r.ok()) return r.status();
+  return rest::audit_page_from_json(r.value());
+}
+
 RemoteRegistry::RemoteRegistry(RemoteOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}
 RemoteRegistry::~RemoteRegistry() = default;

@@ -20,7 +20,9 @@ struct Globals {
   std::string registry;  // --registry, else $SPOKE_REGISTRY, else http://localhost:8080
   bool json = false;     // --json
   bool quiet = false;    // --quiet: no progress on stderr
+  std::string token;     // --token, else $SPOKE_TOKEN (else what spoke login stored)
 
+  // The registry's URL and the token: --token / $SPOKE_TOKEN, else the one stored by spoke login.
   RemoteOptions remote() const;
 };
 
@@ -46,6 +48,8 @@ void add_breaking_command(CLI::App& app, Commands& out);
 void add_compile_commands(CLI::App& app, Commands& out);
 // config, diff
 void add_policy_commands(CLI::App& app, Commands& out);
+// login, logout, whoami, token, audit
+void add_access_commands(CLI::App& app, Commands& out);
 
 // ---- shared by the commands -------------------------------------------------------------------
 

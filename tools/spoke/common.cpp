@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "command.h"
+#include "spoke/credentials.h"
 #include "spoke/frontend/output.h"
 #include "spoke/validate_dir.h"
 
@@ -9,6 +10,12 @@ namespace spoke::cli {
 RemoteOptions Globals::remote() const {
   RemoteOptions options;
   options.url = registry;
+  options.token = token;
+  if (options.token.empty()) {
+    // A credentials file that cannot be read is as good as none: the registry says what it needs.
+    auto stored = load_credential(default_credentials_path(), registry);
+    if (stored.ok()) options.token = stored.value();
+  }
   return options;
 }
 

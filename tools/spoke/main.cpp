@@ -20,11 +20,16 @@ int main(int argc, char** argv) {
   const char* env_registry = std::getenv("SPOKE_REGISTRY");
   globals.registry =
       env_registry != nullptr && *env_registry ? env_registry : "http://localhost:8080";
+  if (const char* env_token = std::getenv("SPOKE_TOKEN"); env_token != nullptr) {
+    globals.token = env_token;
+  }
   auto add_globals = [&](CLI::App* sub) {
     sub->add_option("--registry", globals.registry,
                     "registry URL (default: $SPOKE_REGISTRY or http://localhost:8080)");
     sub->add_flag("--json", globals.json, "print machine-readable JSON");
     sub->add_flag("-q,--quiet", globals.quiet, "no progress on stderr (shown on a terminal)");
+    sub->add_option("--token", globals.token,
+                    "access token (default: $SPOKE_TOKEN, else the one spoke login stored)");
   };
   add_globals(&app);
 
@@ -36,11 +41,13 @@ int main(int argc, char** argv) {
   spoke::cli::add_format_command(app, commands);
   spoke::cli::add_compile_commands(app, commands);
   spoke::cli::add_policy_commands(app, commands);
+  spoke::cli::add_access_commands(app, commands);
   for (const auto& c : commands) add_globals(c->app());
   // Listed in the order of a day's work: push and pull, check, generate, browse.
   const std::vector<std::string> order = {"push",      "pull",     "validate", "lint",   "format",
                                           "ast",       "breaking", "diff",     "config", "compile",
-                                          "languages", "modules",  "versions"};
+                                          "languages", "modules",  "versions", "login",  "logout",
+                                          "whoami",    "token",    "audit"};
   std::vector<std::string> listed;
   for (const auto& c : commands) listed.push_back(c->app()->get_name());
   auto rank = [&](const std::string& name) {
