@@ -354,7 +354,7 @@ struct ModeServer {
         send(*client, "POST", "/modules/acme-api/versions/v1.0.0/compile/cpp", "{}", kAdminSecret);
     REQUIRE(job);
     REQUIRE_MESSAGE((job->status == 202 || job->status == 200), job->body);
-    job_id = json::parse(job->body)["id"].get<std::string>();
+    job_id = json::parse(job->body)["job_id"].get<std::string>();
   }
 };
 
@@ -787,7 +787,8 @@ TEST_CASE("spoke_login_token_whoami_and_audit_against_a_real_server") {
   auto listed_json = spoke_run({"token", "list", "--json", "--token", kAdminSecret});
   CHECK(json::parse(listed_json.out)["tokens"].size() == 2);
 
-  auto audit = spoke_run({"audit", "--actor", "ci", "--json", "--token", kAdminSecret});
+  auto audit = spoke_run(
+      {"audit", "--actor", "ci", "--module", "acme-api", "--json", "--token", kAdminSecret});
   REQUIRE_MESSAGE(audit.exit_code == 0, audit.err);
   json entries = json::parse(audit.out)["entries"];
   REQUIRE_FALSE(entries.empty());
