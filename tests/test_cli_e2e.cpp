@@ -270,7 +270,8 @@ TEST_CASE_FIXTURE(Fixture, "failures_exit_1_with_one_line_and_usage_errors_exit_
   CHECK(unknown.exit_code == 2);
   CHECK(unknown.err.starts_with(
       "spoke: unknown command \"frobnicate\"; commands: push, pull, validate, lint, format, "
-      "ast, breaking, diff, config, compile, languages, modules, versions (run spoke --help for "
+      "ast, breaking, diff, config, compile, languages, modules, versions, login, logout, whoami, "
+      "token, audit (run spoke --help for "
       "usage)\n"));
   CHECK(spoke({"push", "--no-such-flag"}).exit_code == 2);
   CHECK(spoke({"--help"}).exit_code == 0);
