@@ -349,11 +349,14 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<const Rout
       if (Status s = record_audit(*guard, req, res); !s.ok()) {
         log_audit_failure(s);
         if (res.status < 400) {
+          // When the store went away, say so as every other request does then.
           send_error(res, Status::Unavailable(
                               fmt::format("the request was carried out but its audit entry could "
                                           "not be written: {}",
                                           s.message()),
-                              reason::kAuditUnavailable));
+                              s.reason() == reason::kStorageUnavailable
+                                  ? reason::kStorageUnavailable
+                                  : reason::kAuditUnavailable));
           // httplib has sized (and maybe compressed) the answer already: describe the new one.
           res.headers.erase("Content-Encoding");
           res.headers.erase("Content-Length");
