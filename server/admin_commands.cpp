@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "spoke/auth.h"
+#include "spoke/registry.h"
 #include "spoke/rest.h"
 #include "spoke/storage_admin.h"
 
@@ -77,6 +78,29 @@ int backup(const BackupArgs& args, const StorageOptions& storage) {
   return 0;
 }
 
+// Stored descriptors for the versions that lack one (pushed by a build that did not store them).
+int fill_descriptors(const StorageOptions& storage) {
+  auto registry = Registry::open(storage);
+  if (!registry.ok()) {
+    std::cerr << "spoke-server fill-descriptors: " << registry.status().message() << "\n";
+    return 1;
+  }
+  auto report = registry.value()->fill_descriptors(
+      [](std::size_t done, std::size_t total, const std::string&) {
+        print_progress({"versions", done, total});
+      });
+  if (!report.ok()) {
+    std::cerr << "spoke-server fill-descriptors: " << report.status().message() << "\n";
+    return 1;
+  }
+  for (const auto& failure : report->failures) {
+    std::cerr << "spoke-server fill-descriptors: " << failure << "\n";
+  }
+  std::fprintf(stderr, "stored %zu descriptors; %zu versions checked, %zu could not be built\n",
+               report->filled, report->versions, report->failures.size());
+  return report->failures.empty() ? 0 : 1;
+}
+
 // token create|list|revoke on the configured storage.
 int token_command(const CLI::App& cmd, const TokenArgs& args, const StorageOptions& storage) {
   auto fail = [](const Status& s) {
@@ -142,6 +166,10 @@ void add_admin_commands(CLI::App& app, AdminArgs& args) {
       "FILE");
   b->add_option("--to", backup.to, "the database copy to write (a new file)")->required();
 
+  app.add_subcommand("fill-descriptors",
+                     "store the linked descriptor of every version that has none (versions "
+                     "pushed before descriptors were stored); progress on stderr");
+
   auto* t = app.add_subcommand("token", "access tokens in the storage, with or without a server");
   t->require_subcommand(1);
   auto* create = t->add_subcommand("create", "make a token and print it (shown only this once)");
@@ -159,6 +187,7 @@ void add_admin_commands(CLI::App& app, AdminArgs& args) {
 int run_admin_command(const CLI::App& app, const AdminArgs& args, const StorageOptions& storage) {
   if (app.got_subcommand("migrate-storage")) return migrate_storage(args.migrate, storage);
   if (app.got_subcommand("backup")) return backup(args.backup, storage);
+  if (app.got_subcommand("fill-descriptors")) return fill_descriptors(storage);
   if (app.got_subcommand("token")) {
     return token_command(*app.get_subcommand("token"), args.token, storage);
   }

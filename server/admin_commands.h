@@ -1,7 +1,8 @@
 #pragma once
 
-// spoke-server's subcommands that work on the storage itself: migrate-storage, backup, and
-// token create|list|revoke (access tokens made while the server is down or up).
+// spoke-server's subcommands that work on the storage itself: migrate-storage, backup,
+// fill-descriptors, and token create|list|revoke (access tokens made while the server is down or
+// up).
 
 #include <CLI/CLI.hpp>
 #include <string>

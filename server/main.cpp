@@ -37,6 +37,7 @@ struct Config {
   double drain_timeout_s = 30;
   double compile_job_lease_s = 30;
   std::string max_body = "256MiB";
+  std::string schema_cache = "1GiB";
   int threads = 64;
   int keep_alive_max = 100000;
   int read_timeout_s = 60;
@@ -141,6 +142,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-body-size", c.max_body,
                  "largest accepted request body after decompression (e.g. 256MiB)")
       ->envname("SPOKE_MAX_BODY_SIZE");
+  app.add_option("--schema-cache-size", c.schema_cache,
+                 "memory the linked schemas of recently used versions may take (diffs, policy "
+                 "checks, descriptors, compile jobs), e.g. 1GiB")
+      ->envname("SPOKE_SCHEMA_CACHE_SIZE");
   app.add_option("--threads", c.threads, "HTTP worker threads")
       ->envname("SPOKE_THREADS")
       ->check(CLI::Range(1, 4096));
@@ -239,6 +244,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::size_t schema_cache = 0;
+  if (!spoke::frontend::parse_byte_size(c.schema_cache, schema_cache)) {
+    std::cerr << "spoke-server: invalid --schema-cache-size \"" << c.schema_cache
+              << "\" (e.g. 1GiB, or 0 to keep none)\n";
+    return 2;
+  }
+
   // Signals are taken by one thread with sigwait; block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
@@ -252,6 +264,7 @@ int main(int argc, char** argv) {
     std::cerr << "spoke-server: cannot open storage: " << registry.status().message() << "\n";
     return 1;
   }
+  registry.value()->set_schema_cache_bytes(schema_cache);
   if (spoke::Status s = registry.value()->set_default_compatibility(c.compatibility); !s.ok()) {
     std::cerr << "spoke-server: --compatibility: " << s.message() << "\n";
     return 2;

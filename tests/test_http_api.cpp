@@ -504,6 +504,9 @@ TEST_CASE("server_configuration_from_original_flags_and_environment") {
     auto bad_size = spoke::testing::run({server_bin, "-max-body-size", "lots"}, dir.path());
     CHECK(bad_size.exit_code == 2);
     CHECK(bad_size.err.find("invalid --max-body-size") != std::string::npos);
+    auto bad_cache = spoke::testing::run({server_bin, "-schema-cache-size", "lots"}, dir.path());
+    CHECK(bad_cache.exit_code == 2);
+    CHECK(bad_cache.err.find("invalid --schema-cache-size \"lots\"") != std::string::npos);
     auto bad_port = spoke::testing::run({server_bin, "-port", "http"}, dir.path());
     CHECK(bad_port.exit_code == 2);
   }

@@ -9,6 +9,7 @@
 #include "spoke/breaking.h"
 #include "spoke/file_tree.h"
 #include "spoke/registry.h"
+#include "support/descriptors.h"
 #include "support/test_support.h"
 
 using namespace spoke;
@@ -480,4 +481,150 @@ TEST_CASE("subscribers_see_modules_pushes_rejections_and_policies") {
   CHECK(seen == std::vector<std::string>{"created shop", "pushed shop@v1.0.0 1",
                                          "rejected shop@v1.1.0 breaking_change",
                                          "policy shop WIRE"});
+}
+
+// ---- stored descriptors -----------------------------------------------------------------------
+
+namespace {
+
+const char* kDescribed = R"(syntax = "proto2";
+package shop.v1;
+option go_package = "example.com/shop/v1";
+
+// An order.
+message Order {
+  optional string id = 1 [deprecated = true];
+  optional int64 total = 2 [default = 10];
+}
+)";
+
+// A registry over memory stores the test can reach under it.
+struct Described {
+  MetadataStore* metadata = nullptr;
+  BlobStore* blobs = nullptr;
+  std::unique_ptr<Registry> reg;
+
+  Described() {
+    Storage storage{make_memory_metadata_store(), make_memory_blob_store()};
+    metadata = storage.metadata.get();
+    blobs = storage.blobs.get();
+    reg = std::make_unique<Registry>(std::move(storage));
+  }
+
+  Version push(const std::string& version, const char* content = kDescribed) {
+    auto r = push_order(*reg, version, content, true);
+    REQUIRE_MESSAGE(r.ok(), r.status().to_string());
+    return r->version;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("push_stores_the_linked_descriptor_beside_the_files") {
+  Described d;
+  Version v = d.push("v1.0.0");
+  REQUIRE_FALSE(v.descriptor_digest.empty());
+  CHECK(d.reg->get_version("shop", "v1.0.0", false)->descriptor_digest == v.descriptor_digest);
+  auto blob = d.blobs->get(v.descriptor_digest);
+  REQUIRE(blob.ok());
+  CHECK(content_digest(blob.value()) == v.descriptor_digest);
+
+  // What is served is what linking the files again gives, as protoc writes it.
+  std::vector<FileInput> files = {{"shop/v1/order.proto", kDescribed}};
+  for (bool info : {false, true}) {
+    CAPTURE(info);
+    auto served = d.reg->get_descriptor_set("shop", "v1.0.0", info);
+    REQUIRE(served.ok());
+    CHECK(served.value() == spoke::testing::protoc_descriptor_set(files, info));
+    CHECK(served.value() == output_descriptor_set(blob.value(), info).value());
+  }
+  auto schema = d.reg->get_schema("shop", "latest");
+  REQUIRE(schema.ok());
+  CHECK(schema.value()->target_files() == std::vector<std::string>{"shop/v1/order.proto"});
+  CHECK(schema.value()->pool().FindMessageTypeByName("shop.v1.Order") != nullptr);
+}
+
+TEST_CASE("versions_without_a_stored_descriptor_get_one_when_first_read") {
+  Described d;
+  d.reg->set_schema_cache_bytes(0);  // nothing linked is kept: every read goes to the store
+  Version v1 = d.push("v1.0.0");
+  Version v2 = d.push("v2.0.0", kOrderNoNote);
+  auto with_descriptors = d.reg->diff("shop", "v1.0.0", "v2.0.0", "");
+  REQUIRE(with_descriptors.ok());
+  // As versions pushed before descriptors were stored.
+  REQUIRE(d.metadata->set_version_descriptor("shop", "v1.0.0", "").ok());
+  REQUIRE(d.metadata->set_version_descriptor("shop", "v2.0.0", "").ok());
+
+  auto diff = d.reg->diff("shop", "v1.0.0", "v2.0.0", "");
+  REQUIRE_MESSAGE(diff.ok(), diff.status().to_string());
+  CHECK(diff->findings == with_descriptors->findings);
+  CHECK(diff->changes.size() == with_descriptors->changes.size());
+  CHECK(diff->findings.size() > 1);
+  // Built the same again, and recorded.
+  CHECK(d.metadata->get_version("shop", "v1.0.0")->descriptor_digest == v1.descriptor_digest);
+  CHECK(d.metadata->get_version("shop", "v2.0.0")->descriptor_digest == v2.descriptor_digest);
+
+  REQUIRE(d.metadata->set_version_descriptor("shop", "v1.0.0", "").ok());
+  auto served = d.reg->get_descriptor_set("shop", "v1.0.0", true);
+  REQUIRE(served.ok());
+  CHECK(d.metadata->get_version("shop", "v1.0.0")->descriptor_digest == v1.descriptor_digest);
+  CHECK(served.value() ==
+        output_descriptor_set(d.blobs->get(v1.descriptor_digest).value(), true).value());
+
+  // A descriptor blob that is damaged is built again from the sources.
+  const std::string garbage = "not a descriptor set";
+  REQUIRE(d.blobs->put(content_digest(garbage), garbage).ok());
+  REQUIRE(d.metadata->set_version_descriptor("shop", "v1.0.0", content_digest(garbage)).ok());
+  CHECK(d.reg->get_descriptor_set("shop", "v1.0.0", true).value() == served.value());
+  CHECK(d.metadata->get_version("shop", "v1.0.0")->descriptor_digest == v1.descriptor_digest);
+  // One whose blob went missing too.
+  REQUIRE(
+      d.metadata->set_version_descriptor("shop", "v1.0.0", "sha256:" + std::string(64, '0')).ok());
+  CHECK(d.reg->get_ast("shop", "v1.0.0").ok());
+  CHECK(d.metadata->get_version("shop", "v1.0.0")->descriptor_digest == v1.descriptor_digest);
+}
+
+TEST_CASE("fill_descriptors_stores_what_versions_lack_and_names_what_cannot_be_built") {
+  Described d;
+  d.reg->set_schema_cache_bytes(0);
+  Version v1 = d.push("v1.0.0");
+  d.push("v1.1.0", kOrderNoNote);
+  Version v3 = d.push("v1.2.0", kOrder);
+  REQUIRE(d.metadata->set_version_descriptor("shop", "v1.0.0", "").ok());
+  REQUIRE(
+      d.metadata->set_version_descriptor("shop", "v1.2.0", "sha256:" + std::string(64, '1')).ok());
+  // A version whose files no longer link (as if stored by a build that accepted them).
+  Version broken;
+  broken.module = "broken";
+  broken.version = "v1.0.0";
+  const std::string text = "syntax = \"proto3\";\nmessage A { Missing m = 1; }\n";
+  REQUIRE(d.blobs->put(content_digest(text), text).ok());
+  broken.files = {{"a.proto", "", content_digest(text), text.size()}};
+  broken.digest = compute_version_digest(broken.files, {});
+  REQUIRE(d.metadata->insert_version({"broken", "", 1, 1}, broken).ok());
+
+  std::vector<std::string> seen;
+  auto report =
+      d.reg->fill_descriptors([&](std::size_t done, std::size_t total, const std::string& version) {
+        CHECK(done == seen.size() + 1);
+        CHECK(total == 4);
+        seen.push_back(version);
+      });
+  REQUIRE_MESSAGE(report.ok(), report.status().to_string());
+  CHECK(report->versions == 4);
+  CHECK(report->filled == 2);
+  REQUIRE(report->failures.size() == 1);
+  CHECK(
+      report->failures[0].starts_with("broken@v1.0.0: stored version broken@v1.0.0 no longer "
+                                      "compiles"));
+  CHECK(seen ==
+        std::vector<std::string>{"shop@v1.0.0", "shop@v1.1.0", "shop@v1.2.0", "broken@v1.0.0"});
+  CHECK(d.metadata->get_version("shop", "v1.0.0")->descriptor_digest == v1.descriptor_digest);
+  CHECK(d.metadata->get_version("shop", "v1.2.0")->descriptor_digest == v3.descriptor_digest);
+  CHECK(d.metadata->get_version("broken", "v1.0.0")->descriptor_digest.empty());
+
+  auto again = d.reg->fill_descriptors();
+  REQUIRE(again.ok());
+  CHECK(again->filled == 0);
+  CHECK(again->failures.size() == 1);
 }

@@ -8,16 +8,22 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "proto/option_locations.h"
 #include "proto/source_path.h"
 #include "spoke/module_config.h"
 #include "spoke/schema.h"
 #include "spoke/validate_dir.h"
+#include "support/descriptors.h"
 #include "support/test_support.h"
 
 using namespace spoke;
+using spoke::testing::protoc_descriptor_set;
 using spoke::testing::TempDir;
 using spoke::testing::write_file;
 
@@ -368,11 +374,13 @@ TEST_CASE("results_do_not_depend_on_the_number_of_threads") {
 TEST_CASE("format_diagnostic_prints_what_protoc_prints") {
   CHECK(format_diagnostic({"a/b.proto", 3, 7, spoke::Severity::kError, "Expected \";\"."}) ==
         "a/b.proto:3:7: Expected \";\".");
-  CHECK(format_diagnostic({"a/b.proto", 4, 1, spoke::Severity::kWarning, "Import c.proto is unused."}) ==
+  CHECK(format_diagnostic(
+            {"a/b.proto", 4, 1, spoke::Severity::kWarning, "Import c.proto is unused."}) ==
         "a/b.proto:4:1: warning: Import c.proto is unused.");
   CHECK(format_diagnostic({"c.proto", 0, 0, spoke::Severity::kError, "File not found."}) ==
         "c.proto: File not found.");
-  CHECK(format_diagnostic({"c.proto", 0, 0, spoke::Severity::kWarning, "odd"}) == "c.proto: warning: odd");
+  CHECK(format_diagnostic({"c.proto", 0, 0, spoke::Severity::kWarning, "odd"}) ==
+        "c.proto: warning: odd");
 }
 
 // ---- scan_imports -----------------------------------------------------------------------------
@@ -569,9 +577,9 @@ service Svc {
 
   SchemaLocations locations(*r.schema);
   const auto* file = r.schema->file("t.proto");
-  const auto* loc = locations.find(file, path_of(id));
-  REQUIRE(loc != nullptr);
-  CHECK(loc->leading_comments() == " The id.\n");
+  auto loc = locations.find(file, path_of(id));
+  REQUIRE(loc.has_value());
+  CHECK(loc->leading_comments == " The id.\n");
   auto span = locations.span(file, path_of(id));
   REQUIRE(span.has_value());
   CHECK(span->start_line == 8);
@@ -592,8 +600,8 @@ service Svc {
       file, append(path_of(id), {google::protobuf::FieldDescriptorProto::kJsonNameFieldNumber}));
   REQUIRE(json_name.has_value());
   CHECK(json_name->start_column == 20);
-  CHECK(locations.find(file, path_of(entry)) == nullptr);
-  CHECK(locations.find(nullptr, path_of(outer)) == nullptr);
+  CHECK_FALSE(locations.find(file, path_of(entry)).has_value());
+  CHECK_FALSE(locations.find(nullptr, path_of(outer)).has_value());
 }
 
 // ---- read_module_config -----------------------------------------------------------------------
@@ -851,4 +859,228 @@ TEST_CASE("validate_directory_rejects_a_missing_dir_and_a_tree_without_protos") 
   auto empty = validate_directory(options);
   REQUIRE_FALSE(empty.ok());
   CHECK(empty.status().code() == Code::kInvalidArgument);
+}
+
+// ---- stored descriptors ------------------------------------------------------------------------
+
+namespace {
+
+const char* kStoredLib = R"(syntax = "proto2";
+package lib;
+import "google/protobuf/descriptor.proto";
+option java_package = "com.example.lib";
+option go_package = "example.com/lib";
+
+extend google.protobuf.FieldOptions { optional string label = 50001; }
+extend google.protobuf.MessageOptions { optional int32 weight = 50002 [default = 3]; }
+
+// Defaults of every kind.
+message Defaults {
+  optional int32 count = 1 [default = -7];
+  optional string name = 2 [ default =  "x y" , deprecated = true ];
+  optional Color color = 3 [default = GREEN];
+  optional double ratio = 4 [default = inf];
+  optional bytes raw = 5 [default = "\001\002"];
+  optional bool on = 6 [default=true];
+	optional float tabbed = 7 [default	=	1.5];
+  enum Color { RED = 0; GREEN = 1; }
+  extensions 100 to 199;
+}
+extend Defaults { optional int64 big_ext = 100 [default = 12]; }
+)";
+
+const char* kStoredApp = R"(syntax = "proto3";
+package app;
+import "lib/options.proto";
+import "google/protobuf/timestamp.proto";
+option java_multiple_files = true;
+option optimize_for = SPEED;
+
+// The thing.
+message Thing {
+  option deprecated = true;
+  option (lib.weight) = 5;
+  string user_name = 1 [(lib.label) = "who", json_name = "userName"];  // same as the default
+  string __odd_Name_2x = 2;
+  optional int64 maybe = 3;
+  google.protobuf.Timestamp at = 4;
+  map<string, Thing> children = 5;
+  oneof pick {
+    string a_b = 6;
+    int32 c_d = 7 [json_name = "custom", deprecated = true];
+  }
+  reserved 10 to 12;
+  reserved "gone";
+}
+
+enum Mode {
+  option allow_alias = true;
+  MODE_UNSPECIFIED = 0;
+  MODE_ON = 1;
+  MODE_ALSO_ON = 1 [deprecated = true];
+}
+
+service Api {
+  option deprecated = true;
+  // Gets one.
+  rpc Get(Thing) returns (Thing) { option idempotency_level = NO_SIDE_EFFECTS; }
+  rpc Stream(stream Thing) returns (stream Thing);
+}
+)";
+
+std::vector<FileInput> stored_inputs() {
+  return {{"app/app.proto", kStoredApp}, {"lib/options.proto", kStoredLib}};
+}
+
+SourceLookup lookup_in(const std::vector<FileInput>& files) {
+  return [&files](const std::string& path) -> const std::string* {
+    for (const auto& f : files) {
+      if (f.path == path) return &f.content;
+    }
+    return nullptr;
+  };
+}
+
+std::string stored_of(const std::vector<FileInput>& files) {
+  SchemaOptions options;
+  options.interpreted_source_info = true;
+  SchemaResult r = build_schema(files, {}, options);
+  REQUIRE(r.valid());
+  auto stored = stored_descriptor_set(*r.schema, lookup_in(files));
+  REQUIRE_MESSAGE(stored.ok(), stored.status().to_string());
+  return stored.value();
+}
+
+std::vector<std::string> target_paths(const std::vector<FileInput>& files) {
+  std::vector<std::string> out;
+  for (const auto& f : files) out.push_back(f.path);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("stored_descriptor_gives_the_descriptor_set_protoc_writes") {
+  auto files = stored_inputs();
+  std::string stored = stored_of(files);
+  for (bool info : {false, true}) {
+    CAPTURE(info);
+    auto out = output_descriptor_set(stored, info);
+    REQUIRE(out.ok());
+    std::string expected = protoc_descriptor_set(files, info);
+    google::protobuf::FileDescriptorSet ours, theirs;
+    REQUIRE(ours.ParseFromString(out.value()));
+    REQUIRE(theirs.ParseFromString(expected));
+    REQUIRE(ours.file_size() == theirs.file_size());
+    for (int i = 0; i < ours.file_size(); ++i) {
+      CAPTURE(theirs.file(i).name());
+      CHECK_MESSAGE(ours.file(i).SerializeAsString() == theirs.file(i).SerializeAsString(),
+                    "stored:\n"
+                        << ours.file(i).DebugString() << "\nprotoc:\n"
+                        << theirs.file(i).DebugString());
+    }
+    CHECK(out.value() == expected);
+  }
+}
+
+TEST_CASE("a_schema_loaded_from_its_stored_descriptor_is_the_one_linking_gives") {
+  auto files = stored_inputs();
+  std::string stored = stored_of(files);
+  auto bytes = std::make_shared<const std::string>(stored);
+
+  // As protoc links: the same descriptor set, and the same files in the same order.
+  auto loaded = load_stored_schema(bytes, target_paths(files));
+  REQUIRE_MESSAGE(loaded.ok(), loaded.status().to_string());
+  SchemaResult parsed = build_schema(files);
+  REQUIRE(parsed.valid());
+  CHECK(loaded.value()->target_files() == parsed.schema->target_files());
+  CHECK(loaded.value()->linked_files() == parsed.schema->linked_files());
+  CHECK(descriptor_set(*loaded.value(), true).SerializeAsString() ==
+        protoc_descriptor_set(files, true));
+  CHECK(descriptor_set(*loaded.value(), false).SerializeAsString() ==
+        descriptor_set(*parsed.schema, false).SerializeAsString());
+  CHECK(loaded.value()->source_info("google/protobuf/timestamp.proto") == nullptr);
+  CHECK_FALSE(loaded.value()->built_for_code_generation());
+
+  // As a comparison links: as protoc locates, but default values at their `default` keyword as
+  // buf reports them.
+  SchemaOptions as_buf;
+  as_buf.interpreted_source_info = true;
+  auto compared = load_stored_schema(bytes, target_paths(files), as_buf, lookup_in(files));
+  REQUIRE(compared.ok());
+  google::protobuf::FileDescriptorSet protoc_set;
+  REQUIRE(protoc_set.ParseFromString(protoc_descriptor_set(files, true)));
+  for (const auto& f : files) {
+    CAPTURE(f.path);
+    const google::protobuf::SourceCodeInfo* loaded_info = compared.value()->source_info(f.path);
+    REQUIRE(loaded_info != nullptr);
+    auto it = std::find_if(protoc_set.file().begin(), protoc_set.file().end(),
+                           [&](const auto& p) { return p.name() == f.path; });
+    REQUIRE(it != protoc_set.file().end());
+    google::protobuf::SourceCodeInfo expected = it->source_code_info();
+    proto_internal::locate_defaults_at_keyword(f.content, expected);
+    CHECK(loaded_info->SerializeAsString() == expected.SerializeAsString());
+    if (f.path == "lib/options.proto") {
+      CHECK(expected.SerializeAsString() != it->source_code_info().SerializeAsString());
+    }
+  }
+
+  // Locations are read from the stored bytes as they are from the messages: each path's first.
+  proto_internal::SchemaLocations stored_locations(*loaded.value());
+  for (const auto& f : protoc_set.file()) {
+    if (f.name().starts_with("google/protobuf/")) continue;
+    CAPTURE(f.name());
+    const auto* fd = loaded.value()->file(f.name());
+    std::set<std::vector<int>> seen;
+    for (const auto& l : f.source_code_info().location()) {
+      std::vector<int> path(l.path().begin(), l.path().end());
+      if (!seen.insert(path).second) continue;
+      auto found = stored_locations.find(fd, path);
+      REQUIRE(found.has_value());
+      auto expected = proto_internal::span_of(l);
+      REQUIRE(expected.has_value());
+      CHECK(found->span->start_line == expected->start_line);
+      CHECK(found->span->start_column == expected->start_column);
+      CHECK(found->span->end_line == expected->end_line);
+      CHECK(found->span->end_column == expected->end_column);
+      CHECK(found->leading_comments == l.leading_comments());
+      CHECK(found->trailing_comments == l.trailing_comments());
+    }
+    CHECK(seen.size() > 10);
+  }
+
+  // For code generation: the well-known types in the schema's own pool, source info in it.
+  SchemaOptions for_generation;
+  for_generation.for_code_generation = true;
+  auto generating = load_stored_schema(bytes, target_paths(files), for_generation);
+  REQUIRE(generating.ok());
+  CHECK(generating.value()->built_for_code_generation());
+  const auto* timestamp = generating.value()->file("google/protobuf/timestamp.proto");
+  REQUIRE(timestamp != nullptr);
+  CHECK(timestamp->pool() == &generating.value()->pool());
+  google::protobuf::FileDescriptorProto with_info;
+  generating.value()->file("app/app.proto")->CopySourceCodeInfoTo(&with_info);
+  CHECK(with_info.source_code_info().location_size() > 10);
+  CHECK(approximate_size(*generating.value()) > stored.size());
+}
+
+TEST_CASE("damaged_stored_descriptors_are_refused") {
+  std::string stored = stored_of(stored_inputs());
+  for (const std::string& bad :
+       {std::string("not a descriptor set"), stored.substr(0, stored.size() / 2),
+        std::string("\x0a\x05\x0a\x03"
+                    "a.p",
+                    6)}) {
+    auto loaded = load_stored_schema(std::make_shared<const std::string>(bad), {"app/app.proto"});
+    REQUIRE_FALSE(loaded.ok());
+    CHECK(loaded.status().reason() == "invalid_stored_descriptor");
+  }
+  CHECK(output_descriptor_set("\x0a\xff", true).status().reason() == "invalid_stored_descriptor");
+  // A set that does not hold the targets it is loaded for.
+  auto elsewhere =
+      load_stored_schema(std::make_shared<const std::string>(stored), {"other/missing.proto"});
+  CHECK(elsewhere.status().reason() == "invalid_stored_descriptor");
+  // Written only from a schema whose options are interpreted.
+  SchemaResult raw = build_schema(stored_inputs());
+  REQUIRE(raw.valid());
+  CHECK(stored_descriptor_set(*raw.schema, {}).status().code() == Code::kInvalidArgument);
 }

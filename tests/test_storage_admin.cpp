@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "spoke/model.h"
 #include "support/postgres_server.h"
 #include "support/test_support.h"
@@ -139,6 +141,12 @@ std::map<std::string, std::string> digests(httplib::Client& c) {
   return out;
 }
 
+// Where the SQLite storage under `data` keeps the blob `digest`.
+fs::path blob_file(const fs::path& data, const std::string& digest) {
+  std::string hex = digest.substr(7);
+  return data / "blobs" / "sha256" / hex.substr(0, 2) / hex.substr(2);
+}
+
 std::string fresh_database(const std::string& key) {
   return postgres().database(fmt::format("adm{}", std::hash<std::string>{}(key)));
 }
@@ -193,9 +201,29 @@ TEST_CASE("migrate_storage_copies_sqlite_to_postgres_and_back_with_every_digest_
     CHECK(snapshot(c) == before);
   }
 
+  // Stored descriptors came along: each version's blob is in the last copy, whole.
+  for (const char* m : {"base", "app"}) {
+    for (const auto& v : before[m]["versions"]) {
+      std::string digest = v.value("descriptor_digest", "");
+      REQUIRE_FALSE(digest.empty());
+      CHECK(spoke::content_digest(spoke::testing::read_file(blob_file(back, digest))) == digest);
+    }
+  }
+  // A damaged descriptor is caught by the check after a copy too.
+  {
+    fs::path copy = dir.path() / "d2";
+    fs::copy(back, copy, fs::copy_options::recursive);
+    std::string digest = before["base"]["versions"][0]["descriptor_digest"];
+    spoke::testing::write_file(blob_file(copy, digest), "damaged\n");
+    auto caught = spoke_server({"migrate-storage", "--from", "sqlite:" + copy.string(), "--to",
+                                "sqlite:" + (dir.path() / "d2-target").string()},
+                               dir);
+    CHECK(caught.exit_code == 1);
+    CHECK(caught.err.find("stored descriptor gives digest") != std::string::npos);
+  }
+
   // A file's blob damaged in a store is caught by the check after the copy.
-  std::string hex = spoke::content_digest(kBaseProto).substr(7);
-  fs::path blob = back / "blobs" / "sha256" / hex.substr(0, 2) / hex.substr(2);
+  fs::path blob = blob_file(back, spoke::content_digest(kBaseProto));
   REQUIRE(fs::exists(blob));
   spoke::testing::write_file(blob, "damaged\n");
   auto damaged = spoke_server({"migrate-storage", "--from", "sqlite:" + back.string(), "--to",
@@ -306,4 +334,72 @@ TEST_CASE("pg_dump_and_pg_restore_restore_a_postgres_storage_with_every_digest")
        "syntax = \"proto3\";\npackage base.v1;\nmessage Id {\n  string value = 1;\n  int64 n = "
        "2;\n}\n");
   CHECK(get_json(c, "/modules/base")["latest_version"] == "v1.1.0");
+}
+
+TEST_CASE("fill_descriptors_stores_the_descriptors_of_versions_pushed_without_one") {
+  TempDir dir;
+  fs::path data = dir.path() / "data";
+  std::string pg = fresh_database(dir.str() + "/fill");
+  std::map<std::string, std::string> stored;  // "module@version" -> descriptor digest
+  for (const auto& storage : {on_sqlite(data), on_postgres(pg)}) {
+    auto s = serve(dir, "s", storage);
+    httplib::Client c("127.0.0.1", s->port());
+    c.set_read_timeout(120, 0);
+    fill(c);
+    for (const char* m : {"base", "app"}) {
+      json module = get_json(c, std::string("/modules/") + m);
+      for (const auto& v : module["versions"]) {
+        std::string key = m;
+        key += '@';
+        key += v["version"].get<std::string>();
+        stored[key] = v["descriptor_digest"];
+      }
+    }
+    CHECK(s->stop() == 0);
+  }
+  REQUIRE(stored.size() == 3);
+
+  // As stores written before descriptors were stored.
+  {
+    SQLite::Database db((data / "spoke.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE versions SET descriptor_digest = ''");
+  }
+  postgres().sql("UPDATE versions SET descriptor_digest = ''", pg.substr(pg.rfind('/') + 1));
+
+  for (const auto& storage : {on_sqlite(data), on_postgres(pg)}) {
+    CAPTURE(storage.back());
+    std::vector<std::string> args = {"fill-descriptors"};
+    args.insert(args.end(), storage.begin(), storage.end());
+    auto filled = spoke_server(args, dir);
+    CHECK_MESSAGE(filled.exit_code == 0, filled.err);
+    CHECK(filled.err.find("versions: 3/3") != std::string::npos);
+    CHECK(filled.err.find("stored 3 descriptors; 3 versions checked, 0 could not be built") !=
+          std::string::npos);
+    auto again = spoke_server(args, dir);
+    CHECK(again.exit_code == 0);
+    CHECK(again.err.find("stored 0 descriptors; 3 versions checked") != std::string::npos);
+
+    auto s = serve(dir, "after", storage);
+    httplib::Client c("127.0.0.1", s->port());
+    for (const auto& [version, digest] : stored) {
+      auto at = version.find('@');
+      json v =
+          get_json(c, "/modules/" + version.substr(0, at) + "/versions/" + version.substr(at + 1));
+      CHECK(v["descriptor_digest"] == digest);
+    }
+  }
+  CHECK(fs::exists(blob_file(data, stored.begin()->second)));
+
+  // A version that no longer compiles is named, and the command fails.
+  {
+    SQLite::Database db((data / "spoke.db").string(), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE versions SET descriptor_digest = '' WHERE module = 'base'");
+  }
+  spoke::testing::write_file(blob_file(data, spoke::content_digest(kBaseProto)),
+                             "syntax = \"proto3\";\nmessage Broken { Nope n = 1; }\n");
+  auto broken = spoke_server({"fill-descriptors", "--storage-dir", data.string()}, dir);
+  CHECK(broken.exit_code == 1);
+  CHECK(broken.err.find("base@v1.0.0: stored version base@v1.0.0 no longer compiles") !=
+        std::string::npos);
+  CHECK(broken.err.find("1 could not be built") != std::string::npos);
 }

@@ -184,6 +184,23 @@ TEST_CASE("metadata_store_contract") {
     CHECK(store->get_version("forced", "v1.2.0")->forced_breaking == 3);
     CHECK(store->get_version("beta", "v9.9.9").status().reason() == "version_not_found");
 
+    // stored descriptors: recorded at insert, or set afterwards on a version that has none
+    CHECK(got->descriptor_digest.empty());
+    const std::string descriptor = "sha256:" + std::string(64, '9');
+    Version described = make_version("zeta", "v1.0.0");
+    described.files = {{"z.proto", "", "sha256:" + std::string(64, 'c'), 5}};
+    described.descriptor_digest = descriptor;
+    REQUIRE(store->insert_version({"zeta", "", 0, 0}, described).ok());
+    CHECK(store->get_version("zeta", "v1.0.0")->descriptor_digest == descriptor);
+    CHECK(store->set_version_descriptor("beta", "v1.0.0", descriptor).ok());
+    CHECK(store->get_version("beta", "v1.0.0")->descriptor_digest == descriptor);
+    CHECK(store->get_version("beta", "v1.0.0")->digest == "sha256:" + std::string(64, 'e'));
+    CHECK(store->get_version("beta", "v1.1.0")->descriptor_digest.empty());
+    CHECK(store->set_version_descriptor("beta", "v9.9.9", descriptor).reason() ==
+          "version_not_found");
+    CHECK(store->set_version_descriptor("nope", "v1.0.0", descriptor).reason() ==
+          "version_not_found");
+
     auto file = store->get_file("beta", "v1.0.0", "dir/b.proto");
     REQUIRE(file.ok());
     CHECK(file->digest == "sha256:" + std::string(64, 'b'));
@@ -213,17 +230,20 @@ TEST_CASE("metadata_store_contract") {
     CHECK((*page)[1].versions.size() == 2);
     CHECK((*page)[2].module.name == "charlie");
     auto rest = store->list_modules("charlie", 10);
-    REQUIRE(rest->size() == 3);
+    REQUIRE(rest->size() == 4);
     CHECK((*rest)[0].module.name == "delta");
     CHECK((*rest)[1].module.name == "echo");
     CHECK((*rest)[2].module.name == "forced");
+    CHECK((*rest)[3].module.name == "zeta");
 
     if (backend.persistent) {
       store.reset();
       auto reopened = backend.open(dir.str());
       CHECK(reopened->get_version("beta", "v1.1.0").ok());
-      CHECK(reopened->list_modules("", 100)->size() == 6);
+      CHECK(reopened->list_modules("", 100)->size() == 7);
       CHECK(reopened->get_version("forced", "v1.2.0")->forced_breaking == 3);
+      CHECK(reopened->get_version("beta", "v1.0.0")->descriptor_digest ==
+            "sha256:" + std::string(64, '9'));
       // Sequences keep growing after a reopen.
       auto v3 = reopened->insert_version({"beta", "", 0, 0}, make_version("beta", "v2.0.0"));
       CHECK(v3->sequence > v2->sequence);
@@ -576,6 +596,7 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
         "DROP TABLE jobs; DROP TABLE artifacts; DROP TABLE module_configs; DROP TABLE tokens; "
         "DROP TABLE audit_log;");
     raw.exec("ALTER TABLE versions DROP COLUMN forced_breaking");
+    raw.exec("ALTER TABLE versions DROP COLUMN descriptor_digest");
     raw.exec("DELETE FROM schema_version WHERE version > 1");
   }
   auto store = open_sqlite_metadata_store(db);
@@ -583,12 +604,19 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   CHECK(store.value()->get_version("old", "v1.0.0")->digest ==
         make_version("old", "v1.0.0").digest);
   CHECK(store.value()->get_version("old", "v1.0.0")->forced_breaking == 0);
+  // Versions from before stored descriptors have none; one can be recorded.
+  CHECK(store.value()->get_version("old", "v1.0.0")->descriptor_digest.empty());
+  CHECK(store.value()
+            ->set_version_descriptor("old", "v1.0.0", "sha256:" + std::string(64, '7'))
+            .ok());
+  CHECK(store.value()->get_version("old", "v1.0.0")->descriptor_digest ==
+        "sha256:" + std::string(64, '7'));
   CompileJob j;
   j.id = "job_after_migration";
   j.status = spoke::JobStatus::kQueued;
   CHECK(store.value()->insert_job(j).ok());
   SQLite::Database raw(db, SQLite::OPEN_READONLY);
-  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 6);
+  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 7);
 }
 
 TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
@@ -597,7 +625,7 @@ TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
   { REQUIRE(open_sqlite_metadata_store(db).ok()); }
   {
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 6);
+    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 7);
     raw.exec("INSERT INTO schema_version VALUES (999)");
   }
   auto reopened = open_sqlite_metadata_store(db);
@@ -930,13 +958,13 @@ TEST_CASE("postgres_storage_migrates_once_and_refuses_a_newer_schema") {
   CHECK(failures == 0);
   auto& pg = spoke::testing::shared_postgres();
   std::string db = options.url.substr(options.url.rfind('/') + 1);
-  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "3");
-  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "3");
+  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "4");
+  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "4");
 
   pg.sql("INSERT INTO spoke_schema_version VALUES (999)", db);
   auto refused = open_storage(options);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().reason() == "schema_too_new");
   CHECK(refused.status().message().find("schema version 999") != std::string::npos);
-  CHECK(refused.status().message().find("(3)") != std::string::npos);
+  CHECK(refused.status().message().find("(4)") != std::string::npos);
 }

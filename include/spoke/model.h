@@ -63,6 +63,9 @@ struct Version {
   std::int64_t sequence = 0;  // push order within the store, ascending
   // Breaking changes a forced push published despite the module's policy (0: none).
   std::int64_t forced_breaking = 0;
+  // The blob holding the version linked with its closure: a serialized FileDescriptorSet with
+  // source info (see spoke/schema.h, stored_descriptor_set). Empty until one is stored.
+  std::string descriptor_digest;
 };
 
 // ---- compile jobs and artifacts ---------------------------------------------------------------

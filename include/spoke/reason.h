@@ -45,6 +45,7 @@ inline constexpr char kBlobNotFound[] = "blob_not_found";
 inline constexpr char kVersionExists[] = "version_exists";
 inline constexpr char kInvalidSchema[] = "invalid_schema";
 inline constexpr char kInvalidStoredSchema[] = "invalid_stored_schema";
+inline constexpr char kInvalidStoredDescriptor[] = "invalid_stored_descriptor";
 inline constexpr char kBreakingChange[] = "breaking_change";
 inline constexpr char kProtoSyntaxError[] = "proto_syntax_error";
 

@@ -11,12 +11,11 @@
 #include "spoke/dependency_source.h"
 #include "spoke/model.h"
 #include "spoke/registry_types.h"
+#include "spoke/schema.h"
 #include "spoke/status.h"
 #include "spoke/storage.h"
 
 namespace spoke {
-
-class Schema;
 
 namespace internal {
 class RegistryAccess;
@@ -109,17 +108,31 @@ class Registry : public DependencySource {
   Result<ValidateReport> validate(const ValidateRequest& request);
   // The dependencies a version pinned, direct and transitive.
   Result<DependencyReport> get_dependencies(const std::string& module, const std::string& version);
-  // The version's files linked with their closure (cached by version digest).
+  // The version's files linked with their closure, from its stored descriptor (one is built from
+  // its sources and stored first when it has none), cached by version digest.
+  // options.for_code_generation and options.interpreted_source_info choose how it is linked (see
+  // load_stored_schema); its other options do not apply.
   Result<std::shared_ptr<const Schema>> get_schema(const std::string& module,
-                                                   const std::string& version);
+                                                   const std::string& version,
+                                                   const SchemaOptions& options = {});
   // The version's files and its closure's files, as build_schema and compile take them.
   Result<VersionSources> get_sources(const std::string& module, const std::string& version);
   // The version linked with its closure as a serialized FileDescriptorSet (imports first, as
-  // `protoc --include_imports` writes it), with SourceCodeInfo when `with_source_info`.
+  // `protoc --include_imports` writes it), with SourceCodeInfo when `with_source_info`: its stored
+  // descriptor, built and stored first when it has none.
   Result<std::string> get_descriptor_set(const std::string& module, const std::string& version,
                                          bool with_source_info);
   // The syntax tree of the version's files (spoke/ast.h).
   Result<nlohmann::json> get_ast(const std::string& module, const std::string& version);
+
+  // ---- maintenance ----
+  // Builds and stores the descriptor of every version that has none (pushed before descriptors
+  // were stored) or whose descriptor blob is missing, oldest first; `progress` is told after each
+  // version. A version that no longer compiles is listed among the failures and skipped;
+  // Unavailable when the storage stops answering.
+  Result<DescriptorFillReport> fill_descriptors(const FillProgress& progress = {});
+  // The memory the linked schemas of stored versions may take (1 GiB unless set), roughly.
+  void set_schema_cache_bytes(std::size_t bytes);
 
   // "module@version" for each module the imports of `files` need (see PushRequest).
   // Unprocessable("unresolved_import" / "ambiguous_import") naming the import.

@@ -5,6 +5,7 @@
 // registry, by its REST mapping and by the workspace, which prepares pushes.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,16 @@ struct VersionSources {
   std::vector<FileInput> files;         // the version's own files
   std::vector<FileInput> dependencies;  // files of the pinned closure
 };
+
+// What Registry::fill_descriptors did.
+struct DescriptorFillReport {
+  std::size_t versions = 0;           // versions looked at
+  std::size_t filled = 0;             // descriptors built and stored
+  std::vector<std::string> failures;  // "module@version: why", for versions left without one
+};
+// Versions `done` of `total` looked at; `version` is the last ("module@version").
+using FillProgress =
+    std::function<void(std::size_t done, std::size_t total, const std::string& version)>;
 
 // The breaking-change policy a module's pushes are checked under.
 struct EffectivePolicy {

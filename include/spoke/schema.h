@@ -6,9 +6,11 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "spoke/model.h"
@@ -76,6 +78,40 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
 // The target files with everything they import (well-known types included), imports first, as
 // `protoc --include_imports` writes them; with SourceCodeInfo when `with_source_info`.
 google::protobuf::FileDescriptorSet descriptor_set(const Schema& schema, bool with_source_info);
+
+// ---- stored descriptors ------------------------------------------------------------------------
+// What a registry keeps of a linked version so that it never parses it again.
+
+// The source of the file at a path; nullptr when unknown.
+using SourceLookup = std::function<const std::string*(const std::string& path)>;
+
+// The stored form of `schema` (built with SchemaOptions::interpreted_source_info): a serialized
+// FileDescriptorSet of the target files and everything they import, well-known types included,
+// imports first; each file as linked (resolved type names, interpreted options, json_name only
+// where the source sets one) with its SourceCodeInfo as protoc writes it (standard options at
+// their interpreted paths, default values located at the value). `source_of` gives the source of
+// the files that have default values. InvalidArgument for a schema linked without
+// interpreted_source_info.
+Result<std::string> stored_descriptor_set(const Schema& schema, const SourceLookup& source_of);
+
+// The Schema of a stored descriptor set, linked from its descriptors without parsing any .proto;
+// `targets` are the version's own files. A file's SourceCodeInfo is read from `stored` when first
+// asked for: as protoc writes it, or with options.interpreted_source_info with default values
+// located as buf locates them (`source_of` gives the targets' sources). With
+// options.for_code_generation the pool holds the well-known types and every SourceCodeInfo.
+// InvalidArgument("invalid_stored_descriptor") when `stored` is damaged or does not link.
+Result<std::shared_ptr<const Schema>> load_stored_schema(std::shared_ptr<const std::string> stored,
+                                                         const std::vector<std::string>& targets,
+                                                         const SchemaOptions& options = {},
+                                                         const SourceLookup& source_of = {});
+
+// `stored` as `protoc --include_imports --descriptor_set_out` writes it (json_name on every
+// field), with SourceCodeInfo only when `with_source_info`: the bytes descriptor_set() gives for
+// load_stored_schema(stored). InvalidArgument("invalid_stored_descriptor") when damaged.
+Result<std::string> output_descriptor_set(std::string_view stored, bool with_source_info);
+
+// Bytes of memory `schema` holds, roughly: what a cache of schemas counts.
+std::size_t approximate_size(const Schema& schema);
 
 // "file:line:col: message" (or "file: message" without a position), with "warning: " before
 // the message of a warning: what protoc prints.

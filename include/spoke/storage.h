@@ -60,6 +60,11 @@ class MetadataStore {
   // the version with its files and dependencies, assigning `sequence`. Conflict("version_exists")
   // when the version exists; nothing is written then.
   virtual Result<Version> insert_version(const Module& module_if_missing, Version version) = 0;
+  // Records the stored descriptor of an existing version (derived data, so the one field of a
+  // version that may be set after its push; its blob must be stored first). NotFound
+  // ("version_not_found") when absent.
+  virtual Status set_version_descriptor(const std::string& module, const std::string& version,
+                                        const std::string& descriptor_digest) = 0;
 
   // ---- compile jobs and artifacts ----
   // Conflict("job_exists") when the id is taken.

@@ -35,16 +35,17 @@ struct CopyReport {
   std::size_t verified = 0;       // versions whose digest was recomputed from the target's blobs
 };
 
-// Copies every module, version (with its blobs), artifact (with its files), compile job, module
-// policy, access token and audit entry (unless the target has audit entries already) from `from`
-// to `to`, versions in their push order, then recomputes each copied
+// Copies every module, version (with its blobs, its stored descriptor's too), artifact (with its
+// files), compile job, module policy, access token and audit entry (unless the target has audit
+// entries already) from `from` to `to`, versions in their push order, then recomputes each copied
 // version's digest from the target's blobs. Conflict("target_not_empty") when `to` holds
 // anything and not `options.resume`; Conflict("version_exists") when a resumed copy finds a
 // version with another digest; Internal("digest_mismatch") naming a version whose blobs do not
 // give its digest.
 Result<CopyReport> copy_storage(Storage& from, Storage& to, const CopyOptions& options = {});
 
-// Recomputes every version's digest from the blobs of `storage`. Returns how many were checked;
+// Recomputes every version's digest from the blobs of `storage`, and the digest of its stored
+// descriptor when it has one. Returns how many versions were checked;
 // Internal("digest_mismatch") names the first that differs, NotFound("blob_not_found") a
 // missing blob.
 Result<std::size_t> verify_storage(Storage& storage, const ProgressFn& progress = {});

@@ -149,11 +149,11 @@ class ChangeLister {
       add(ChangeKind::kChanged, "option", d->full_name(), d->file(),
           proto_internal::options_path(d), cur_, std::string(element) + " options changed");
     }
-    const pb::SourceCodeInfo::Location* pl = prev_.location(p);
-    const pb::SourceCodeInfo::Location* l = cur_.location(d);
-    if (pl != nullptr && l != nullptr &&
-        (pl->leading_comments() != l->leading_comments() ||
-         pl->trailing_comments() != l->trailing_comments())) {
+    auto pl = prev_.location(p);
+    auto l = cur_.location(d);
+    if (pl && l &&
+        (pl->leading_comments != l->leading_comments ||
+         pl->trailing_comments != l->trailing_comments)) {
       add(ChangeKind::kChanged, "comment", d->full_name(), d->file(), declared_path_of(d), cur_,
           std::string(element) + " comments changed");
     }

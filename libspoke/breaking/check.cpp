@@ -4,8 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
+#include "breaking/changes.h"
+#include "breaking/checker.h"
 #include "breaking/ignores.h"
+#include "breaking/schema_index.h"
 #include "spoke/breaking.h"
 
 namespace spoke {
@@ -100,17 +104,24 @@ Result<BreakingResult> run_breaking_check(const BreakingCheck& check,
   std::string compatibility =
       check.compatibility.empty() ? "" : normalize_compatibility(check.compatibility).value();
   BreakingResult result;
-  // The changes are those of any comparison with the last earlier schema.
-  if (check.rules.list_changes && !earlier.empty()) {
-    BreakingOptions listing;
-    listing.list_changes = true;
-    auto changes = check_breaking(*earlier.back(), candidate, listing);
-    if (!changes.ok()) return changes.status();
-    result.changes = std::move(changes->changes);
+  // The candidate is indexed once, however many comparisons it takes part in.
+  std::optional<breaking_internal::SchemaIndex> candidate_index;
+  auto indexed_candidate = [&]() -> const breaking_internal::SchemaIndex& {
+    if (!candidate_index) candidate_index.emplace(candidate);
+    return *candidate_index;
+  };
+  const bool with_changes = check.rules.list_changes && !earlier.empty();
+  auto list_changes = [&] {
+    const breaking_internal::SchemaIndex last(*earlier.back());
+    result.changes = breaking_internal::list_changes(last, indexed_candidate());
+  };
+  if (compatibility == "NONE") {
+    if (with_changes) list_changes();
+    return result;
   }
-  if (compatibility == "NONE") return result;
 
   if (auto level = parse_compatibility_level(compatibility); level) {
+    if (with_changes) list_changes();
     result.rules = {compatibility};
     if (earlier.empty()) return result;
     if (check.transitive) level = transitive_form(*level);
@@ -127,16 +138,17 @@ Result<BreakingResult> run_breaking_check(const BreakingCheck& check,
     return result;
   }
 
-  BreakingOptions options = rule_options(check);
-  options.list_changes = false;
-  auto ids = resolve_breaking_rules(options);
-  if (!ids.ok()) return ids.status();
-  result.rules = std::move(ids).value();
-  for (const Schema* before : earlier) {
-    auto r = check_breaking(*before, candidate, options);
-    if (!r.ok()) return r.status();
-    result.findings.insert(result.findings.end(), r->findings.begin(), r->findings.end());
-    if (result.warnings.empty()) result.warnings = std::move(r->warnings);
+  auto prepared = breaking_internal::PreparedCheck::make(rule_options(check));
+  if (!prepared.ok()) return prepared.status();
+  result.rules = prepared->rules;
+  for (std::size_t i = 0; i < earlier.size(); ++i) {
+    const bool last = i + 1 == earlier.size();
+    const breaking_internal::SchemaIndex before(*earlier[i]);
+    // The changes come with the comparison with the last earlier schema.
+    auto r = prepared->run(before, indexed_candidate(), with_changes && last);
+    result.findings.insert(result.findings.end(), r.findings.begin(), r.findings.end());
+    if (result.warnings.empty()) result.warnings = std::move(r.warnings);
+    if (with_changes && last) result.changes = std::move(r.changes);
   }
   sort_findings(result.findings);
   return result;

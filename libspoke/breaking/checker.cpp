@@ -179,27 +179,42 @@ void sort_findings(std::vector<BreakingFinding>& findings) {
                  findings.end());
 }
 
-Result<BreakingResult> check_breaking(const Schema& before, const Schema& after,
-                                      const BreakingOptions& options) {
+namespace breaking_internal {
+
+Result<PreparedCheck> PreparedCheck::make(const BreakingOptions& options) {
   auto rules = resolve_breaking_rules(options);
   if (!rules.ok()) return rules.status();
-  auto ignores = breaking_internal::Ignores::make(options);
+  auto ignores = Ignores::make(options);
   if (!ignores.ok()) return ignores.status();
+  PreparedCheck out{
+      std::move(rules).value(), {}, std::move(ignores).value(), deprecation_warnings(options)};
+  out.enabled.insert(out.rules.begin(), out.rules.end());
+  return out;
+}
+
+BreakingResult PreparedCheck::run(const SchemaIndex& before, const SchemaIndex& after,
+                                  bool with_changes) const {
   BreakingResult result;
-  result.rules = rules.value();
-  result.warnings = breaking_internal::deprecation_warnings(options);
-  const breaking_internal::SchemaIndex before_index(before), after_index(after);
-  std::set<std::string> enabled(result.rules.begin(), result.rules.end());
-  for (auto& a : breaking_internal::Checker(before_index, after_index, enabled).run()) {
-    if (ignores->ignored(a.finding.type, a.finding.path, after)) continue;
-    if (ignores->ignored(a.finding.type, a.against_path, before)) continue;
+  result.rules = rules;
+  result.warnings = warnings;
+  for (auto& a : Checker(before, after, enabled).run()) {
+    if (ignores.ignored(a.finding.type, a.finding.path, after.schema)) continue;
+    if (ignores.ignored(a.finding.type, a.against_path, before.schema)) continue;
     result.findings.push_back(std::move(a.finding));
   }
   sort_findings(result.findings);
-  if (options.list_changes) {
-    result.changes = breaking_internal::list_changes(before_index, after_index);
-  }
+  if (with_changes) result.changes = list_changes(before, after);
   return result;
+}
+
+}  // namespace breaking_internal
+
+Result<BreakingResult> check_breaking(const Schema& before, const Schema& after,
+                                      const BreakingOptions& options) {
+  auto check = breaking_internal::PreparedCheck::make(options);
+  if (!check.ok()) return check.status();
+  const breaking_internal::SchemaIndex before_index(before), after_index(after);
+  return check->run(before_index, after_index, options.list_changes);
 }
 
 }  // namespace spoke

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "breaking/ignores.h"
 #include "breaking/schema_index.h"
 #include "proto/source_path.h"
 #include "spoke/breaking.h"
@@ -122,6 +123,20 @@ class Checker {
   const SchemaIndex& cur_;
   const std::set<std::string>& rules_;
   std::vector<Annotation> out_;
+};
+
+// buf's rules as BreakingOptions select them, resolved once for any number of comparisons.
+struct PreparedCheck {
+  // InvalidArgument("unknown_rule", "invalid_config_version") as check_breaking.
+  static Result<PreparedCheck> make(const BreakingOptions& options);
+  // The findings of `before` -> `after` (check_breaking's result), with the changes when
+  // `with_changes`.
+  BreakingResult run(const SchemaIndex& before, const SchemaIndex& after, bool with_changes) const;
+
+  std::vector<std::string> rules;  // sorted
+  std::set<std::string> enabled;
+  Ignores ignores;
+  std::vector<std::string> warnings;
 };
 
 }  // namespace spoke::breaking_internal

@@ -23,9 +23,9 @@ namespace pb = google::protobuf;
 struct SchemaIndex {
   explicit SchemaIndex(const Schema& schema);
 
-  // The location of the declaration of `d` (proto_internal::declared_path_of), or nullptr.
+  // The location of the declaration of `d` (proto_internal::declared_path_of), or nullopt.
   template <typename D>
-  const pb::SourceCodeInfo::Location* location(const D* d) const {
+  std::optional<proto_internal::FoundLocation> location(const D* d) const {
     return locations.find(d->file(), proto_internal::declared_path_of(d));
   }
 

@@ -310,10 +310,10 @@ bool CompileService::Impl::run(CompileJob job) {
   };
 
   CompileRequest request = to_request(job);
-  auto sources = registry.get_sources(job.module, job.version);
-  if (!sources.ok()) return fail(sources.status());
+  auto version = registry.get_version(job.module, job.version, false);
+  if (!version.ok()) return fail(version.status());
   std::string generator;
-  auto key = artifact_key(sources->version.digest, request, &generator);
+  auto key = artifact_key(version->digest, request, &generator);
   if (!key.ok()) return fail(key.status());
   job.generator = generator;
 
@@ -331,7 +331,12 @@ bool CompileService::Impl::run(CompileJob job) {
       // Best effort: a lost lease or an unreachable store shows when the job finishes.
       (void)metadata.set_job_progress(job.id, job.owner, done, total);
     };
-    auto files = compile(sources->files, sources->dependencies, request, options.compiler, report);
+    // Linked from the version's stored descriptor, as protoc would link it to generate code.
+    SchemaOptions linked_for_generation;
+    linked_for_generation.for_code_generation = true;
+    auto schema = registry.get_schema(job.module, job.version, linked_for_generation);
+    if (!schema.ok()) return fail(schema.status());
+    auto files = compile(*schema.value(), request, options.compiler, report);
     if (!files.ok()) return fail(files.status());
     // Every file is a blob; the manifest lists them; the artifact row points at the manifest.
     std::vector<std::pair<std::string, std::string_view>> outputs;

@@ -5,7 +5,10 @@
 
 #include <google/protobuf/descriptor.pb.h>
 
+#include <map>
 #include <string>
+
+#include "proto/source_path.h"
 
 namespace spoke::proto_internal {
 
@@ -18,5 +21,27 @@ namespace spoke::proto_internal {
 // them, rather than at the value, where protoc does.
 void interpret_option_locations(const google::protobuf::FileDescriptorProto& proto,
                                 const std::string& text, google::protobuf::SourceCodeInfo& info);
+
+// Path of an uninterpreted option's location -> the path protoc gives it once interpreted.
+using OptionPlan = std::map<SourcePath, SourcePath>;
+
+// What protoc's interpretation of the options of `proto` (as parsed, options uninterpreted;
+// linked in `pool`) does to their locations beyond what interpret_option_locations does: custom
+// options (extensions, resolved as protoc resolves their names), options named by several parts
+// and repeated options, each located by the path of the field it sets (and its index).
+OptionPlan protoc_option_plan(const google::protobuf::FileDescriptorProto& proto,
+                              const google::protobuf::DescriptorPool& pool);
+// Rewrites the locations `plan` names to their interpreted paths and drops the locations inside
+// them (option name parts, values), as protoc does.
+void apply_option_plan(const OptionPlan& plan, google::protobuf::SourceCodeInfo& info);
+
+// The spans of default values in `info` (of a file whose source is `text`) moved from the value,
+// where protoc locates them, to the `default` keyword, where buf does; and back.
+void locate_defaults_at_keyword(const std::string& text, google::protobuf::SourceCodeInfo& info);
+void locate_defaults_at_value(const std::string& text, google::protobuf::SourceCodeInfo& info);
+
+// True when a field or extension of `proto` has a default value (only such files have locations
+// that differ between protoc's form and buf's).
+bool has_default_values(const google::protobuf::FileDescriptorProto& proto);
 
 }  // namespace spoke::proto_internal

@@ -16,11 +16,15 @@
 
 #include "proto/diagnostics.h"
 #include "proto/option_locations.h"
+#include "proto/schema_impl.h"
 #include "util/timing.h"
 
 namespace spoke {
 
-namespace pb = google::protobuf;
+using proto_internal::parallel_for;
+
+// What a linked file and its SourceCodeInfo take in memory, per byte of its source, roughly.
+constexpr std::size_t kBytesPerSourceByte = 10;
 
 namespace {
 
@@ -56,37 +60,7 @@ void parse_file(ParsedFile& f, bool interpret_options) {
   }
 }
 
-// Runs fn(i) for i in [0, n) on up to `threads` threads.
-template <typename Fn>
-void parallel_for(std::size_t n, int threads, Fn&& fn) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), n));
-  if (threads <= 1) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < n;) fn(i);
-    });
-  }
-  for (auto& th : pool) th.join();
-}
-
 }  // namespace
-
-struct Schema::Impl {
-  // The pool reads the well-known types from the generated pool underneath it, or (for code
-  // generation) holds its own copies.
-  std::unique_ptr<pb::DescriptorPool> pool =
-      std::make_unique<pb::DescriptorPool>(pb::DescriptorPool::generated_pool());
-  std::vector<std::string> targets;
-  std::vector<std::string> linked;
-  std::unordered_map<std::string, pb::SourceCodeInfo> source_infos;
-  bool for_code_generation = false;
-};
 
 Schema::Schema() : impl_(std::make_unique<Impl>()) {}
 Schema::~Schema() = default;
@@ -97,8 +71,21 @@ const pb::FileDescriptor* Schema::file(const std::string& path) const {
   return impl_->pool->FindFileByName(path);
 }
 const pb::SourceCodeInfo* Schema::source_info(const std::string& path) const {
-  auto it = impl_->source_infos.find(path);
-  return it == impl_->source_infos.end() ? nullptr : &it->second;
+  return impl_->source_info(path);
+}
+
+const pb::SourceCodeInfo* Schema::Impl::source_info(const std::string& path) {
+  if (backing == nullptr) {
+    auto it = source_infos.find(path);
+    return it == source_infos.end() ? nullptr : &it->second;
+  }
+  std::lock_guard lock(infos_mu);
+  if (auto it = source_infos.find(path); it != source_infos.end()) return &it->second;
+  auto bytes = info_bytes.find(path);
+  if (bytes == info_bytes.end()) return nullptr;
+  auto& info = source_infos[path];
+  info.ParseFromArray(bytes->second.data(), static_cast<int>(bytes->second.size()));
+  return &info;
 }
 bool Schema::built_for_code_generation() const { return impl_->for_code_generation; }
 bool Schema::to_proto(const std::string& path, bool with_source_info,
@@ -118,11 +105,6 @@ bool Schema::to_proto(const std::string& path, bool with_source_info,
   return true;
 }
 
-struct SchemaBuilder {
-  static std::shared_ptr<Schema> make() { return std::shared_ptr<Schema>(new Schema()); }
-  static auto& impl(Schema& s) { return *s.impl_; }
-};
-
 bool SchemaResult::valid() const { return error_count() == 0; }
 std::size_t SchemaResult::error_count() const {
   return static_cast<std::size_t>(
@@ -139,6 +121,8 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
   auto schema = SchemaBuilder::make();
   auto& impl = SchemaBuilder::impl(*schema);
   impl.for_code_generation = options.for_code_generation;
+  impl.info_form = options.interpreted_source_info ? SchemaBuilder::InfoForm::kBuf
+                                                   : SchemaBuilder::InfoForm::kParser;
   if (options.for_code_generation) impl.pool = std::make_unique<pb::DescriptorPool>();
   auto& pool = *impl.pool;
   // A well-known type and what it imports, copied from the generated pool into `pool` (for code
@@ -259,8 +243,13 @@ SchemaResult build_schema(const std::vector<FileInput>& targets,
       f->proto.clear_source_code_info();
     }
     if (fd != nullptr) {
+      if (options.interpreted_source_info) {
+        auto plan = proto_internal::protoc_option_plan(f->proto, pool);
+        if (!plan.empty()) impl.option_plans.emplace(f->path, std::move(plan));
+      }
       impl.linked.push_back(f->path);
       impl.source_infos.emplace(f->path, std::move(f->source_info));
+      impl.approximate_bytes += kBytesPerSourceByte * f->content->size();
     }
   }
   pool.ClearUnusedImportTrackFiles();

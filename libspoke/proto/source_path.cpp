@@ -1,5 +1,12 @@
 #include "proto/source_path.h"
 
+#include <algorithm>
+#include <deque>
+#include <span>
+
+#include "proto/schema_impl.h"
+#include "proto/wire.h"
+
 namespace spoke::proto_internal {
 
 namespace {
@@ -98,55 +105,196 @@ std::optional<Span> span_of(const pb::SourceCodeInfo::Location& loc) {
   return Span{s[0] + 1, s[1] + 1, (one_line ? s[0] : s[2]) + 1, (one_line ? s[2] : s[3]) + 1};
 }
 
-std::size_t LocationIndex::Hash::operator()(const SourcePath& path) const {
-  std::size_t h = path.size();
-  for (int p : path) h = h * 31 + static_cast<std::size_t>(p);
+namespace {
+
+template <typename Ints>
+std::uint64_t path_hash(const Ints& path) {
+  std::uint64_t h = 0x9e3779b97f4a7c15ull ^ static_cast<std::uint64_t>(path.size());
+  for (int p : path) {
+    h ^= static_cast<std::uint64_t>(static_cast<std::uint32_t>(p)) + 0x9e3779b97f4a7c15ull +
+         (h << 6) + (h >> 2);
+  }
   return h;
 }
 
+}  // namespace
+
 LocationIndex::LocationIndex(const pb::SourceCodeInfo& info) {
-  by_path_.reserve(static_cast<std::size_t>(info.location_size()));
-  for (const auto& loc : info.location()) {
-    by_path_.try_emplace(SourcePath(loc.path().begin(), loc.path().end()), &loc);
-  }
+  by_hash_.reserve(static_cast<std::size_t>(info.location_size()));
+  for (const auto& loc : info.location()) by_hash_.push_back({path_hash(loc.path()), &loc});
+  std::stable_sort(by_hash_.begin(), by_hash_.end(),
+                   [](const Entry& a, const Entry& b) { return a.hash < b.hash; });
 }
 
 const pb::SourceCodeInfo::Location* LocationIndex::find(const SourcePath& path) const {
-  auto it = by_path_.find(path);
-  return it == by_path_.end() ? nullptr : it->second;
+  const std::uint64_t h = path_hash(path);
+  auto it = std::lower_bound(by_hash_.begin(), by_hash_.end(), h,
+                             [](const Entry& e, std::uint64_t v) { return e.hash < v; });
+  for (; it != by_hash_.end() && it->hash == h; ++it) {
+    const auto& p = it->location->path();
+    if (static_cast<std::size_t>(p.size()) == path.size() &&
+        std::equal(path.begin(), path.end(), p.begin())) {
+      return it->location;
+    }
+  }
+  return nullptr;
 }
 
-struct SchemaLocations::File {
-  pb::SourceCodeInfo pool_copy;  // for a file the schema has no SourceCodeInfo of
-  std::optional<LocationIndex> index;
+// The locations of one file, flat: every location's path and span in one array of numbers, its
+// comments as views, and an index by the hash of its path (first location of a path first).
+class SchemaLocations::File {
+ public:
+  File() = default;
+  // From a SourceCodeInfo message, which must outlive the index.
+  explicit File(const pb::SourceCodeInfo& info) {
+    entries_.reserve(static_cast<std::size_t>(info.location_size()));
+    for (const auto& loc : info.location()) {
+      Entry e = start(loc.path());
+      e.span_offset = static_cast<std::uint32_t>(numbers_.size());
+      numbers_.insert(numbers_.end(), loc.span().begin(), loc.span().end());
+      e.span_size = static_cast<std::uint8_t>(std::min(loc.span_size(), 255));
+      e.leading = loc.leading_comments();
+      e.trailing = loc.trailing_comments();
+      entries_.push_back(e);
+    }
+    sort();
+  }
+
+  // From a serialized SourceCodeInfo, which must outlive the index. False when malformed.
+  bool parse(std::string_view bytes) {
+    WireReader r(bytes);
+    while (!r.done()) {
+      std::uint64_t tag = 0;
+      if (!r.varint(tag)) return false;
+      std::string_view location;
+      if (tag != (1 << 3 | 2) || !r.bytes(location)) {
+        if (!r.skip(tag)) return false;
+        continue;
+      }
+      if (!parse_location(location)) return false;
+    }
+    sort();
+    return true;
+  }
+
+  std::optional<FoundLocation> find(const SourcePath& path) const {
+    const std::uint64_t h = path_hash(path);
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), h,
+                               [](const Entry& e, std::uint64_t v) { return e.hash < v; });
+    for (; it != entries_.end() && it->hash == h; ++it) {
+      if (it->path_size != path.size() ||
+          !std::equal(path.begin(), path.end(), numbers_.begin() + it->path_offset)) {
+        continue;
+      }
+      FoundLocation out;
+      if (it->span_size == 3 || it->span_size == 4) {
+        const int* s = numbers_.data() + it->span_offset;
+        const bool one_line = it->span_size == 3;
+        out.span =
+            Span{s[0] + 1, s[1] + 1, (one_line ? s[0] : s[2]) + 1, (one_line ? s[2] : s[3]) + 1};
+      }
+      out.leading_comments = it->leading;
+      out.trailing_comments = it->trailing;
+      return out;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  struct Entry {
+    std::uint64_t hash = 0;
+    std::uint32_t path_offset = 0;
+    std::uint32_t path_size = 0;
+    std::uint32_t span_offset = 0;
+    std::uint8_t span_size = 0;
+    std::string_view leading, trailing;
+  };
+
+  template <typename Ints>
+  Entry start(const Ints& path) {
+    Entry e;
+    e.hash = path_hash(path);
+    e.path_offset = static_cast<std::uint32_t>(numbers_.size());
+    e.path_size = static_cast<std::uint32_t>(path.size());
+    numbers_.insert(numbers_.end(), path.begin(), path.end());
+    return e;
+  }
+
+  bool parse_location(std::string_view bytes) {
+    using L = pb::SourceCodeInfo::Location;
+    WireReader r(bytes);
+    Entry e;
+    while (!r.done()) {
+      std::uint64_t tag = 0;
+      if (!r.varint(tag)) return false;
+      const auto field = static_cast<int>(tag >> 3);
+      bool ok = true;
+      if (field == L::kPathFieldNumber) {
+        // Numbers go straight into numbers_; a field repeated unpacked continues the same run.
+        if (e.path_size == 0) e.path_offset = static_cast<std::uint32_t>(numbers_.size());
+        ok = r.ints(tag, numbers_);
+        e.path_size = static_cast<std::uint32_t>(numbers_.size()) - e.path_offset;
+      } else if (field == L::kSpanFieldNumber) {
+        if (e.span_size == 0) e.span_offset = static_cast<std::uint32_t>(numbers_.size());
+        ok = r.ints(tag, numbers_);
+        e.span_size = static_cast<std::uint8_t>(std::min<std::uint32_t>(
+            static_cast<std::uint32_t>(numbers_.size()) - e.span_offset, 255));
+      } else if (field == L::kLeadingCommentsFieldNumber && (tag & 7) == 2) {
+        ok = r.bytes(e.leading);
+      } else if (field == L::kTrailingCommentsFieldNumber && (tag & 7) == 2) {
+        ok = r.bytes(e.trailing);
+      } else {
+        ok = r.skip(tag);
+      }
+      if (!ok) return false;
+    }
+    e.hash = path_hash(std::span<const int>(numbers_.data() + e.path_offset, e.path_size));
+    entries_.push_back(e);
+    return true;
+  }
+
+  void sort() {
+    std::stable_sort(entries_.begin(), entries_.end(),
+                     [](const Entry& a, const Entry& b) { return a.hash < b.hash; });
+  }
+
+  std::vector<int> numbers_;
+  std::vector<Entry> entries_;
 };
 
 SchemaLocations::SchemaLocations(const Schema& schema) : schema_(schema) {}
 SchemaLocations::~SchemaLocations() = default;
 
-const pb::SourceCodeInfo::Location* SchemaLocations::find(const pb::FileDescriptor* file,
-                                                          const SourcePath& path) const {
-  if (file == nullptr) return nullptr;
+std::optional<FoundLocation> SchemaLocations::find(const pb::FileDescriptor* file,
+                                                   const SourcePath& path) const {
+  if (file == nullptr) return std::nullopt;
   auto& entry = files_[file->name()];
   if (entry == nullptr) {
-    entry = std::make_unique<File>();
-    const pb::SourceCodeInfo* info = schema_.source_info(file->name());
-    if (info == nullptr) {
-      pb::FileDescriptorProto proto;
-      file->CopySourceCodeInfoTo(&proto);
-      entry->pool_copy.Swap(proto.mutable_source_code_info());
-      info = &entry->pool_copy;
+    // A stored schema's source info straight from its bytes; else the parsed message; else the
+    // pool's copy (kept alive by a message of its own).
+    const auto& impl = SchemaBuilder::impl(schema_);
+    auto stored = impl.info_bytes.find(file->name());
+    if (stored != impl.info_bytes.end()) {
+      entry = std::make_unique<File>();
+      if (!entry->parse(stored->second)) entry.reset();
     }
-    entry->index.emplace(*info);
+    if (entry == nullptr) {
+      if (const pb::SourceCodeInfo* info = schema_.source_info(file->name())) {
+        entry = std::make_unique<File>(*info);
+      } else {
+        pool_copies_.emplace_back();
+        file->CopySourceCodeInfoTo(&pool_copies_.back());
+        entry = std::make_unique<File>(pool_copies_.back().source_code_info());
+      }
+    }
   }
-  return entry->index->find(path);
+  return entry->find(path);
 }
 
 std::optional<Span> SchemaLocations::span(const pb::FileDescriptor* file,
                                           const SourcePath& path) const {
-  const pb::SourceCodeInfo::Location* loc = find(file, path);
-  if (loc == nullptr) return std::nullopt;
-  return span_of(*loc);
+  auto found = find(file, path);
+  return found ? found->span : std::nullopt;
 }
 
 }  // namespace spoke::proto_internal

@@ -10,10 +10,13 @@
 #include <google/protobuf/descriptor.pb.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -94,16 +97,27 @@ class LocationIndex {
   const pb::SourceCodeInfo::Location* find(const SourcePath& path) const;
 
  private:
-  struct Hash {
-    std::size_t operator()(const SourcePath& path) const;
+  // Every location by the hash of its path, then in file order: no allocation per location.
+  struct Entry {
+    std::uint64_t hash;
+    const pb::SourceCodeInfo::Location* location;
   };
-  std::unordered_map<SourcePath, const pb::SourceCodeInfo::Location*, Hash> by_path_;
+  std::vector<Entry> by_hash_;
 };
 
-// The locations of the files of one schema: the parser's SourceCodeInfo (Schema::source_info,
-// where standard options are found by option_path when the schema was built with
+// A location SchemaLocations found: its span and comments. The comments are views into the
+// schema, valid while it lives; empty when there are none.
+struct FoundLocation {
+  std::optional<Span> span;
+  std::string_view leading_comments;
+  std::string_view trailing_comments;
+};
+
+// The locations of the files of one schema: its SourceCodeInfo (Schema::source_info, where
+// standard options are found by option_path when the schema was built with
 // SchemaOptions::interpreted_source_info), else the pool's. Each file is indexed when first asked
-// about. Not thread-safe.
+// about; a schema loaded from a stored descriptor is indexed from the stored bytes, without
+// building SourceCodeInfo messages. Not thread-safe.
 class SchemaLocations {
  public:
   explicit SchemaLocations(const Schema& schema);
@@ -111,16 +125,17 @@ class SchemaLocations {
   SchemaLocations(const SchemaLocations&) = delete;
   SchemaLocations& operator=(const SchemaLocations&) = delete;
 
-  // The first location of `path` in `file`, or nullptr (also for a null `file`).
-  const pb::SourceCodeInfo::Location* find(const pb::FileDescriptor* file,
-                                           const SourcePath& path) const;
+  // The first location of `path` in `file`, or nullopt (also for a null `file`).
+  std::optional<FoundLocation> find(const pb::FileDescriptor* file, const SourcePath& path) const;
   // Its span, or nullopt.
   std::optional<Span> span(const pb::FileDescriptor* file, const SourcePath& path) const;
 
  private:
-  struct File;
+  class File;
   const Schema& schema_;
   mutable std::unordered_map<std::string, std::unique_ptr<File>> files_;
+  // SourceCodeInfo copied out of the pool for files the schema has none of.
+  mutable std::deque<pb::FileDescriptorProto> pool_copies_;
 };
 
 }  // namespace spoke::proto_internal

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "registry/policy.h"
 #include "registry/registry_impl.h"
@@ -132,11 +134,13 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
   const bool check_policy = rules.compatibility != "NONE";
 
   // Nothing that does not parse and link against its dependencies gets in. Linked as a
-  // comparison needs it when there is a policy to check (warnings kept for the pusher).
+  // comparison needs it (warnings kept for the pusher), which is also the form its stored
+  // descriptor is written from.
   SchemaOptions link_options;
-  link_options.interpreted_source_info = check_policy;
+  link_options.interpreted_source_info = true;
+  std::vector<FileInput> closure_files;
   auto checked = impl_->check_schema(v.module + "@" + v.version, v.module, v.files, v.dependencies,
-                                     link_options);
+                                     link_options, &closure_files);
   if (!checked.ok()) return checked.status();
   if (!checked->valid()) return invalid_schema(v, checked.value());
   std::vector<Diagnostic> warnings = std::move(checked->diagnostics);
@@ -178,12 +182,26 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
     v.forced_breaking = static_cast<std::int64_t>(findings.size());
   }
 
+  // The version linked, stored beside its files: reads, diffs, checks and compile jobs never
+  // parse it again.
+  std::unordered_map<std::string_view, const std::string*> sources;
+  for (const auto& f : v.files) sources.emplace(f.path, &f.content);
+  for (const auto& f : closure_files) sources.emplace(f.path, &f.content);
+  auto descriptor = stored_descriptor_set(*checked->schema, [&](const std::string& path) {
+    auto it = sources.find(path);
+    return it == sources.end() ? nullptr : it->second;
+  });
+  if (!descriptor.ok()) return descriptor.status();
+  v.descriptor_digest = content_digest(descriptor.value());
+  timer.phase("descriptor");
+
   // Blobs first: a version's metadata never points at a missing blob.
   std::set<std::string_view> seen;
   std::vector<std::pair<std::string, std::string_view>> blobs;
   for (const auto& f : v.files) {
     if (seen.insert(f.digest).second) blobs.emplace_back(f.digest, f.content);
   }
+  blobs.emplace_back(v.descriptor_digest, descriptor.value());
   SPOKE_RETURN_IF_ERROR(impl_->storage.blobs->put_many(blobs));
   timer.phase("blobs");
 
@@ -206,6 +224,9 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
     RegistryEvent event{EventKind::kModuleCreated, request.module};
     impl_->publish(event);
   }
+  // The next push's policy check compares with this one: it is linked already.
+  impl_->schemas.put(Impl::schema_key(inserted.value(), breaking_schema_options()),
+                     checked->schema);
   return PushResult{std::move(inserted).value(), true, std::move(warnings)};
 }
 

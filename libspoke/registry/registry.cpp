@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
+#include <unordered_map>
 
 #include "registry/policy.h"
 #include "registry/registry_access.h"
@@ -14,6 +16,7 @@
 #include "spoke/breaking.h"
 #include "spoke/schema.h"
 #include "storage/store_errors.h"
+#include "storage/walk.h"
 
 namespace spoke {
 namespace {
@@ -45,6 +48,13 @@ std::optional<std::string> hex_decode(std::string_view s) {
     out.push_back(static_cast<char>(hi * 16 + lo));
   }
   return out;
+}
+
+Status no_longer_compiles(const Version& v, std::vector<Diagnostic> diagnostics) {
+  return Status::Internal(
+             fmt::format("stored version {}@{} no longer compiles", v.module, v.version),
+             reason::kInvalidStoredSchema)
+      .with_diagnostics(std::move(diagnostics));
 }
 
 Status invalid_limit(std::string_view text) {
@@ -81,7 +91,8 @@ Result<SchemaResult> Registry::Impl::check_schema(const std::string& root,
                                                   const std::string& module,
                                                   const std::vector<File>& files,
                                                   const std::vector<Dependency>& pinned,
-                                                  const SchemaOptions& options) {
+                                                  const SchemaOptions& options,
+                                                  std::vector<FileInput>* closure_files) {
   auto closure = internal::compute_closure(lookup(), root, module, pinned);
   if (!closure.ok()) return closure.status();
   SPOKE_RETURN_IF_ERROR(internal::check_path_conflicts(root, files, closure.value()));
@@ -90,7 +101,9 @@ Result<SchemaResult> Registry::Impl::check_schema(const std::string& root,
   std::vector<FileInput> targets;
   targets.reserve(files.size());
   for (const auto& f : files) targets.push_back({f.path, f.content});
-  return build_schema(targets, dep_files.value(), options);
+  auto built = build_schema(targets, dep_files.value(), options);
+  if (closure_files != nullptr) *closure_files = std::move(dep_files).value();
+  return built;
 }
 
 Result<EffectivePolicy> Registry::Impl::effective_policy(const std::string& module) {
@@ -108,15 +121,93 @@ Result<EffectivePolicy> Registry::Impl::effective_policy(const std::string& modu
 
 Result<std::shared_ptr<const Schema>> Registry::Impl::comparison_schema(
     Registry& self, const std::string& module, const std::string& version) {
-  auto sources = self.get_sources(module, version);
-  if (!sources.ok()) return sources.status();
-  auto built = build_schema(sources->files, sources->dependencies, breaking_schema_options());
-  if (!built.valid()) {
-    return Status::Internal(fmt::format("stored version {}@{} no longer compiles", module, version),
-                            reason::kInvalidStoredSchema)
-        .with_diagnostics(std::move(built.diagnostics));
+  auto v = self.get_version(module, version, false);
+  if (!v.ok()) return v.status();
+  return stored_schema(v.value(), breaking_schema_options());
+}
+
+std::string Registry::Impl::schema_key(const Version& v, const SchemaOptions& options) {
+  const char* form = options.for_code_generation       ? "codegen"
+                     : options.interpreted_source_info ? "buf"
+                                                       : "protoc";
+  return v.digest + ' ' + form;
+}
+
+Result<std::shared_ptr<const std::string>> Registry::Impl::descriptor_of(const Version& v) {
+  if (!v.descriptor_digest.empty()) {
+    auto bytes = storage.blobs->get(v.descriptor_digest);
+    if (bytes.ok()) return std::make_shared<const std::string>(std::move(bytes).value());
+    if (bytes.status().code() != Code::kNotFound) return bytes.status();
   }
-  return built.schema;
+  return build_descriptor(v, false);
+}
+
+Result<std::shared_ptr<const std::string>> Registry::Impl::build_descriptor(const Version& v,
+                                                                            bool must_store) {
+  using Built = Result<std::shared_ptr<const std::string>>;
+  return descriptor_builds.run(v.module + '@' + v.version, [&]() -> Built {
+    std::vector<File> files = v.files;
+    for (auto& f : files) {
+      auto content = storage.blobs->get(f.digest);
+      if (!content.ok()) return content.status();
+      f.content = std::move(content).value();
+    }
+    std::vector<FileInput> closure;
+    auto checked = check_schema(v.module + "@" + v.version, v.module, files, v.dependencies,
+                                breaking_schema_options(), &closure);
+    if (!checked.ok()) return checked.status();
+    if (!checked->valid()) return no_longer_compiles(v, std::move(checked->diagnostics));
+    std::unordered_map<std::string, const std::string*> sources;
+    for (const auto& f : files) sources.emplace(f.path, &f.content);
+    for (const auto& f : closure) sources.emplace(f.path, &f.content);
+    auto bytes = stored_descriptor_set(*checked->schema, [&](const std::string& path) {
+      auto it = sources.find(path);
+      return it == sources.end() ? nullptr : it->second;
+    });
+    if (!bytes.ok()) return bytes.status();
+    std::string digest = content_digest(bytes.value());
+    Status stored = storage.blobs->put(digest, bytes.value());
+    if (stored.ok()) stored = storage.metadata->set_version_descriptor(v.module, v.version, digest);
+    if (!stored.ok() && must_store) return stored;
+    return std::make_shared<const std::string>(std::move(bytes).value());
+  });
+}
+
+Result<std::shared_ptr<const Schema>> Registry::Impl::stored_schema(const Version& v,
+                                                                    const SchemaOptions& options) {
+  std::string key = schema_key(v, options);
+  if (auto hit = schemas.get(key)) return hit;
+  using Loaded = Result<std::shared_ptr<const Schema>>;
+  return schema_loads.run(key, [&]() -> Loaded {
+    if (auto hit = schemas.get(key)) return hit;
+    auto bytes = descriptor_of(v);
+    if (!bytes.ok()) return bytes.status();
+    std::vector<std::string> targets;
+    targets.reserve(v.files.size());
+    for (const auto& f : v.files) targets.push_back(f.path);
+    // The sources of the version's files that are asked for (those with default values).
+    std::unordered_map<std::string, std::string> sources;
+    SourceLookup source_of = [&](const std::string& path) -> const std::string* {
+      auto f = std::find_if(v.files.begin(), v.files.end(),
+                            [&](const File& file) { return file.path == path; });
+      if (f == v.files.end()) return nullptr;
+      auto content = storage.blobs->get(f->digest);
+      if (!content.ok()) return nullptr;
+      return &(sources[path] = std::move(content).value());
+    };
+    SchemaOptions form;
+    form.for_code_generation = options.for_code_generation;
+    form.interpreted_source_info = options.interpreted_source_info && !form.for_code_generation;
+    auto loaded = load_stored_schema(bytes.value(), targets, form, source_of);
+    if (!loaded.ok() && loaded.status().reason() == reason::kInvalidStoredDescriptor) {
+      // A damaged blob, or one this build cannot link: built again from the sources.
+      auto rebuilt = build_descriptor(v, false);
+      if (!rebuilt.ok()) return rebuilt.status();
+      loaded = load_stored_schema(rebuilt.value(), targets, form, source_of);
+    }
+    if (loaded.ok()) schemas.put(key, loaded.value());
+    return loaded;
+  });
 }
 
 Status Registry::Impl::check_no_other_spelling(const std::string& module, const VersionId& id) {
@@ -329,21 +420,11 @@ Result<DependencyReport> Registry::get_dependencies(const std::string& module,
 }
 
 Result<std::shared_ptr<const Schema>> Registry::get_schema(const std::string& module,
-                                                           const std::string& version) {
-  auto v = get_version(module, version, true);
+                                                           const std::string& version,
+                                                           const SchemaOptions& options) {
+  auto v = get_version(module, version, false);
   if (!v.ok()) return v.status();
-  if (auto hit = impl_->schemas.get(v->digest)) return hit;
-  auto checked =
-      impl_->check_schema(v->module + "@" + v->version, v->module, v->files, v->dependencies);
-  if (!checked.ok()) return checked.status();
-  if (!checked->valid()) {
-    return Status::Internal(
-               fmt::format("stored version {}@{} no longer compiles", v->module, v->version),
-               reason::kInvalidStoredSchema)
-        .with_diagnostics(std::move(checked->diagnostics));
-  }
-  impl_->schemas.put(v->digest, checked->schema);
-  return checked->schema;
+  return impl_->stored_schema(v.value(), options);
 }
 
 Result<VersionSources> Registry::get_sources(const std::string& module,
@@ -365,9 +446,17 @@ Result<VersionSources> Registry::get_sources(const std::string& module,
 Result<std::string> Registry::get_descriptor_set(const std::string& module,
                                                  const std::string& version,
                                                  bool with_source_info) {
-  auto schema = get_schema(module, version);
-  if (!schema.ok()) return schema.status();
-  return descriptor_set(*schema.value(), with_source_info).SerializeAsString();
+  auto v = get_version(module, version, false);
+  if (!v.ok()) return v.status();
+  auto bytes = impl_->descriptor_of(v.value());
+  if (!bytes.ok()) return bytes.status();
+  auto out = output_descriptor_set(*bytes.value(), with_source_info);
+  if (!out.ok() && out.status().reason() == reason::kInvalidStoredDescriptor) {
+    bytes = impl_->build_descriptor(v.value(), false);
+    if (!bytes.ok()) return bytes.status();
+    out = output_descriptor_set(*bytes.value(), with_source_info);
+  }
+  return out;
 }
 
 Result<nlohmann::json> Registry::get_ast(const std::string& module, const std::string& version) {
@@ -429,12 +518,52 @@ Result<BreakingResult> Registry::diff(const std::string& module, const std::stri
     check.compatibility = *normalized;
   }
   check.rules.list_changes = true;
-  auto before = impl_->comparison_schema(*this, module, from);
+  auto before_version = get_version(module, from, false);
+  if (!before_version.ok()) return before_version.status();
+  auto after_version = get_version(module, to, false);
+  if (!after_version.ok()) return after_version.status();
+  // The two sides are loaded at once (when not cached, each takes a while for a big module).
+  auto later = std::async(std::launch::async, [&] {
+    return impl_->stored_schema(after_version.value(), breaking_schema_options());
+  });
+  auto before = impl_->stored_schema(before_version.value(), breaking_schema_options());
+  auto after = later.get();
   if (!before.ok()) return before.status();
-  auto after = impl_->comparison_schema(*this, module, to);
   if (!after.ok()) return after.status();
   return run_breaking_check(check, {before->get()}, *after.value());
 }
+
+Result<DescriptorFillReport> Registry::fill_descriptors(const FillProgress& progress) {
+  std::vector<internal::VersionKey> keys;
+  SPOKE_RETURN_IF_ERROR(internal::list_everything(*impl_->storage.metadata, nullptr, &keys));
+  DescriptorFillReport report;
+  for (const auto& key : keys) {
+    std::string name = key.module + "@" + key.version;
+    auto v = impl_->storage.metadata->get_version(key.module, key.version);
+    if (!v.ok()) return v.status();
+    ++report.versions;
+    bool present = false;
+    if (!v->descriptor_digest.empty()) {
+      auto exists = impl_->storage.blobs->exists(v->descriptor_digest);
+      if (!exists.ok()) return exists.status();
+      present = exists.value();
+    }
+    if (!present) {
+      auto built = impl_->build_descriptor(v.value(), true);
+      if (built.ok()) {
+        ++report.filled;
+      } else if (built.status().code() == Code::kUnavailable) {
+        return built.status();
+      } else {
+        report.failures.push_back(name + ": " + built.status().message());
+      }
+    }
+    if (progress) progress(report.versions, keys.size(), name);
+  }
+  return report;
+}
+
+void Registry::set_schema_cache_bytes(std::size_t bytes) { impl_->schemas.set_capacity(bytes); }
 
 Result<std::vector<std::string>> Registry::infer_dependencies(const std::string& module,
                                                               const std::vector<FileInput>& files) {

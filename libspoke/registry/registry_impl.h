@@ -3,12 +3,14 @@
 // The state behind spoke::Registry, shared by its sources (registry.cpp: reads and policies;
 // push.cpp: push and validate). Private to libspoke.
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "registry/file_cache.h"
 #include "registry/schema_cache.h"
+#include "registry/single_flight.h"
 #include "resolve/closure.h"
 #include "spoke/registry.h"
 #include "spoke/schema.h"
@@ -16,10 +18,15 @@
 
 namespace spoke {
 
+// Linked schemas of stored versions kept in memory, by default.
+inline constexpr std::size_t kDefaultSchemaCacheBytes = std::size_t{1} << 30;
+
 struct Registry::Impl {
   Storage storage;
   internal::ImmutableCache file_cache{64u << 20};
-  internal::SchemaCache schemas{4};
+  internal::SchemaCache schemas{kDefaultSchemaCacheBytes};
+  internal::SingleFlight<Result<std::shared_ptr<const Schema>>> schema_loads;
+  internal::SingleFlight<Result<std::shared_ptr<const std::string>>> descriptor_builds;
 
   std::mutex policy_mu;
   std::string default_compatibility = "FILE";
@@ -33,17 +40,33 @@ struct Registry::Impl {
   void publish(const RegistryEvent& event);
 
   // Links `files` against the closure of `pinned`: closure rules first (cycles, two versions of
-  // one module, one path with two contents), then parsing and linking.
+  // one module, one path with two contents), then parsing and linking. The closure's files go to
+  // `closure_files` when given.
   Result<SchemaResult> check_schema(const std::string& root, const std::string& module,
                                     const std::vector<File>& files,
                                     const std::vector<Dependency>& pinned,
-                                    const SchemaOptions& options = {});
+                                    const SchemaOptions& options = {},
+                                    std::vector<FileInput>* closure_files = nullptr);
+
+  // The stored descriptor of `v` (as the store holds it, files without contents). A version
+  // without one (pushed before descriptors were stored), or whose blob is missing, gets one built
+  // from its sources and stored for next time.
+  Result<std::shared_ptr<const std::string>> descriptor_of(const Version& v);
+  // Builds `v`'s descriptor from its sources and stores it: the blob, then the version's record of
+  // it. A store that fails is an error only with `must_store`.
+  Result<std::shared_ptr<const std::string>> build_descriptor(const Version& v, bool must_store);
+  // `v` linked from its stored descriptor in the form `options` asks for (for_code_generation,
+  // interpreted_source_info), cached.
+  Result<std::shared_ptr<const Schema>> stored_schema(const Version& v,
+                                                      const SchemaOptions& options);
+  // The cache key of `v` linked in the form of `options`.
+  static std::string schema_key(const Version& v, const SchemaOptions& options);
 
   // The module's stored policy, else the default; a module that does not exist yet has the
   // default.
   Result<EffectivePolicy> effective_policy(const std::string& module);
 
-  // A stored version linked for a comparison (see internal::breaking_schema_options).
+  // A stored version linked for a comparison (see breaking_schema_options).
   Result<std::shared_ptr<const Schema>> comparison_schema(Registry& self, const std::string& module,
                                                           const std::string& version);
 

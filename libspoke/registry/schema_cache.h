@@ -1,11 +1,12 @@
 #pragma once
 
-// The most recently used linked schemas of stored versions, by version digest: building one
-// means parsing all its files and its closure's. A digest pins the whole graph, so an entry never
-// goes stale, whichever instance pushed it.
+// The most recently used linked schemas of stored versions, within a budget of bytes (each counted
+// by approximate_size), by a key naming the version digest and the form it was linked in. A digest
+// pins the whole graph, so an entry never goes stale, whichever instance pushed it.
 
 #include <cstddef>
 #include <list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,29 +18,68 @@ namespace spoke::internal {
 
 class SchemaCache {
  public:
-  explicit SchemaCache(std::size_t capacity) : capacity_(capacity) {}
+  using Entry = std::shared_ptr<const Schema>;
 
-  std::shared_ptr<const Schema> get(const std::string& digest) {
+  explicit SchemaCache(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+  Entry get(const std::string& key) {
     std::lock_guard lock(mu_);
-    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->first == digest) {
-        entries_.splice(entries_.begin(), entries_, it);
-        return it->second;
-      }
-    }
-    return nullptr;
+    return find(key);
   }
 
-  void put(const std::string& digest, std::shared_ptr<const Schema> schema) {
+  void put(const std::string& key, Entry schema) {
     std::lock_guard lock(mu_);
-    entries_.emplace_front(digest, std::move(schema));
-    if (entries_.size() > capacity_) entries_.pop_back();
+    insert(key, std::move(schema));
+  }
+
+  void set_capacity(std::size_t bytes) {
+    std::lock_guard lock(mu_);
+    capacity_ = bytes;
+    evict();
+  }
+
+  std::size_t bytes() const {
+    std::lock_guard lock(mu_);
+    return bytes_;
   }
 
  private:
-  std::mutex mu_;
+  struct Slot {
+    std::string key;
+    Entry schema;
+    std::size_t size;
+  };
+
+  Entry find(const std::string& key) {
+    auto it = index_.find(key);
+    if (it == index_.end()) return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->schema;
+  }
+
+  void insert(const std::string& key, Entry schema) {
+    if (index_.count(key) != 0) return;
+    std::size_t size = approximate_size(*schema);
+    if (size > capacity_) return;  // would push out everything else
+    lru_.push_front({key, std::move(schema), size});
+    index_.emplace(key, lru_.begin());
+    bytes_ += size;
+    evict();
+  }
+
+  void evict() {
+    while (bytes_ > capacity_ && !lru_.empty()) {
+      bytes_ -= lru_.back().size;
+      index_.erase(lru_.back().key);
+      lru_.pop_back();
+    }
+  }
+
+  mutable std::mutex mu_;
   std::size_t capacity_;
-  std::list<std::pair<std::string, std::shared_ptr<const Schema>>> entries_;
+  std::size_t bytes_ = 0;
+  std::list<Slot> lru_;
+  std::map<std::string, std::list<Slot>::iterator> index_;
 };
 
 }  // namespace spoke::internal

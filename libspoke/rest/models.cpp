@@ -59,16 +59,18 @@ json to_json(const Version& v, bool with_content) {
   for (const auto& d : v.dependencies) deps.push_back(d.spec());
   json pinned = json::array();
   for (const auto& d : v.dependencies) pinned.push_back(to_json(d));
-  return {{"module", v.module},
-          {"version", v.version},
-          {"description", v.description},
-          {"digest", v.digest},
-          {"files", std::move(files)},
-          {"dependencies", std::move(deps)},
-          {"pinned_dependencies", std::move(pinned)},
-          {"source_info", to_json(v.source_info)},
-          {"created_at", format_timestamp(v.created_at)},
-          {"forced_breaking", v.forced_breaking}};
+  json out = {{"module", v.module},
+              {"version", v.version},
+              {"description", v.description},
+              {"digest", v.digest},
+              {"files", std::move(files)},
+              {"dependencies", std::move(deps)},
+              {"pinned_dependencies", std::move(pinned)},
+              {"source_info", to_json(v.source_info)},
+              {"created_at", format_timestamp(v.created_at)},
+              {"forced_breaking", v.forced_breaking}};
+  if (!v.descriptor_digest.empty()) out["descriptor_digest"] = v.descriptor_digest;
+  return out;
 }
 
 json to_json(const std::vector<Version>& versions) {
@@ -138,6 +140,7 @@ Version read_version(const json& j) {
   v.digest = j.value("digest", "");
   v.created_at = parse_timestamp(j.value("created_at", json()));
   v.forced_breaking = j.value("forced_breaking", std::int64_t{0});
+  v.descriptor_digest = j.value("descriptor_digest", "");
   for (const auto& f : j.at("files")) {
     File file;
     file.path = f.at("path").get<std::string>();

@@ -7,38 +7,15 @@
 #include <tuple>
 
 #include "spoke/storage_admin.h"
+#include "storage/walk.h"
 
 namespace spoke {
 namespace {
 
+using internal::list_everything;
+using internal::VersionKey;
+
 constexpr std::size_t kPage = 500;
-
-struct VersionKey {
-  std::string module;
-  std::string version;
-  std::int64_t sequence;
-};
-
-// Every module, and every version in push order.
-Status list_everything(MetadataStore& store, std::vector<Module>* modules,
-                       std::vector<VersionKey>* versions) {
-  std::string after;
-  for (;;) {
-    auto page = store.list_modules(after, kPage);
-    if (!page.ok()) return page.status();
-    for (const auto& record : page.value()) {
-      modules->push_back(record.module);
-      for (const auto& ref : record.versions) {
-        versions->push_back({record.module.name, ref.version, ref.sequence});
-      }
-    }
-    if (page->size() < kPage) break;
-    after = page->back().module.name;
-  }
-  std::sort(versions->begin(), versions->end(),
-            [](const VersionKey& a, const VersionKey& b) { return a.sequence < b.sequence; });
-  return Status::OK();
-}
 
 Result<std::vector<Artifact>> list_all_artifacts(MetadataStore& store) {
   std::vector<Artifact> out;
@@ -165,6 +142,7 @@ class Copier {
     if (!v.ok()) return v.status();
     std::vector<std::string> digests;
     for (const auto& f : v->files) digests.push_back(f.digest);
+    if (!v->descriptor_digest.empty()) digests.push_back(v->descriptor_digest);
     SPOKE_RETURN_IF_ERROR(copy_blobs(digests));
     Module unused{key.module, "", v->created_at, v->created_at};
     auto inserted = to_.metadata->insert_version(unused, v.value());
@@ -180,6 +158,11 @@ class Copier {
           fmt::format("the target holds {}@{} with digest {}, the source with {}", key.module,
                       key.version, there->digest, v->digest),
           reason::kVersionExists);
+    }
+    // A resumed copy into a target that has the version but not (yet) its stored descriptor.
+    if (there->descriptor_digest.empty() && !v->descriptor_digest.empty()) {
+      SPOKE_RETURN_IF_ERROR(
+          to_.metadata->set_version_descriptor(key.module, key.version, v->descriptor_digest));
     }
     ++report_.already_there;
     return Status::OK();
@@ -281,6 +264,16 @@ Result<std::size_t> verify_storage(Storage& storage, const ProgressFn& progress)
           fmt::format("{}@{}: its files give digest {}, the stored digest is {}", key.module,
                       key.version, digest, v->digest),
           reason::kDigestMismatch);
+    }
+    if (!v->descriptor_digest.empty()) {
+      auto descriptor = storage.blobs->get(v->descriptor_digest);
+      if (!descriptor.ok()) return descriptor.status();
+      if (std::string d = content_digest(descriptor.value()); d != v->descriptor_digest) {
+        return Status::Internal(
+            fmt::format("{}@{}: its stored descriptor gives digest {}, the version records {}",
+                        key.module, key.version, d, v->descriptor_digest),
+            reason::kDigestMismatch);
+      }
     }
     if (progress) progress({"verify", i + 1, versions.size()});
   }

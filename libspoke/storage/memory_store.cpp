@@ -109,6 +109,17 @@ class MemoryMetadataStore final : public MetadataStore {
     return version;
   }
 
+  Status set_version_descriptor(const std::string& module, const std::string& version,
+                                const std::string& descriptor_digest) override {
+    std::unique_lock lock(mu_);
+    auto it = modules_.find(module);
+    if (it == modules_.end()) return version_not_found(module, version);
+    auto v = it->second.versions.find(version);
+    if (v == it->second.versions.end()) return version_not_found(module, version);
+    v->second.descriptor_digest = descriptor_digest;
+    return Status::OK();
+  }
+
   Status insert_job(const CompileJob& job) override {
     std::unique_lock lock(mu_);
     if (!jobs_.emplace(job.id, job).second) {

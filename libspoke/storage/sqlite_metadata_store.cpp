@@ -142,6 +142,10 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_module ON audit_log(module, id);
 CREATE INDEX audit_by_actor ON audit_log(actor, id);
 )sql",
+    // Stored descriptors: the blob of each version's linked FileDescriptorSet.
+    R"sql(
+ALTER TABLE versions ADD COLUMN descriptor_digest TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr const char* kTokenColumns =
@@ -325,7 +329,7 @@ class SqliteMetadataStore final : public MetadataStore {
     return guard([&](Connection& c) -> Result<Version> {
       auto& q = c.stmt(
           "SELECT id, description, digest, repository, commit_sha, branch, created_at, "
-          "forced_breaking FROM versions WHERE module=? AND version=?");
+          "forced_breaking, descriptor_digest FROM versions WHERE module=? AND version=?");
       q.bind(1, module);
       q.bind(2, version);
       if (!q.executeStep()) return version_not_found(module, version);
@@ -340,6 +344,7 @@ class SqliteMetadataStore final : public MetadataStore {
                        q.getColumn(5).getString()};
       v.created_at = q.getColumn(6).getInt64();
       v.forced_breaking = q.getColumn(7).getInt64();
+      v.descriptor_digest = q.getColumn(8).getString();
       auto& fq = c.stmt("SELECT path, digest, size FROM files WHERE version_id=? ORDER BY path");
       fq.bind(1, id);
       while (fq.executeStep()) {
@@ -426,7 +431,7 @@ class SqliteMetadataStore final : public MetadataStore {
       }
       auto& q = c.stmt(
           "INSERT INTO versions(module, version, description, digest, repository, commit_sha, "
-          "branch, created_at, forced_breaking) VALUES (?,?,?,?,?,?,?,?,?)");
+          "branch, created_at, forced_breaking, descriptor_digest) VALUES (?,?,?,?,?,?,?,?,?,?)");
       q.bind(1, v.module);
       q.bind(2, v.version);
       q.bind(3, v.description);
@@ -436,6 +441,7 @@ class SqliteMetadataStore final : public MetadataStore {
       q.bind(7, v.source_info.branch);
       q.bind(8, static_cast<int64_t>(v.created_at));
       q.bind(9, static_cast<int64_t>(v.forced_breaking));
+      q.bind(10, v.descriptor_digest);
       q.exec();
       v.sequence = c.db.getLastInsertRowid();
       auto& fq = c.stmt("INSERT INTO files(version_id, path, digest, size) VALUES (?,?,?,?)");
@@ -463,6 +469,18 @@ class SqliteMetadataStore final : public MetadataStore {
       }
       tx.commit();
       return v;
+    });
+  }
+
+  Status set_version_descriptor(const std::string& module, const std::string& version,
+                                const std::string& descriptor_digest) override {
+    return guard([&](Connection& c) -> Status {
+      auto& q = c.stmt("UPDATE versions SET descriptor_digest=? WHERE module=? AND version=?");
+      q.bind(1, descriptor_digest);
+      q.bind(2, module);
+      q.bind(3, version);
+      if (q.exec() == 0) return version_not_found(module, version);
+      return Status::OK();
     });
   }
 

@@ -128,6 +128,10 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_module ON audit_log(module, id);
 CREATE INDEX audit_by_actor ON audit_log(actor, id);
 )sql",
+    // Stored descriptors: the blob of each version's linked FileDescriptorSet.
+    R"sql(
+ALTER TABLE versions ADD COLUMN descriptor_digest TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 // Taken by every process migrating the schema: two starting at once migrate it once.

@@ -54,7 +54,9 @@ const std::vector<Statement>& statements() {
        "LEFT JOIN versions v ON v.module = m.name WHERE m.name = $1"},
       {"get_version",
        "SELECT id, description, digest, repository, commit_sha, branch, created_at, "
-       "forced_breaking FROM versions WHERE module=$1 AND version=$2"},
+       "forced_breaking, descriptor_digest FROM versions WHERE module=$1 AND version=$2"},
+      {"set_version_descriptor",
+       "UPDATE versions SET descriptor_digest=$3 WHERE module=$1 AND version=$2"},
       {"version_files", "SELECT path, digest, size FROM files WHERE version_id=$1 ORDER BY path"},
       {"version_dependencies",
        "SELECT module, version, digest FROM dependencies WHERE version_id=$1 ORDER BY position"},
@@ -69,7 +71,8 @@ const std::vector<Statement>& statements() {
        "LEFT JOIN versions v ON v.module = m.name"},
       {"insert_version",
        "INSERT INTO versions(module, version, description, digest, repository, commit_sha, "
-       "branch, created_at, forced_breaking) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) "
+       "branch, created_at, forced_breaking, descriptor_digest) "
+       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
        "ON CONFLICT (module, version) DO NOTHING RETURNING id"},
       {"insert_files",
        "INSERT INTO files(version_id, path, digest, size) "
@@ -353,6 +356,7 @@ class PostgresMetadataStore final : public MetadataStore {
                        r[0][5].as<std::string>()};
       v.created_at = r[0][6].as<std::int64_t>();
       v.forced_breaking = r[0][7].as<std::int64_t>();
+      v.descriptor_digest = r[0][8].as<std::string>();
       for (const auto& row : tx.exec_prepared("version_files", id)) {
         File f;
         f.path = row[0].as<std::string>();
@@ -365,6 +369,16 @@ class PostgresMetadataStore final : public MetadataStore {
             {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
       }
       return v;
+    });
+  }
+
+  Status set_version_descriptor(const std::string& module, const std::string& version,
+                                const std::string& descriptor_digest) override {
+    return write([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("set_version_descriptor", module, version, descriptor_digest);
+      tx.commit();
+      return r.affected_rows() == 0 ? version_not_found(module, version) : Status::OK();
     });
   }
 
@@ -410,9 +424,10 @@ class PostgresMetadataStore final : public MetadataStore {
       SPOKE_RETURN_IF_ERROR(check_other_spelling(v.module, v.version, names));
       // A concurrent insert of the same version waits for this one's commit, then inserts
       // nothing: exactly one wins, whichever process it runs in.
-      auto r = tx.exec_prepared("insert_version", v.module, v.version, v.description, v.digest,
-                                v.source_info.repository, v.source_info.commit_sha,
-                                v.source_info.branch, v.created_at, v.forced_breaking);
+      auto r =
+          tx.exec_prepared("insert_version", v.module, v.version, v.description, v.digest,
+                           v.source_info.repository, v.source_info.commit_sha, v.source_info.branch,
+                           v.created_at, v.forced_breaking, v.descriptor_digest);
       if (r.empty()) return version_exists(v.module, v.version);
       v.sequence = r[0][0].as<std::int64_t>();
       std::vector<std::string> paths, digests, sizes;
