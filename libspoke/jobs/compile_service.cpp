@@ -16,6 +16,7 @@
 
 #include "registry/registry_access.h"
 #include "util/sha256.h"
+#include "webhooks/events.h"
 
 namespace spoke {
 namespace {
@@ -284,8 +285,12 @@ bool CompileService::Impl::run(CompileJob job) {
   // Stores the outcome unless another worker holds the job now (this one's lease expired, or
   // it was released at stop): then that worker's result counts.
   auto finish = [&] {
-    if (job.status != JobStatus::kQueued) job.finished_at = now_ms();
-    Status s = metadata.finish_job(job);
+    Journal journal;
+    if (job.status != JobStatus::kQueued) {
+      job.finished_at = now_ms();
+      journal.events.push_back(internal::compile_finished_event(job));
+    }
+    Status s = metadata.finish_job(job, journal);
     if (!s.ok() && s.reason() != reason::kLeaseLost) {
       std::fprintf(stderr, "compile jobs: cannot record job %s: %s\n", job.id.c_str(),
                    s.to_string().c_str());
