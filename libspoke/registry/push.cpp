@@ -114,10 +114,9 @@ Result<PushResult> Registry::push(const PushRequest& request, AuditRecord* audit
       journal.events.push_back(
           internal::version_rejected_event(request.module, request.version, result.status()));
       if (Status s = impl_->storage.metadata->append_journal(journal); !s.ok()) {
-        log::write(log::Level::kError, "webhooks: a version.rejected event was not stored",
-                   {{"module", request.module},
-                    {"version", request.version},
-                    {"error", s.to_string()}});
+        log::write(
+            log::Level::kError, "webhooks: a version.rejected event was not stored",
+            {{"module", request.module}, {"version", request.version}, {"error", s.to_string()}});
       }
     }
     RegistryEvent event{EventKind::kVersionRejected, request.module, request.version};
