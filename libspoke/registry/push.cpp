@@ -6,14 +6,17 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "metrics/library_metrics.h"
 #include "registry/policy.h"
 #include "registry/registry_impl.h"
 #include "resolve/closure.h"
 #include "resolve/inference.h"
 #include "spoke/breaking.h"
+#include "spoke/log.h"
 #include "spoke/registry.h"
 #include "spoke/schema.h"
 #include "util/timing.h"
+#include "webhooks/events.h"
 
 namespace spoke {
 namespace {
@@ -63,6 +66,30 @@ Result<std::vector<File>> version_files(const std::vector<FileInput>& inputs) {
   return files;
 }
 
+// The outcome label of a push in spoke_pushes_total.
+const char* push_outcome(const Result<PushResult>& result) {
+  if (result.ok()) return result->created ? "created" : "identical";
+  const Status& s = result.status();
+  if (s.reason() == reason::kBreakingChange) return "breaking";
+  if (s.code() == Code::kConflict) return "conflict";
+  if (s.code() == Code::kUnprocessable || s.code() == Code::kInvalidArgument) return "invalid";
+  return "error";
+}
+
+// What a validation's report depends on: the files, the module they are checked as, and the
+// pinned closure (a dependency's digest pins its own graph).
+std::string validation_key(const std::string& module, const std::vector<File>& files,
+                           const std::vector<Dependency>& pinned) {
+  std::string key = module;
+  key += '\0';
+  key += compute_version_digest(files, pinned);
+  for (const auto& d : pinned) {
+    key += '\0';
+    key += d.spec();
+  }
+  return key;
+}
+
 }  // namespace
 
 Result<std::vector<Dependency>> Registry::Impl::pin_request_dependencies(
@@ -77,9 +104,23 @@ Result<std::vector<Dependency>> Registry::Impl::pin_request_dependencies(
   return internal::pin_dependencies(lookup(), module, specs);
 }
 
-Result<PushResult> Registry::push(const PushRequest& request) {
-  auto result = push_version(request);
+Result<PushResult> Registry::push(const PushRequest& request, AuditRecord* audit) {
+  auto result = push_version(request, audit);
+  internal::library_metrics().pushes.with({push_outcome(result)}).inc();
   if (!result.ok()) {
+    // A refusal of the push itself (not of a store that went away) is an event for webhooks.
+    Code code = result.status().code();
+    if (code != Code::kUnavailable && code != Code::kInternal &&
+        validate_module_name(request.module).ok()) {
+      Journal journal;
+      journal.events.push_back(
+          internal::version_rejected_event(request.module, request.version, result.status()));
+      if (Status s = impl_->storage.metadata->append_journal(journal); !s.ok()) {
+        log::write(
+            log::Level::kError, "webhooks: a version.rejected event was not stored",
+            {{"module", request.module}, {"version", request.version}, {"error", s.to_string()}});
+      }
+    }
     RegistryEvent event{EventKind::kVersionRejected, request.module, request.version};
     event.rejection = &result.status();
     impl_->publish(event);
@@ -91,7 +132,7 @@ Result<PushResult> Registry::push(const PushRequest& request) {
   return result;
 }
 
-Result<PushResult> Registry::push_version(const PushRequest& request) {
+Result<PushResult> Registry::push_version(const PushRequest& request, AuditRecord* audit) {
   internal::PhaseTimer timer("push");
   SPOKE_RETURN_IF_ERROR(validate_module_name(request.module));
   auto version_id = parse_version(request.version);
@@ -209,7 +250,11 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
   Timestamp now = now_ms();
   v.created_at = now;
   Module module_if_missing{v.module, request.module_description, now, now};
-  auto inserted = store.insert_version(module_if_missing, std::move(v));
+  // The change's journal: its events and audit entry are stored with the version or not at all.
+  Journal journal = internal::journal_with(audit);
+  journal.events.push_back(internal::module_created_event(module_if_missing));
+  journal.events.push_back(internal::version_pushed_event(v));
+  auto inserted = store.insert_version(module_if_missing, std::move(v), journal);
   timer.phase("metadata");
   if (!inserted.ok()) {
     // Lost a race with a concurrent push of another spelling of the version: that conflict.
@@ -220,6 +265,7 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
     }
     return inserted.status();
   }
+  internal::mark_written(audit);
   if (!module_existed) {
     RegistryEvent event{EventKind::kModuleCreated, request.module};
     impl_->publish(event);
@@ -230,7 +276,7 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
   return PushResult{std::move(inserted).value(), true, std::move(warnings)};
 }
 
-Result<ValidateReport> Registry::validate(const ValidateRequest& request) {
+Result<ValidateReport> Registry::validate_files_of(const ValidateRequest& request) {
   if (!request.module.empty()) SPOKE_RETURN_IF_ERROR(validate_module_name(request.module));
   std::vector<File> files;
   for (const auto& in : request.files) {
@@ -240,11 +286,29 @@ Result<ValidateReport> Registry::validate(const ValidateRequest& request) {
   auto pinned = impl_->pin_request_dependencies(request.module, request.dependencies,
                                                 request.infer_dependencies, request.files);
   if (!pinned.ok()) return pinned.status();
-  std::string root = request.module.empty() ? "(files)" : request.module;
-  auto checked = impl_->check_schema(root, request.module, files, pinned.value());
-  if (!checked.ok()) return checked.status();
-  return ValidateReport{checked->valid(), std::move(checked->diagnostics),
-                        std::move(pinned).value()};
+  static auto& hits = internal::library_metrics().cache_hits.with({"validate"});
+  static auto& misses = internal::library_metrics().cache_misses.with({"validate"});
+  std::string key = validation_key(request.module, files, pinned.value());
+  std::shared_ptr<const ValidateReport> report = impl_->validations.get(key);
+  if (report != nullptr) {
+    hits.inc();
+  } else {
+    misses.inc();
+    std::string root = request.module.empty() ? "(files)" : request.module;
+    auto checked = impl_->check_schema(root, request.module, files, pinned.value());
+    if (!checked.ok()) return checked.status();
+    report = std::make_shared<const ValidateReport>(
+        ValidateReport{checked->valid(), std::move(checked->diagnostics), pinned.value()});
+    impl_->validations.put(key, report);
+  }
+  return *report;
+}
+
+Result<ValidateReport> Registry::validate(const ValidateRequest& request) {
+  auto report = validate_files_of(request);
+  const char* result = !report.ok() ? "error" : report->valid ? "valid" : "invalid";
+  internal::library_metrics().validations.with({result}).inc();
+  return report;
 }
 
 }  // namespace spoke

@@ -7,6 +7,7 @@
 #include <future>
 #include <unordered_map>
 
+#include "metrics/library_metrics.h"
 #include "registry/policy.h"
 #include "registry/registry_access.h"
 #include "registry/registry_impl.h"
@@ -17,6 +18,7 @@
 #include "spoke/schema.h"
 #include "storage/store_errors.h"
 #include "storage/walk.h"
+#include "webhooks/events.h"
 
 namespace spoke {
 namespace {
@@ -175,8 +177,14 @@ Result<std::shared_ptr<const std::string>> Registry::Impl::build_descriptor(cons
 
 Result<std::shared_ptr<const Schema>> Registry::Impl::stored_schema(const Version& v,
                                                                     const SchemaOptions& options) {
+  static auto& hits = internal::library_metrics().cache_hits.with({"schema"});
+  static auto& misses = internal::library_metrics().cache_misses.with({"schema"});
   std::string key = schema_key(v, options);
-  if (auto hit = schemas.get(key)) return hit;
+  if (auto hit = schemas.get(key)) {
+    hits.inc();
+    return hit;
+  }
+  misses.inc();
   using Loaded = Result<std::shared_ptr<const Schema>>;
   return schema_loads.run(key, [&]() -> Loaded {
     if (auto hit = schemas.get(key)) return hit;
@@ -243,11 +251,18 @@ void Registry::subscribe(EventListener listener) {
 }
 
 Result<CreateModuleResult> Registry::create_module(const std::string& name,
-                                                   const std::string& description) {
+                                                   const std::string& description,
+                                                   AuditRecord* audit) {
   SPOKE_RETURN_IF_ERROR(validate_module_name(name));
   Timestamp now = now_ms();
-  auto inserted = impl_->storage.metadata->create_module({name, description, now, now});
+  Module module_record{name, description, now, now};
+  // Stored only when the module is created: an existing one is no change, and its audit entry is
+  // the caller's to record.
+  Journal journal = internal::journal_with(audit);
+  journal.events.push_back(internal::module_created_event(module_record));
+  auto inserted = impl_->storage.metadata->create_module(module_record, journal);
   if (!inserted.ok()) return inserted.status();
+  if (inserted.value()) internal::mark_written(audit);
   auto module = impl_->storage.metadata->get_module(name);
   if (!module.ok()) return module.status();
   if (inserted.value()) {
@@ -380,7 +395,10 @@ Result<File> Registry::get_file(const std::string& module, const std::string& ve
   key += exact.value();
   key += '\0';
   key += path;
+  static auto& hits = internal::library_metrics().cache_hits.with({"file"});
+  static auto& misses = internal::library_metrics().cache_misses.with({"file"});
   if (auto hit = impl_->file_cache.get(key)) {
+    hits.inc();
     // Layout of a cached entry: digest, '\0', content.
     auto nul = hit->find('\0');
     File f;
@@ -390,6 +408,7 @@ Result<File> Registry::get_file(const std::string& module, const std::string& ve
     f.size = f.content.size();
     return f;
   }
+  misses.inc();
   auto meta = impl_->storage.metadata->get_file(module, exact.value(), path);
   if (!meta.ok()) {
     if (meta.status().reason() == reason::kVersionNotFound) {
@@ -486,7 +505,8 @@ Result<EffectivePolicy> Registry::get_policy(const std::string& module) {
   return impl_->effective_policy(module);
 }
 
-Result<EffectivePolicy> Registry::set_policy(const std::string& module, ModulePolicy policy) {
+Result<EffectivePolicy> Registry::set_policy(const std::string& module, ModulePolicy policy,
+                                             AuditRecord* audit) {
   SPOKE_RETURN_IF_ERROR(validate_module_name(module));
   if (!policy.compatibility.empty()) {
     auto normalized = normalize_compatibility(policy.compatibility);
@@ -494,7 +514,12 @@ Result<EffectivePolicy> Registry::set_policy(const std::string& module, ModulePo
     policy.compatibility = *normalized;
   }
   policy.updated_at = now_ms();
-  SPOKE_RETURN_IF_ERROR(impl_->storage.metadata->put_module_policy(module, policy));
+  EffectivePolicy applies{policy, policy.compatibility.empty()};
+  if (applies.is_default) applies.policy.compatibility = default_compatibility();
+  Journal journal = internal::journal_with(audit);
+  journal.events.push_back(internal::policy_changed_event(module, applies));
+  SPOKE_RETURN_IF_ERROR(impl_->storage.metadata->put_module_policy(module, policy, journal));
+  internal::mark_written(audit);
   auto effective = impl_->effective_policy(module);
   if (effective.ok()) {
     RegistryEvent event{EventKind::kPolicyChanged, module};

@@ -27,6 +27,8 @@ struct Registry::Impl {
   internal::SchemaCache schemas{kDefaultSchemaCacheBytes};
   internal::SingleFlight<Result<std::shared_ptr<const Schema>>> schema_loads;
   internal::SingleFlight<Result<std::shared_ptr<const std::string>>> descriptor_builds;
+  // Reports of POST /validate, by what was validated (files and pinned closure).
+  internal::ValidateCache validations{256};
 
   std::mutex policy_mu;
   std::string default_compatibility = "FILE";

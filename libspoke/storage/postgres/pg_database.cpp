@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "metrics/library_metrics.h"
 #include "spoke/model.h"
 #include "storage/read_routing.h"
 
@@ -128,6 +129,71 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_module ON audit_log(module, id);
 CREATE INDEX audit_by_actor ON audit_log(actor, id);
 )sql",
+    // Webhooks: subscriptions, the outbox of events, their deliveries and every attempt.
+    R"sql(
+CREATE TABLE webhooks (
+  seq           BIGSERIAL NOT NULL,
+  id            TEXT COLLATE "C" PRIMARY KEY,
+  url           TEXT NOT NULL,
+  events        TEXT NOT NULL,
+  module        TEXT NOT NULL,
+  secret        TEXT NOT NULL,
+  active        BOOLEAN NOT NULL,
+  headers       TEXT NOT NULL,
+  description   TEXT NOT NULL,
+  creator       TEXT NOT NULL,
+  created_at    BIGINT NOT NULL,
+  updated_at    BIGINT NOT NULL,
+  failing_since BIGINT NOT NULL,
+  status_reason TEXT NOT NULL
+);
+CREATE TABLE webhook_events (
+  seq     BIGSERIAL PRIMARY KEY,
+  id      TEXT COLLATE "C" NOT NULL UNIQUE,
+  type    TEXT NOT NULL,
+  module  TEXT NOT NULL,
+  time    BIGINT NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  seq              BIGSERIAL PRIMARY KEY,
+  id               TEXT COLLATE "C" NOT NULL UNIQUE,
+  webhook_id       TEXT COLLATE "C" NOT NULL,
+  event_id         TEXT COLLATE "C" NOT NULL,
+  event_type       TEXT NOT NULL,
+  module           TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  attempts         BIGINT NOT NULL,
+  round_start      BIGINT NOT NULL,
+  manual           BOOLEAN NOT NULL,
+  created_at       BIGINT NOT NULL,
+  next_attempt_at  BIGINT NOT NULL,
+  finished_at      BIGINT NOT NULL,
+  last_status      INTEGER NOT NULL,
+  last_error       TEXT NOT NULL,
+  owner            TEXT NOT NULL,
+  lease_expires_at BIGINT NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, seq)
+  WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, seq);
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries(event_id);
+CREATE TABLE webhook_attempts (
+  delivery_id        TEXT COLLATE "C" NOT NULL,
+  number             BIGINT NOT NULL,
+  time               BIGINT NOT NULL,
+  duration_ms        BIGINT NOT NULL,
+  url                TEXT NOT NULL,
+  request_headers    TEXT NOT NULL,
+  response_status    INTEGER NOT NULL,
+  response_headers   TEXT NOT NULL,
+  response_body      BYTEA NOT NULL,
+  response_truncated BOOLEAN NOT NULL,
+  error_kind         TEXT NOT NULL,
+  error              TEXT NOT NULL,
+  PRIMARY KEY (delivery_id, number)
+);
+)sql",
     // Stored descriptors: the blob of each version's linked FileDescriptorSet.
     R"sql(
 ALTER TABLE versions ADD COLUMN descriptor_digest TEXT NOT NULL DEFAULT '';
@@ -243,7 +309,30 @@ Pool::Pool(std::string conninfo, std::string label, int size, std::chrono::milli
       size_(std::max(1, size)),
       wait_(wait),
       query_timeout_(query_timeout),
-      statements_(statements) {}
+      statements_(statements) {
+  internal::library_metrics().db_connections_max.with({label_}).inc(size_);
+}
+
+Pool::~Pool() {
+  auto& m = internal::library_metrics();
+  m.db_connections_max.with({label_}).dec(size_);
+  m.db_connections.with({label_, "in_use"}).dec(reported_in_use_);
+  m.db_connections.with({label_, "idle"}).dec(reported_idle_);
+}
+
+void Pool::report_connections() {
+  int idle = static_cast<int>(idle_.size());
+  int in_use = open_ - idle;
+  auto& m = internal::library_metrics();
+  if (in_use != reported_in_use_) {
+    m.db_connections.with({label_, "in_use"}).inc(in_use - reported_in_use_);
+    reported_in_use_ = in_use;
+  }
+  if (idle != reported_idle_) {
+    m.db_connections.with({label_, "idle"}).inc(idle - reported_idle_);
+    reported_idle_ = idle;
+  }
+}
 
 std::unique_ptr<pqxx::connection> Pool::connect() {
   auto conn = std::make_unique<pqxx::connection>(conninfo_);
@@ -259,15 +348,18 @@ Pool::Lease Pool::acquire() {
   {
     std::unique_lock lock(mu_);
     if (!cv_.wait_for(lock, wait_, [&] { return !idle_.empty() || open_ < size_; })) {
+      internal::library_metrics().db_connection_waits_timed_out.with({label_}).inc();
       throw std::runtime_error(
           fmt::format("all {} connections stayed busy for {} ms", size_, wait_.count()));
     }
     if (!idle_.empty()) {
       Lease lease{std::move(idle_.back()), generation_, false};
       idle_.pop_back();
+      report_connections();
       return lease;
     }
     ++open_;
+    report_connections();
     generation = generation_;
   }
   try {
@@ -275,6 +367,7 @@ Pool::Lease Pool::acquire() {
   } catch (...) {
     std::lock_guard lock(mu_);
     --open_;
+    report_connections();
     cv_.notify_one();
     throw;
   }
@@ -296,6 +389,7 @@ void Pool::release(Lease lease, bool broken) {
   } else {
     --open_;
   }
+  report_connections();
   cv_.notify_one();
 }
 
