@@ -404,6 +404,11 @@ Result<EffectivePolicy> Registry::set_policy(const std::string& module, ModulePo
     if (!normalized) return invalid_compatibility(policy.compatibility);
     policy.compatibility = *normalized;
   }
+  if (policy.lint) {
+    auto lint = internal::checked_lint_policy(*policy.lint);
+    if (!lint.ok()) return lint.status();
+    policy.lint = std::move(lint).value();
+  }
   policy.updated_at = now_ms();
   SPOKE_RETURN_IF_ERROR(impl_->storage.metadata->put_module_policy(module, policy));
   auto effective = impl_->effective_policy(module);

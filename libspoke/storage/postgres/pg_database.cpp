@@ -128,6 +128,10 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_module ON audit_log(module, id);
 CREATE INDEX audit_by_actor ON audit_log(actor, id);
 )sql",
+    // Module lint policies: the lint section as JSON with buf.yaml v2's keys (NULL: none).
+    R"sql(
+ALTER TABLE module_configs ADD COLUMN lint TEXT;
+)sql",
 };
 
 // Taken by every process migrating the schema: two starting at once migrate it once.
