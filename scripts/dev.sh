@@ -18,8 +18,9 @@ packages=(g++ meson ninja-build pkg-config cmake git ca-certificates
 # with npm.
 # The PostgreSQL suites start real servers (initdb, pg_ctl, pg_basebackup, pg_dump) as the
 # `postgres` user the package creates.
+# The observability suites check /metrics with promtool (Debian's prometheus package).
 if [ "$mode" = test ]; then
-  packages+=(postgresql)
+  packages+=(postgresql prometheus)
   # Debian's npm, unless one is installed already (e.g. with a nodejs that bundles it).
   command -v npm >/dev/null || packages+=(npm)
 fi

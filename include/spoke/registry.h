@@ -145,6 +145,7 @@ class Registry : public DependencySource {
 
  private:
   Result<PushResult> push_version(const PushRequest& request);
+  Result<ValidateReport> validate_files_of(const ValidateRequest& request);
 
   friend class internal::RegistryAccess;  // components inside libspoke (compile jobs)
   struct Impl;

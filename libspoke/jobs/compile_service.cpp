@@ -14,7 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metrics/library_metrics.h"
 #include "registry/registry_access.h"
+#include "spoke/log.h"
 #include "util/sha256.h"
 
 namespace spoke {
@@ -91,6 +93,8 @@ struct CompileService::Impl {
   bool stopping = false;
   bool subscribed = false;  // to the registry's pushes, for auto_compile
   std::vector<std::thread> threads;
+  // Sets spoke_compile_queue_length from the store at each scrape while started.
+  metrics::CollectorHandle queue_length;
 };
 
 CompileService::CompileService(Registry& registry, CompileServiceOptions options)
@@ -118,6 +122,13 @@ Status CompileService::Impl::start() {
   int n = std::max(1, options.workers);
   for (int i = 0; i < n; ++i) threads.emplace_back([this] { worker(); });
   threads.emplace_back([this] { keep_leases(); });
+  queue_length = metrics::default_registry().add_collector([this] {
+    auto queued = metadata.list_jobs_by_status({JobStatus::kQueued});
+    if (queued.ok()) {
+      internal::library_metrics().compile_queue_length.with({}).set(
+          static_cast<double>(queued->size()));
+    }
+  });
   return Status::OK();
 }
 
@@ -127,13 +138,14 @@ void CompileService::Impl::stop() {
     if (threads.empty()) return;
     stopping = true;
   }
+  queue_length.reset();
   cv.notify_all();
   // Another process may start the running jobs at once; what finishes here is discarded (its
   // artifact is kept: the other run finds it).
   auto release = [&] {
     if (auto r = metadata.release_jobs(owner); !r.ok()) {
-      std::fprintf(stderr, "compile jobs: cannot release the jobs of %s: %s\n", owner.c_str(),
-                   r.status().to_string().c_str());
+      log::write(log::Level::kError, "compile jobs: cannot release this process's jobs",
+                 {{"owner", owner}, {"error", r.status().to_string()}});
     }
   };
   release();
@@ -198,7 +210,12 @@ Result<SubmitResult> CompileService::Impl::submit(const CompileSubmission& submi
   auto key = artifact_key(version->digest, request, &generator);
   if (!key.ok()) return key.status();
   auto artifact = metadata.get_artifact(key.value());
+  auto& metrics = internal::library_metrics();
+  static auto& artifact_hits = metrics.cache_hits.with({"artifact"});
+  static auto& artifact_misses = metrics.cache_misses.with({"artifact"});
   if (artifact.ok()) {
+    artifact_hits.inc();
+    metrics.compile_jobs.with({job.language, "cached"}).inc();
     job.status = JobStatus::kSucceeded;
     job.generator = generator;
     job.artifact_key = key.value();
@@ -209,8 +226,10 @@ Result<SubmitResult> CompileService::Impl::submit(const CompileSubmission& submi
   }
   if (artifact.status().code() != Code::kNotFound) return artifact.status();
 
+  artifact_misses.inc();
   job.status = JobStatus::kQueued;
   SPOKE_RETURN_IF_ERROR(metadata.insert_job(job));
+  metrics.compile_jobs.with({job.language, "queued"}).inc();
   {
     std::lock_guard lock(mu);
     ++wakeups;
@@ -223,8 +242,11 @@ void CompileService::Impl::on_push(const std::string& module, const std::string&
   for (const auto& language : options.auto_compile) {
     auto r = submit({module, version, language, false, {}});
     if (!r.ok()) {
-      std::fprintf(stderr, "auto-compile %s@%s %s: %s\n", module.c_str(), version.c_str(),
-                   language.c_str(), r.status().message().c_str());
+      log::write(log::Level::kWarn, "auto-compile not started",
+                 {{"module", module},
+                  {"version", version},
+                  {"language", language},
+                  {"error", r.status().message()}});
     }
   }
 }
@@ -244,15 +266,19 @@ void CompileService::Impl::worker() {
         if (!running.insert(job.id).second) continue;
       }
       std::string id = job.id;
+      auto& metrics = internal::library_metrics();
+      metrics.compile_jobs.with({job.language, "running"}).inc();
+      metrics.compile_jobs_running.with({}).inc();
       bool done = run(std::move(job));
+      metrics.compile_jobs_running.with({}).dec();
       std::unique_lock lock(mu);
       running.erase(id);
       if (!done) cv.wait_for(lock, options.poll_interval, [&] { return stopping; });
       continue;
     }
     if (!claimed.ok()) {
-      std::fprintf(stderr, "compile jobs: cannot claim a job: %s\n",
-                   claimed.status().to_string().c_str());
+      log::write(log::Level::kError, "compile jobs: cannot claim a job",
+                 {{"error", claimed.status().to_string()}});
     }
     // Nothing to do (or the store did not answer): wait for a submit here or the next poll.
     std::unique_lock lock(mu);
@@ -272,8 +298,8 @@ void CompileService::Impl::keep_leases() {
       // next renewal.
       Status s = metadata.renew_job_lease(id, owner, options.lease);
       if (!s.ok() && s.reason() != reason::kLeaseLost) {
-        std::fprintf(stderr, "compile jobs: cannot renew the lease of %s: %s\n", id.c_str(),
-                     s.to_string().c_str());
+        log::write(log::Level::kError, "compile jobs: cannot renew a lease",
+                   {{"job_id", id}, {"error", s.to_string()}});
       }
     }
     lock.lock();
@@ -283,12 +309,22 @@ void CompileService::Impl::keep_leases() {
 bool CompileService::Impl::run(CompileJob job) {
   // Stores the outcome unless another worker holds the job now (this one's lease expired, or
   // it was released at stop): then that worker's result counts.
+  const auto started = std::chrono::steady_clock::now();
   auto finish = [&] {
-    if (job.status != JobStatus::kQueued) job.finished_at = now_ms();
+    if (job.status != JobStatus::kQueued) {
+      job.finished_at = now_ms();
+      auto& metrics = internal::library_metrics();
+      metrics.compile_job_duration.with({job.language})
+          .observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      metrics.compile_jobs
+          .with({job.language, job.status == JobStatus::kSucceeded ? "succeeded" : "failed"})
+          .inc();
+    }
     Status s = metadata.finish_job(job);
     if (!s.ok() && s.reason() != reason::kLeaseLost) {
-      std::fprintf(stderr, "compile jobs: cannot record job %s: %s\n", job.id.c_str(),
-                   s.to_string().c_str());
+      log::write(log::Level::kError, "compile jobs: cannot record a job",
+                 {{"job_id", job.id}, {"error", s.to_string()}});
     }
     return job.status != JobStatus::kQueued;
   };

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metrics/library_metrics.h"
 #include "spoke/file_tree.h"
 #include "spoke/model.h"
 #include "spoke/schema.h"
@@ -215,9 +216,11 @@ Result<DirectoryValidation> validate_directory(const DirectoryValidationOptions&
                parse_severity(d.value("severity", "error")).value_or(Severity::kError),
                d.value("message", "")});
         }
+        internal::library_metrics().cache_hits.with({"validate"}).inc();
         return hit;
       }
     }
+    internal::library_metrics().cache_misses.with({"validate"}).inc();
   }
 
   std::vector<FileInput> target_inputs, dep_inputs;

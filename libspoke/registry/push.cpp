@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "metrics/library_metrics.h"
 #include "registry/policy.h"
 #include "registry/registry_impl.h"
 #include "resolve/closure.h"
@@ -61,6 +62,30 @@ Result<std::vector<File>> version_files(const std::vector<FileInput>& inputs) {
   return files;
 }
 
+// The outcome label of a push in spoke_pushes_total.
+const char* push_outcome(const Result<PushResult>& result) {
+  if (result.ok()) return result->created ? "created" : "identical";
+  const Status& s = result.status();
+  if (s.reason() == reason::kBreakingChange) return "breaking";
+  if (s.code() == Code::kConflict) return "conflict";
+  if (s.code() == Code::kUnprocessable || s.code() == Code::kInvalidArgument) return "invalid";
+  return "error";
+}
+
+// What a validation's report depends on: the files, the module they are checked as, and the
+// pinned closure (a dependency's digest pins its own graph).
+std::string validation_key(const std::string& module, const std::vector<File>& files,
+                           const std::vector<Dependency>& pinned) {
+  std::string key = module;
+  key += '\0';
+  key += compute_version_digest(files, pinned);
+  for (const auto& d : pinned) {
+    key += '\0';
+    key += d.spec();
+  }
+  return key;
+}
+
 }  // namespace
 
 Result<std::vector<Dependency>> Registry::Impl::pin_request_dependencies(
@@ -77,6 +102,7 @@ Result<std::vector<Dependency>> Registry::Impl::pin_request_dependencies(
 
 Result<PushResult> Registry::push(const PushRequest& request) {
   auto result = push_version(request);
+  internal::library_metrics().pushes.with({push_outcome(result)}).inc();
   if (!result.ok()) {
     RegistryEvent event{EventKind::kVersionRejected, request.module, request.version};
     event.rejection = &result.status();
@@ -216,7 +242,7 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
   return PushResult{std::move(inserted).value(), true, std::move(warnings)};
 }
 
-Result<ValidateReport> Registry::validate(const ValidateRequest& request) {
+Result<ValidateReport> Registry::validate_files_of(const ValidateRequest& request) {
   if (!request.module.empty()) SPOKE_RETURN_IF_ERROR(validate_module_name(request.module));
   std::vector<File> files;
   for (const auto& in : request.files) {
@@ -226,11 +252,29 @@ Result<ValidateReport> Registry::validate(const ValidateRequest& request) {
   auto pinned = impl_->pin_request_dependencies(request.module, request.dependencies,
                                                 request.infer_dependencies, request.files);
   if (!pinned.ok()) return pinned.status();
-  std::string root = request.module.empty() ? "(files)" : request.module;
-  auto checked = impl_->check_schema(root, request.module, files, pinned.value());
-  if (!checked.ok()) return checked.status();
-  return ValidateReport{checked->valid(), std::move(checked->diagnostics),
-                        std::move(pinned).value()};
+  static auto& hits = internal::library_metrics().cache_hits.with({"validate"});
+  static auto& misses = internal::library_metrics().cache_misses.with({"validate"});
+  std::string key = validation_key(request.module, files, pinned.value());
+  std::shared_ptr<const ValidateReport> report = impl_->validations.get(key);
+  if (report != nullptr) {
+    hits.inc();
+  } else {
+    misses.inc();
+    std::string root = request.module.empty() ? "(files)" : request.module;
+    auto checked = impl_->check_schema(root, request.module, files, pinned.value());
+    if (!checked.ok()) return checked.status();
+    report = std::make_shared<const ValidateReport>(
+        ValidateReport{checked->valid(), std::move(checked->diagnostics), pinned.value()});
+    impl_->validations.put(key, report);
+  }
+  return *report;
+}
+
+Result<ValidateReport> Registry::validate(const ValidateRequest& request) {
+  auto report = validate_files_of(request);
+  const char* result = !report.ok() ? "error" : report->valid ? "valid" : "invalid";
+  internal::library_metrics().validations.with({result}).inc();
+  return report;
 }
 
 }  // namespace spoke

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "metrics/library_metrics.h"
 #include "registry/policy.h"
 #include "registry/registry_access.h"
 #include "registry/registry_impl.h"
@@ -289,7 +290,10 @@ Result<File> Registry::get_file(const std::string& module, const std::string& ve
   key += exact.value();
   key += '\0';
   key += path;
+  static auto& hits = internal::library_metrics().cache_hits.with({"file"});
+  static auto& misses = internal::library_metrics().cache_misses.with({"file"});
   if (auto hit = impl_->file_cache.get(key)) {
+    hits.inc();
     // Layout of a cached entry: digest, '\0', content.
     auto nul = hit->find('\0');
     File f;
@@ -299,6 +303,7 @@ Result<File> Registry::get_file(const std::string& module, const std::string& ve
     f.size = f.content.size();
     return f;
   }
+  misses.inc();
   auto meta = impl_->storage.metadata->get_file(module, exact.value(), path);
   if (!meta.ok()) {
     if (meta.status().reason() == reason::kVersionNotFound) {
@@ -332,7 +337,13 @@ Result<std::shared_ptr<const Schema>> Registry::get_schema(const std::string& mo
                                                            const std::string& version) {
   auto v = get_version(module, version, true);
   if (!v.ok()) return v.status();
-  if (auto hit = impl_->schemas.get(v->digest)) return hit;
+  static auto& hits = internal::library_metrics().cache_hits.with({"schema"});
+  static auto& misses = internal::library_metrics().cache_misses.with({"schema"});
+  if (auto hit = impl_->schemas.get(v->digest)) {
+    hits.inc();
+    return hit;
+  }
+  misses.inc();
   auto checked =
       impl_->check_schema(v->module + "@" + v->version, v->module, v->files, v->dependencies);
   if (!checked.ok()) return checked.status();

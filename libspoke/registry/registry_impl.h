@@ -20,6 +20,8 @@ struct Registry::Impl {
   Storage storage;
   internal::ImmutableCache file_cache{64u << 20};
   internal::SchemaCache schemas{4};
+  // Reports of POST /validate, by what was validated (files and pinned closure).
+  internal::ValidateCache validations{256};
 
   std::mutex policy_mu;
   std::string default_compatibility = "FILE";

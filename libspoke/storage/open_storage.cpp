@@ -7,6 +7,7 @@
 
 #include "spoke/storage.h"
 #include "storage/backends.h"
+#include "storage/timed_store.h"
 
 namespace spoke {
 namespace {
@@ -157,7 +158,12 @@ Result<Storage> open_storage(const StorageOptions& options) {
       return Status::InvalidArgument(fmt::format("storage \"{}\": {}", key, b.unavailable),
                                      reason::kStorageBackendNotBuilt);
     }
-    return b.open(options);
+    auto storage = b.open(options);
+    if (!storage.ok()) return storage;
+    // Every operation timed into the library's metrics.
+    storage->metadata = internal::timed(std::move(storage->metadata));
+    storage->blobs = internal::timed(std::move(storage->blobs));
+    return storage;
   }
   return Status::InvalidArgument(
       fmt::format("unknown storage type \"{}\"; known types: {}", key, describe_known(backends)),

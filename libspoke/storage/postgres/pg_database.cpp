@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "metrics/library_metrics.h"
 #include "spoke/model.h"
 #include "storage/read_routing.h"
 
@@ -243,7 +244,30 @@ Pool::Pool(std::string conninfo, std::string label, int size, std::chrono::milli
       size_(std::max(1, size)),
       wait_(wait),
       query_timeout_(query_timeout),
-      statements_(statements) {}
+      statements_(statements) {
+  internal::library_metrics().db_connections_max.with({label_}).inc(size_);
+}
+
+Pool::~Pool() {
+  auto& m = internal::library_metrics();
+  m.db_connections_max.with({label_}).dec(size_);
+  m.db_connections.with({label_, "in_use"}).dec(reported_in_use_);
+  m.db_connections.with({label_, "idle"}).dec(reported_idle_);
+}
+
+void Pool::report_connections() {
+  int idle = static_cast<int>(idle_.size());
+  int in_use = open_ - idle;
+  auto& m = internal::library_metrics();
+  if (in_use != reported_in_use_) {
+    m.db_connections.with({label_, "in_use"}).inc(in_use - reported_in_use_);
+    reported_in_use_ = in_use;
+  }
+  if (idle != reported_idle_) {
+    m.db_connections.with({label_, "idle"}).inc(idle - reported_idle_);
+    reported_idle_ = idle;
+  }
+}
 
 std::unique_ptr<pqxx::connection> Pool::connect() {
   auto conn = std::make_unique<pqxx::connection>(conninfo_);
@@ -259,15 +283,18 @@ Pool::Lease Pool::acquire() {
   {
     std::unique_lock lock(mu_);
     if (!cv_.wait_for(lock, wait_, [&] { return !idle_.empty() || open_ < size_; })) {
+      internal::library_metrics().db_connection_waits_timed_out.with({label_}).inc();
       throw std::runtime_error(
           fmt::format("all {} connections stayed busy for {} ms", size_, wait_.count()));
     }
     if (!idle_.empty()) {
       Lease lease{std::move(idle_.back()), generation_, false};
       idle_.pop_back();
+      report_connections();
       return lease;
     }
     ++open_;
+    report_connections();
     generation = generation_;
   }
   try {
@@ -275,6 +302,7 @@ Pool::Lease Pool::acquire() {
   } catch (...) {
     std::lock_guard lock(mu_);
     --open_;
+    report_connections();
     cv_.notify_one();
     throw;
   }
@@ -296,6 +324,7 @@ void Pool::release(Lease lease, bool broken) {
   } else {
     --open_;
   }
+  report_connections();
   cv_.notify_one();
 }
 

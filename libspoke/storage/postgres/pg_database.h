@@ -40,6 +40,9 @@ class Pool {
 
   Pool(std::string conninfo, std::string label, int size, std::chrono::milliseconds wait,
        std::chrono::milliseconds query_timeout, const std::vector<Statement>* statements);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
 
   // An idle connection or a new one. Throws pqxx::broken_connection when the server cannot be
   // reached, and std::runtime_error when every connection stays busy for longer than the wait.
@@ -51,6 +54,8 @@ class Pool {
 
  private:
   std::unique_ptr<pqxx::connection> connect();
+  // Brings spoke_database_connections up to date (mu_ held).
+  void report_connections();
 
   std::string conninfo_;
   std::string label_;  // host:port/db, for messages
@@ -63,6 +68,9 @@ class Pool {
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   int open_ = 0;  // lent out or idle
   std::uint64_t generation_ = 0;
+  // What this pool added to the connection gauges (several pools may share a server's).
+  int reported_in_use_ = 0;
+  int reported_idle_ = 0;
 };
 
 inline const Status& status_of(const Status& s) { return s; }
