@@ -67,6 +67,7 @@ const char* push_outcome(const Result<PushResult>& result) {
   if (result.ok()) return result->created ? "created" : "identical";
   const Status& s = result.status();
   if (s.reason() == reason::kBreakingChange) return "breaking";
+  if (s.reason() == reason::kLintFailed) return "lint";
   if (s.code() == Code::kConflict) return "conflict";
   if (s.code() == Code::kUnprocessable || s.code() == Code::kInvalidArgument) return "invalid";
   return "error";
