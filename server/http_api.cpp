@@ -205,6 +205,7 @@ struct RequestContext {
   Principal caller;
   std::string request_id;
   bool recorded = false;  // its audit entry is written (a denial)
+  AuditRecord audit;      // the entry a change stores with itself (audit.written once it has)
 };
 thread_local RequestContext current;
 
@@ -231,7 +232,8 @@ std::string error_code_of(const Response& res) {
   return fmt::format("http_{}", res.status);
 }
 
-Status record_audit(Guard& guard, const Request& req, const Response& res) {
+// The audit entry of the request being served, answered with `status`.
+AuditEntry audit_entry(const Request& req, int status) {
   AuditEntry e;
   e.actor = current.caller.name;
   e.client = req.remote_addr;
@@ -240,7 +242,19 @@ Status record_audit(Guard& guard, const Request& req, const Response& res) {
   e.route = current.match.route->path;
   e.module = current.match.module;
   e.version = current.match.version;
-  e.status = res.status;
+  e.status = status;
+  return e;
+}
+
+// For a handler's change: the request's audit entry, answered with `status` when the change is
+// made, to be stored in the change's transaction (then the post-routing handler leaves it).
+AuditRecord* audit_of(const Request& req, int status) {
+  current.audit = AuditRecord{audit_entry(req, status), false};
+  return &current.audit;
+}
+
+Status record_audit(Guard& guard, const Request& req, const Response& res) {
+  AuditEntry e = audit_entry(req, res.status);
   e.error = error_code_of(res);
   return guard.access->record(std::move(e));
 }
@@ -345,7 +359,7 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<const Rout
     // A mutation's entry is written before the answer goes out: a client told it succeeded can
     // rely on it being on record.
     if (guard != nullptr && current.match.route != nullptr && !current.recorded &&
-        audited(*current.match.route)) {
+        !current.audit.written && audited(*current.match.route)) {
       current.recorded = true;
       if (Status s = record_audit(*guard, req, res); !s.ok()) {
         log_audit_failure(s);
@@ -475,7 +489,7 @@ void add_access_routes(Router& router, std::shared_ptr<Guard> guard, std::size_t
                auto request = rest::parse_token_request(body.value());
                if (!request.ok()) return send_error(res, request.status());
                request->creator = current.caller.name;
-               reply(res, access->create_token(request.value()), 201,
+               reply(res, access->create_token(request.value(), audit_of(req, 201)), 201,
                      [](const CreatedToken& t) { return rest::to_json(t); });
              });
 
@@ -486,7 +500,7 @@ void add_access_routes(Router& router, std::shared_ptr<Guard> guard, std::size_t
 
   router.add({"DELETE", "/tokens/{name}", "revoke an access token", Access::kAdmin},
              [access](const Request& req, Response& res, const ContentReader*) {
-               Status s = access->revoke_token(req.matches[1]);
+               Status s = access->revoke_token(req.matches[1], audit_of(req, 204));
                if (!s.ok()) return send_error(res, s);
                res.status = 204;
              });
@@ -518,7 +532,7 @@ void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::s
                if (!body.ok()) return send_error(res, body.status());
                auto create = rest::parse_create_module_request(body.value());
                if (!create.ok()) return send_error(res, create.status());
-               auto r = reg->create_module(create->name, create->description);
+               auto r = reg->create_module(create->name, create->description, audit_of(req, 201));
                if (!r.ok()) return send_error(res, r.status());
                send_json(res, r->created ? 201 : 200, rest::to_json(r->module));
              });
@@ -568,7 +582,7 @@ void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::s
                if (!body.ok()) return send_error(res, body.status());
                auto policy = rest::parse_policy_request(body.value());
                if (!policy.ok()) return send_error(res, policy.status());
-               reply(res, reg->set_policy(req.matches[1], policy.value()));
+               reply(res, reg->set_policy(req.matches[1], policy.value(), audit_of(req, 200)));
              });
 
   router.add(
@@ -602,7 +616,7 @@ void add_version_routes(Router& router, Registry* reg, const Guard* guard, std::
                // Forcing past a lint policy is an admin's decision under access control.
                push->may_force_lint =
                    auth::authorize(guard->mode, Access::kAdmin, current.caller, push->module).ok();
-               auto r = reg->push(push.value());
+               auto r = reg->push(push.value(), audit_of(req, 201));
                if (!r.ok()) return send_error(res, r.status());
                send_json(res, r->created ? 201 : 200, rest::to_json(r.value()));
              });
