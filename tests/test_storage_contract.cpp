@@ -364,9 +364,9 @@ TEST_CASE("job_artifact_and_policy_contract") {
     lint.allow_comment_ignores = false;
     spoke::ModulePolicy with_lint{"FILE", false, false, 42};
     with_lint.lint = lint;
-    REQUIRE(store->put_module_policy("gamma", with_lint).reason() == "module_not_found");
-    REQUIRE(store->create_module({"gamma", "", 1, 1}).ok());
-    REQUIRE(store->put_module_policy("gamma", with_lint).ok());
+    REQUIRE(store->put_module_policy("gamma", with_lint, {}).reason() == "module_not_found");
+    REQUIRE(store->create_module({"gamma", "", 1, 1}, {}).ok());
+    REQUIRE(store->put_module_policy("gamma", with_lint, {}).ok());
     auto linted = store->get_module_policy("gamma").value();
     REQUIRE(linted.has_value());
     REQUIRE(linted->lint.has_value());
