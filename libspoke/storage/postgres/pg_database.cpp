@@ -193,6 +193,7 @@ CREATE TABLE webhook_attempts (
   error              TEXT NOT NULL,
   PRIMARY KEY (delivery_id, number)
 );
+)sql",
     // Module lint policies: the lint section as JSON with buf.yaml v2's keys (NULL: none).
     R"sql(
 ALTER TABLE module_configs ADD COLUMN lint TEXT;
