@@ -194,6 +194,10 @@ CREATE TABLE webhook_attempts (
   PRIMARY KEY (delivery_id, number)
 );
 )sql",
+    // Module lint policies: the lint section as JSON with buf.yaml v2's keys (NULL: none).
+    R"sql(
+ALTER TABLE module_configs ADD COLUMN lint TEXT;
+)sql",
     // Stored descriptors: the blob of each version's linked FileDescriptorSet.
     R"sql(
 ALTER TABLE versions ADD COLUMN descriptor_digest TEXT NOT NULL DEFAULT '';
