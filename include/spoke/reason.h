@@ -114,6 +114,11 @@ inline constexpr char kAuditUnavailable[] = "audit_unavailable";
 // Server lifecycle.
 inline constexpr char kDraining[] = "draining";
 
+// Rate limits shared through Redis.
+inline constexpr char kInvalidRedisUrl[] = "invalid_redis_url";
+inline constexpr char kRedisNotBuilt[] = "redis_not_built";
+inline constexpr char kRedisUnavailable[] = "redis_unavailable";
+
 // Requests over HTTP.
 inline constexpr char kMalformedJson[] = "malformed_json";
 inline constexpr char kMissingField[] = "missing_field";

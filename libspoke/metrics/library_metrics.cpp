@@ -55,6 +55,17 @@ LibraryMetrics::LibraryMetrics(metrics::MetricRegistry& r)
       compile_job_duration(r.histogram("spoke_compile_job_duration_seconds",
                                        "Duration of compile jobs run in this process, by language",
                                        {"language"}, metrics::exponential_buckets(0.05, 2, 14))),
+      rate_limit_redis_up(r.gauge("spoke_rate_limit_redis_up",
+                                  "1 while rate limits are shared through Redis and Redis "
+                                  "answers; 0 while this instance falls back to its own buckets "
+                                  "(or no Redis is configured)")),
+      rate_limit_redis_errors(r.counter("spoke_rate_limit_redis_errors_total",
+                                        "Rate-limit decisions Redis failed to make (unreachable, "
+                                        "timed out or refused)")),
+      rate_limit_fallback_decisions(
+          r.counter("spoke_rate_limit_fallback_decisions_total",
+                    "Rate-limit decisions made by this instance's own buckets because Redis did "
+                    "not answer")),
       build_info(r.gauge("spoke_build_info",
                          "Always 1; the labels say which Spoke and which libprotobuf this is",
                          {"version", "protobuf_version"})) {

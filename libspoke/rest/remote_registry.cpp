@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <openssl/x509.h>
 #include <zlib.h>
 
 #include "spoke/rest.h"
@@ -46,6 +47,7 @@ std::string encode_path_segment(const std::string& s) {
 struct RemoteRegistry::Impl {
   RemoteOptions options;
   std::string prefix;  // a path the registry is served under ("" at the root)
+  std::string host;    // host[:port] of the URL
   std::unique_ptr<httplib::Client> client;
 
   explicit Impl(RemoteOptions o) : options(std::move(o)) {
@@ -57,6 +59,7 @@ struct RemoteRegistry::Impl {
       prefix = base.substr(path_start);
       base = base.substr(0, path_start);
     }
+    host = base.substr(scheme_end == std::string::npos ? 0 : scheme_end + 3);
     client = std::make_unique<httplib::Client>(base);
     client->set_connection_timeout(options.connect_timeout_s, 0);
     client->set_read_timeout(options.timeout_s, 0);
@@ -89,11 +92,23 @@ struct RemoteRegistry::Impl {
       case httplib::Error::Write:
         why = "the connection was closed while sending the request";
         break;
-      case httplib::Error::SSLConnection:
+      case httplib::Error::SSLServerVerification: {
+        long verify = client->get_openssl_verify_result();
+        why = verify != X509_V_OK
+                  ? fmt::format(
+                        "its TLS certificate is not trusted ({}); pass --ca-cert (or "
+                        "SPOKE_CA_CERT) with the CA that signed it",
+                        X509_verify_cert_error_string(verify))
+                  : fmt::format("its TLS certificate is not for {}", host);
+        break;
+      }
       case httplib::Error::SSLLoadingCerts:
-      case httplib::Error::SSLServerVerification:
-        why = fmt::format("TLS failed ({}; --ca-cert names a private CA)",
-                          httplib::to_string(r.error()));
+        why = options.ca_cert.empty()
+                  ? "cannot load the system's CA certificates"
+                  : fmt::format("cannot load CA certificates from {}", options.ca_cert);
+        break;
+      case httplib::Error::SSLConnection:
+        why = "the TLS handshake failed (is it an https server?)";
         break;
       default:
         why = httplib::to_string(r.error());

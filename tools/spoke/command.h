@@ -21,6 +21,7 @@ struct Globals {
   bool json = false;     // --json
   bool quiet = false;    // --quiet: no progress on stderr
   std::string token;     // --token, else $SPOKE_TOKEN (else what spoke login stored)
+  std::string ca_cert;   // --ca-cert, else $SPOKE_CA_CERT: the CA of an https registry
 
   // The registry's URL and the token: --token / $SPOKE_TOKEN, else the one stored by spoke login.
   RemoteOptions remote() const;
