@@ -57,10 +57,11 @@ int migrate_storage(const MigrateStorageArgs& args, const StorageOptions& base) 
   }
   std::fprintf(stderr,
                "copied %zu modules, %zu versions, %zu blobs, %zu artifacts, %zu jobs, %zu "
-               "policies, %zu tokens, %zu audit entries (%zu already there); %zu version digests "
-               "verified\n",
+               "policies, %zu tokens, %zu audit entries, %zu webhooks, %zu webhook events, %zu "
+               "webhook deliveries (%zu already there); %zu version digests verified\n",
                report->modules, report->versions, report->blobs, report->artifacts, report->jobs,
-               report->policies, report->tokens, report->audit_entries, report->already_there,
+               report->policies, report->tokens, report->audit_entries, report->webhooks,
+               report->webhook_events, report->webhook_deliveries, report->already_there,
                report->verified);
   return 0;
 }

@@ -83,6 +83,7 @@ struct RequestContext {
   std::string client;          // the client's address (see TrustedProxies)
   std::size_t body_bytes = 0;  // request body bytes read (after decompression)
   bool recorded = false;       // its audit entry is written (a denial)
+  AuditRecord audit;           // the entry a change stores with itself (audit.written once it has)
 };
 thread_local RequestContext current;
 
@@ -242,7 +243,8 @@ std::string error_code_of(const Response& res) {
   return fmt::format("http_{}", res.status);
 }
 
-Status record_audit(Guard& guard, const Request& req, const Response& res) {
+// The audit entry of the request being served, answered with `status`.
+AuditEntry audit_entry(const Request& req, int status) {
   AuditEntry e;
   e.actor = current.caller.name;
   e.client = current.client;
@@ -251,7 +253,19 @@ Status record_audit(Guard& guard, const Request& req, const Response& res) {
   e.route = current.match.route->path;
   e.module = current.match.module;
   e.version = current.match.version;
-  e.status = res.status;
+  e.status = status;
+  return e;
+}
+
+// For a handler's change: the request's audit entry, answered with `status` when the change is
+// made, to be stored in the change's transaction (then the post-routing handler leaves it).
+AuditRecord* audit_of(const Request& req, int status) {
+  current.audit = AuditRecord{audit_entry(req, status), false};
+  return &current.audit;
+}
+
+Status record_audit(Guard& guard, const Request& req, const Response& res) {
+  AuditEntry e = audit_entry(req, res.status);
   e.error = error_code_of(res);
   return guard.access->record(std::move(e));
 }
@@ -456,7 +470,8 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<const Rout
   server.set_post_routing_handler([guard](const Request& req, Response& res) {
     // A mutation's entry is written before the answer goes out: a client told it succeeded can
     // rely on it being on record.
-    if (current.match.route != nullptr && !current.recorded && audited(*current.match.route)) {
+    if (current.match.route != nullptr && !current.recorded && !current.audit.written &&
+        audited(*current.match.route)) {
       current.recorded = true;
       if (Status s = record_audit(*guard, req, res); !s.ok()) {
         log_audit_failure(s);
@@ -576,7 +591,7 @@ void add_access_routes(Router& router, std::shared_ptr<Guard> guard, std::size_t
                auto request = rest::parse_token_request(body.value());
                if (!request.ok()) return send_error(res, request.status());
                request->creator = current.caller.name;
-               reply(res, access->create_token(request.value()), 201,
+               reply(res, access->create_token(request.value(), audit_of(req, 201)), 201,
                      [](const CreatedToken& t) { return rest::to_json(t); });
              });
 
@@ -587,7 +602,7 @@ void add_access_routes(Router& router, std::shared_ptr<Guard> guard, std::size_t
 
   router.add({"DELETE", "/tokens/{name}", "revoke an access token", Access::kAdmin},
              [access](const Request& req, Response& res, const ContentReader*) {
-               Status s = access->revoke_token(req.matches[1]);
+               Status s = access->revoke_token(req.matches[1], audit_of(req, 204));
                if (!s.ok()) return send_error(res, s);
                res.status = 204;
              });
@@ -619,7 +634,7 @@ void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::s
                if (!body.ok()) return send_error(res, body.status());
                auto create = rest::parse_create_module_request(body.value());
                if (!create.ok()) return send_error(res, create.status());
-               auto r = reg->create_module(create->name, create->description);
+               auto r = reg->create_module(create->name, create->description, audit_of(req, 201));
                if (!r.ok()) return send_error(res, r.status());
                send_json(res, r->created ? 201 : 200, rest::to_json(r->module));
              });
@@ -669,7 +684,7 @@ void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::s
                if (!body.ok()) return send_error(res, body.status());
                auto policy = rest::parse_policy_request(body.value());
                if (!policy.ok()) return send_error(res, policy.status());
-               reply(res, reg->set_policy(req.matches[1], policy.value()));
+               reply(res, reg->set_policy(req.matches[1], policy.value(), audit_of(req, 200)));
              });
 
   router.add(
@@ -701,7 +716,7 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
         auto force = bool_param(req, "force", false);
         if (!force.ok()) return send_error(res, force.status());
         push->force = push->force || force.value();
-        auto r = reg->push(push.value());
+        auto r = reg->push(push.value(), audit_of(req, 201));
         if (!r.ok()) return send_error(res, r.status());
         send_json(res, r->created ? 201 : 200, rest::to_json(r.value()));
       });

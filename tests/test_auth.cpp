@@ -180,7 +180,7 @@ TEST_CASE("tokens_authenticate_until_revoked_or_expired_and_are_compared_in_cons
   old.hash = spoke::auth::hash_secret("spoke_old");
   old.created_at = 1;
   old.expires_at = 2;
-  REQUIRE(store->insert_token(old).ok());
+  REQUIRE(store->insert_token(old, {}).ok());
   auto expired = access.authenticate("Bearer spoke_old");
   CHECK(expired.status().reason() == "unauthenticated");
   CHECK(expired.status().message().find("expired") != std::string::npos);

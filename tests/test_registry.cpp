@@ -481,3 +481,92 @@ TEST_CASE("subscribers_see_modules_pushes_rejections_and_policies") {
                                          "rejected shop@v1.1.0 breaking_change",
                                          "policy shop WIRE"});
 }
+
+TEST_CASE("changes_store_their_webhook_events_and_audit_entry_with_them") {
+  auto storage = open_storage({"memory", ""});
+  REQUIRE(storage.ok());
+  MetadataStore* store = storage->metadata.get();
+  Registry reg(std::move(storage).value());
+  Webhook all;
+  all.id = "wh_all";
+  all.url = "https://hooks.example/all";
+  all.events = {"*"};
+  all.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  REQUIRE(store->insert_webhook(all, {}).ok());
+  auto events = [&] {
+    std::vector<std::string> types;
+    DeliveryQuery q;
+    q.webhook_id = "wh_all";
+    auto got = store->list_deliveries(q);
+    REQUIRE(got.ok());
+    for (auto it = got->rbegin(); it != got->rend(); ++it) types.push_back(it->event_type);
+    return types;
+  };
+  auto audit_count = [&] { return store->list_audit({})->size(); };
+
+  AuditRecord push_audit;
+  push_audit.entry.actor = "ci";
+  push_audit.entry.status = 201;
+  auto pushed = reg.push(example_push(), &push_audit);
+  REQUIRE_MESSAGE(pushed.ok(), pushed.status().to_string());
+  CHECK(push_audit.written);
+  CHECK(events() == std::vector<std::string>{"module.created", "version.pushed"});
+  auto entries = store->list_audit({});
+  REQUIRE(entries->size() == 1);
+  CHECK(entries->at(0).actor == "ci");
+  CHECK(entries->at(0).status == 201);
+  CHECK(entries->at(0).time > 0);
+
+  // The payload says what was pushed.
+  DeliveryQuery q;
+  q.webhook_id = "wh_all";
+  auto event = store->get_event(store->list_deliveries(q)->at(0).event_id);
+  auto body = nlohmann::json::parse(event->payload);
+  CHECK(body["type"] == "version.pushed");
+  CHECK(body["id"] == event->id);
+  CHECK(body["data"]["module"] == "example");
+  CHECK(body["data"]["version"] == "v1.0.0");
+  CHECK(body["data"]["digest"] == pushed->version.digest);
+  CHECK(body["data"]["files"][0]["path"] == "example.proto");
+  CHECK(body["data"]["forced_breaking"] == 0);
+
+  // Identical content is no change: no event, and the audit entry is the caller's.
+  AuditRecord same;
+  REQUIRE(reg.push(example_push(), &same).ok());
+  CHECK_FALSE(same.written);
+  CHECK(events().size() == 2);
+
+  // A refused push stores its version.rejected event, and nothing else.
+  AuditRecord refused;
+  PushRequest bad = example_push("v2.0.0");
+  bad.files = {{"example.proto", "syntax = \"proto3\"; message {"}};
+  auto r = reg.push(bad, &refused);
+  REQUIRE_FALSE(r.ok());
+  CHECK_FALSE(refused.written);
+  CHECK(audit_count() == 1);
+  CHECK(events().back() == "version.rejected");
+  auto rejected =
+      nlohmann::json::parse(store->get_event(store->list_deliveries(q)->at(0).event_id)->payload);
+  CHECK(rejected["data"]["code"] == "invalid_schema");
+  CHECK(rejected["data"]["errors"].get<int>() >= 1);
+  CHECK(reg.get_version("example", "v2.0.0", false).status().code() == Code::kNotFound);
+
+  AuditRecord policy_audit;
+  ModulePolicy wire;
+  wire.compatibility = "wire";
+  REQUIRE(reg.set_policy("example", wire, &policy_audit).ok());
+  CHECK(policy_audit.written);
+  CHECK(events().back() == "policy.changed");
+  auto policy =
+      nlohmann::json::parse(store->get_event(store->list_deliveries(q)->at(0).event_id)->payload);
+  CHECK(policy["data"]["compatibility"] == "WIRE");
+  CHECK(audit_count() == 2);
+
+  AuditRecord created, existing;
+  REQUIRE(reg.create_module("fresh", "", &created).ok());
+  REQUIRE(reg.create_module("fresh", "", &existing).ok());
+  CHECK(created.written);
+  CHECK_FALSE(existing.written);
+  CHECK(events().back() == "module.created");
+  CHECK(audit_count() == 3);
+}

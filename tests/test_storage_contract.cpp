@@ -135,8 +135,8 @@ TEST_CASE("metadata_store_contract") {
     CHECK(store->ping().ok());
 
     // modules
-    CHECK(store->create_module({"alpha", "first", 1, 1}).value() == true);
-    CHECK(store->create_module({"alpha", "other", 2, 2}).value() == false);
+    CHECK(store->create_module({"alpha", "first", 1, 1}, {}).value() == true);
+    CHECK(store->create_module({"alpha", "other", 2, 2}, {}).value() == false);
     CHECK(store->get_module("alpha")->description == "first");
     CHECK(store->get_module("nope").status().code() == Code::kNotFound);
     CHECK(store->get_module("nope").status().reason() == "module_not_found");
@@ -147,19 +147,20 @@ TEST_CASE("metadata_store_contract") {
     CHECK(store->update_module("nope", "x", 5).code() == Code::kNotFound);
 
     // versions: insert creates the module when missing and assigns increasing sequences
-    auto v1 = store->insert_version({"beta", "module desc", 3, 3}, make_version("beta", "v1.0.0"));
+    auto v1 =
+        store->insert_version({"beta", "module desc", 3, 3}, make_version("beta", "v1.0.0"), {});
     REQUIRE_MESSAGE(v1.ok(), v1.status().to_string());
     CHECK(store->get_module("beta")->description == "module desc");
-    auto v2 = store->insert_version({"beta", "ignored", 4, 4}, make_version("beta", "v1.1.0"));
+    auto v2 = store->insert_version({"beta", "ignored", 4, 4}, make_version("beta", "v1.1.0"), {});
     REQUIRE(v2.ok());
     CHECK(v2->sequence > v1->sequence);
     CHECK(store->get_module("beta")->description == "module desc");
 
-    auto again = store->insert_version({"beta", "", 0, 0}, make_version("beta", "v1.0.0"));
+    auto again = store->insert_version({"beta", "", 0, 0}, make_version("beta", "v1.0.0"), {});
     CHECK(again.status().code() == Code::kConflict);
     CHECK(again.status().reason() == "version_exists");
     // Another spelling of the same semantic version is the same version.
-    auto spelled = store->insert_version({"beta", "", 0, 0}, make_version("beta", "1.0.0"));
+    auto spelled = store->insert_version({"beta", "", 0, 0}, make_version("beta", "1.0.0"), {});
     CHECK(spelled.status().reason() == "version_exists");
     CHECK(spelled.status().fields().at("existing_version") == "v1.0.0");
 
@@ -180,7 +181,7 @@ TEST_CASE("metadata_store_contract") {
     Version forced = make_version("forced", "v1.2.0");
     forced.files = {{"forced.proto", "", "sha256:" + std::string(64, 'f'), 1}};
     forced.forced_breaking = 3;
-    REQUIRE(store->insert_version({"forced", "", 0, 0}, forced).ok());
+    REQUIRE(store->insert_version({"forced", "", 0, 0}, forced, {}).ok());
     CHECK(store->get_version("forced", "v1.2.0")->forced_breaking == 3);
     CHECK(store->get_version("beta", "v9.9.9").status().reason() == "version_not_found");
 
@@ -204,7 +205,7 @@ TEST_CASE("metadata_store_contract") {
     CHECK(store->list_versions("nope").status().code() == Code::kNotFound);
 
     // listing: ordered by name, after a cursor, bounded
-    for (const char* n : {"delta", "charlie", "echo"}) store->create_module({n, "", 1, 1});
+    for (const char* n : {"delta", "charlie", "echo"}) store->create_module({n, "", 1, 1}, {});
     auto page = store->list_modules("", 3);
     REQUIRE(page.ok());
     REQUIRE(page->size() == 3);
@@ -225,7 +226,7 @@ TEST_CASE("metadata_store_contract") {
       CHECK(reopened->list_modules("", 100)->size() == 6);
       CHECK(reopened->get_version("forced", "v1.2.0")->forced_breaking == 3);
       // Sequences keep growing after a reopen.
-      auto v3 = reopened->insert_version({"beta", "", 0, 0}, make_version("beta", "v2.0.0"));
+      auto v3 = reopened->insert_version({"beta", "", 0, 0}, make_version("beta", "v2.0.0"), {});
       CHECK(v3->sequence > v2->sequence);
     }
   }
@@ -339,11 +340,11 @@ TEST_CASE("job_artifact_and_policy_contract") {
 
     // module policies
     CHECK(store->get_module_policy("beta").status().reason() == "module_not_found");
-    CHECK(store->put_module_policy("beta", {}).reason() == "module_not_found");
-    REQUIRE(store->create_module({"beta", "", 1, 1}).ok());
+    CHECK(store->put_module_policy("beta", {}, {}).reason() == "module_not_found");
+    REQUIRE(store->create_module({"beta", "", 1, 1}, {}).ok());
     CHECK_FALSE(store->get_module_policy("beta").value().has_value());
-    REQUIRE(store->put_module_policy("beta", {"WIRE_JSON", true, false, 40}).ok());
-    REQUIRE(store->put_module_policy("beta", {"BACKWARD", false, true, 41}).ok());
+    REQUIRE(store->put_module_policy("beta", {"WIRE_JSON", true, false, 40}, {}).ok());
+    REQUIRE(store->put_module_policy("beta", {"BACKWARD", false, true, 41}, {}).ok());
     auto policy = store->get_module_policy("beta").value();
     REQUIRE(policy.has_value());
     CHECK(policy->compatibility == "BACKWARD");
@@ -381,7 +382,7 @@ TEST_CASE("token_contract") {
 
     AccessToken ci = make_token("ci", std::string(64, '1'), 100);
     ci.expires_at = 5000;
-    REQUIRE(store->insert_token(ci).ok());
+    REQUIRE(store->insert_token(ci, {}).ok());
     auto found = store->find_token(ci.hash);
     REQUIRE_MESSAGE(found.ok(), found.status().to_string());
     CHECK(found->name == "ci");
@@ -397,7 +398,7 @@ TEST_CASE("token_contract") {
 
     // A live token's name is taken; nothing changes.
     AccessToken again = make_token("ci", std::string(64, '2'), 200);
-    CHECK(store->insert_token(again).reason() == "token_exists");
+    CHECK(store->insert_token(again, {}).reason() == "token_exists");
     CHECK(store->find_token(again.hash).status().reason() == "token_not_found");
 
     CHECK(store->touch_token(ci.hash, 300).ok());
@@ -407,7 +408,7 @@ TEST_CASE("token_contract") {
     AccessToken reader = make_token("a-reader", std::string(64, '3'), 150);
     reader.role = Role::kReader;
     reader.scope = "";
-    REQUIRE(store->insert_token(reader).ok());
+    REQUIRE(store->insert_token(reader, {}).ok());
     auto all = store->list_tokens();
     REQUIRE(all.ok());
     REQUIRE(all->size() == 2);
@@ -416,11 +417,11 @@ TEST_CASE("token_contract") {
     CHECK(all->at(1).name == "ci");
 
     // Revoked: found (so it can be refused as revoked), no longer revocable, its name free again.
-    CHECK(store->revoke_token("ci", 400).ok());
+    CHECK(store->revoke_token("ci", 400, {}).ok());
     CHECK(store->find_token(ci.hash)->revoked_at == 400);
-    CHECK(store->revoke_token("ci", 500).reason() == "token_not_found");
-    CHECK(store->revoke_token("nobody", 500).reason() == "token_not_found");
-    REQUIRE(store->insert_token(again).ok());
+    CHECK(store->revoke_token("ci", 500, {}).reason() == "token_not_found");
+    CHECK(store->revoke_token("nobody", 500, {}).reason() == "token_not_found");
+    REQUIRE(store->insert_token(again, {}).ok());
     CHECK(store->find_token(again.hash)->created_at == 200);
     CHECK(store->find_token(again.hash)->revoked_at == 0);
     CHECK(store->find_token(ci.hash).status().reason() == "token_not_found");
@@ -428,10 +429,10 @@ TEST_CASE("token_contract") {
     // Expired by the time a new one of its name is made: replaced.
     AccessToken short_lived = make_token("short", std::string(64, '4'), 100);
     short_lived.expires_at = 1000;
-    REQUIRE(store->insert_token(short_lived).ok());
-    CHECK(store->insert_token(make_token("short", std::string(64, '5'), 999)).reason() ==
+    REQUIRE(store->insert_token(short_lived, {}).ok());
+    CHECK(store->insert_token(make_token("short", std::string(64, '5'), 999), {}).reason() ==
           "token_exists");
-    CHECK(store->insert_token(make_token("short", std::string(64, '6'), 1000)).ok());
+    CHECK(store->insert_token(make_token("short", std::string(64, '6'), 1000), {}).ok());
 
     if (backend.persistent) {
       store.reset();
@@ -545,7 +546,7 @@ TEST_CASE("concurrent_inserts_of_one_version_have_exactly_one_winner") {
       threads.emplace_back([&, i] {
         // Half of them spell it without the "v": still one version.
         Version v = make_version("race", i % 2 == 0 ? "v1.0.0" : "1.0.0", i);
-        auto r = store->insert_version({"race", "", 1, 1}, v);
+        auto r = store->insert_version({"race", "", 1, 1}, v, {});
         if (r.ok())
           ++wins;
         else if (r.status().reason() == "version_exists")
@@ -567,14 +568,15 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   std::string db = dir.str() + "/spoke.db";
   {
     auto store = open_sqlite_metadata_store(db).value();
-    REQUIRE(store->insert_version({"old", "", 1, 1}, make_version("old", "v1.0.0")).ok());
+    REQUIRE(store->insert_version({"old", "", 1, 1}, make_version("old", "v1.0.0"), {}).ok());
   }
   {
     // As a database written before jobs, artifacts, policies and forced pushes existed.
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
     raw.exec(
         "DROP TABLE jobs; DROP TABLE artifacts; DROP TABLE module_configs; DROP TABLE tokens; "
-        "DROP TABLE audit_log;");
+        "DROP TABLE audit_log; DROP TABLE webhooks; DROP TABLE webhook_events; "
+        "DROP TABLE webhook_deliveries; DROP TABLE webhook_attempts;");
     raw.exec("ALTER TABLE versions DROP COLUMN forced_breaking");
     raw.exec("DELETE FROM schema_version WHERE version > 1");
   }
@@ -587,8 +589,9 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   j.id = "job_after_migration";
   j.status = spoke::JobStatus::kQueued;
   CHECK(store.value()->insert_job(j).ok());
+  CHECK(store.value()->list_webhooks()->empty());
   SQLite::Database raw(db, SQLite::OPEN_READONLY);
-  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 6);
+  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 7);
 }
 
 TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
@@ -597,7 +600,7 @@ TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
   { REQUIRE(open_sqlite_metadata_store(db).ok()); }
   {
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 6);
+    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 7);
     raw.exec("INSERT INTO schema_version VALUES (999)");
   }
   auto reopened = open_sqlite_metadata_store(db);
@@ -736,20 +739,20 @@ TEST_CASE("claims_hand_out_the_oldest_job_once_and_record_its_owner") {
     finished.finished_at = finished.started_at + 5;
     CompileJob intruder = finished;
     intruder.owner = std::string("b");
-    CHECK(store->finish_job(intruder).reason() == "lease_lost");
+    CHECK(store->finish_job(intruder, {}).reason() == "lease_lost");
     CHECK(store->get_job("job_1")->status == spoke::JobStatus::kRunning);
-    REQUIRE(store->finish_job(finished).ok());
+    REQUIRE(store->finish_job(finished, {}).ok());
     auto after = store->get_job("job_1").value();
     CHECK(after.status == spoke::JobStatus::kSucceeded);
     CHECK(after.artifact_key == finished.artifact_key);
     CHECK(after.owner.empty());
     CHECK(after.lease_expires_at == 0);
-    CHECK(store->finish_job(finished).reason() == "lease_lost");  // not running any more
+    CHECK(store->finish_job(finished, {}).reason() == "lease_lost");  // not running any more
 
     // Handing back: queued again, claimed by the next worker.
     CompileJob handed = *second;
     handed.status = spoke::JobStatus::kQueued;
-    REQUIRE(store->finish_job(handed).ok());
+    REQUIRE(store->finish_job(handed, {}).ok());
     CHECK(store->get_job("job_2")->status == spoke::JobStatus::kQueued);
     CHECK(store->set_job_progress("job_2", "b", 6, 9).reason() == "lease_lost");  // queued
     auto again = store->claim_job("c", std::chrono::hours(1)).value();
@@ -783,7 +786,7 @@ TEST_CASE("a_job_whose_lease_expired_is_taken_over_and_released_jobs_are_queued"
     CompileJob late = *dead;
     late.status = spoke::JobStatus::kFailed;
     late.error = "too late";
-    CHECK(store->finish_job(late).reason() == "lease_lost");
+    CHECK(store->finish_job(late, {}).reason() == "lease_lost");
     CHECK(store->get_job("job_1")->owner == "alive");
 
     // A lease that runs is respected.
@@ -805,6 +808,49 @@ TEST_CASE("a_job_whose_lease_expired_is_taken_over_and_released_jobs_are_queued"
   }
 }
 
+namespace {
+
+// Six claimers (threads; for persistent backends over three stores on one database, i.e.
+// processes) call `claim` until it hands out nothing. Returns who got each id; fails the test
+// when an id is handed out twice or a claim fails.
+std::map<std::string, std::string> claim_concurrently(
+    const MetadataBackend& backend, const TempDir& dir, MetadataStore& store,
+    const std::function<Result<std::vector<std::string>>(MetadataStore&, const std::string&)>&
+        claim) {
+  std::vector<std::unique_ptr<MetadataStore>> others;
+  if (backend.persistent) {
+    for (int i = 0; i < 2; ++i) others.push_back(backend.open(dir.str()));
+  }
+  std::mutex mu;
+  std::map<std::string, std::string> claimed_by;
+  std::atomic<int> duplicates{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    MetadataStore* s = others.empty() ? &store : others[t % others.size()].get();
+    threads.emplace_back([&, s, t] {
+      std::string owner = "worker-" + std::to_string(t);
+      for (;;) {
+        auto r = claim(*s, owner);
+        if (!r.ok()) {
+          ++errors;
+          continue;
+        }
+        if (r->empty()) return;
+        std::lock_guard lock(mu);
+        for (const auto& id : r.value()) {
+          if (!claimed_by.emplace(id, owner).second) ++duplicates;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(duplicates == 0);
+  CHECK(errors == 0);
+  return claimed_by;
+}
+
+}  // namespace
+
 TEST_CASE("concurrent_claimers_never_get_the_same_job") {
   for (const auto& backend : metadata_backends()) {
     CAPTURE(backend.name);
@@ -814,34 +860,14 @@ TEST_CASE("concurrent_claimers_never_get_the_same_job") {
     for (int i = 0; i < kJobs; ++i) {
       REQUIRE(store->insert_job(make_job(fmt::format("job_{:04}", i), i)).ok());
     }
-    // Several stores on one database are several processes; one store is several threads.
-    std::vector<std::unique_ptr<MetadataStore>> others;
-    if (backend.persistent) {
-      for (int i = 0; i < 2; ++i) others.push_back(backend.open(dir.str()));
-    }
-    std::mutex mu;
-    std::map<std::string, std::string> claimed_by;
-    std::atomic<int> duplicates{0}, errors{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 6; ++t) {
-      MetadataStore* s = others.empty() ? store.get() : others[t % others.size()].get();
-      threads.emplace_back([&, s, t] {
-        std::string owner = "worker-" + std::to_string(t);
-        for (;;) {
-          auto r = s->claim_job(owner, std::chrono::hours(1));
-          if (!r.ok()) {
-            ++errors;
-            continue;
-          }
-          if (!r->has_value()) return;
-          std::lock_guard lock(mu);
-          if (!claimed_by.emplace((*r)->id, owner).second) ++duplicates;
-        }
-      });
-    }
-    for (auto& th : threads) th.join();
-    CHECK(duplicates == 0);
-    CHECK(errors == 0);
+    auto claimed_by =
+        claim_concurrently(backend, dir, *store, [](MetadataStore& s, const std::string& owner) {
+          auto r = s.claim_job(owner, std::chrono::hours(1));
+          if (!r.ok()) return Result<std::vector<std::string>>(r.status());
+          std::vector<std::string> ids;
+          if (r->has_value()) ids.push_back((*r)->id);
+          return Result<std::vector<std::string>>(std::move(ids));
+        });
     CHECK(claimed_by.size() == kJobs);
     for (const auto& [id, owner] : claimed_by) CHECK(store->get_job(id)->owner == owner);
   }
@@ -930,13 +956,471 @@ TEST_CASE("postgres_storage_migrates_once_and_refuses_a_newer_schema") {
   CHECK(failures == 0);
   auto& pg = spoke::testing::shared_postgres();
   std::string db = options.url.substr(options.url.rfind('/') + 1);
-  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "3");
-  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "3");
+  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "4");
+  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "4");
 
   pg.sql("INSERT INTO spoke_schema_version VALUES (999)", db);
   auto refused = open_storage(options);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().reason() == "schema_too_new");
   CHECK(refused.status().message().find("schema version 999") != std::string::npos);
-  CHECK(refused.status().message().find("(3)") != std::string::npos);
+  CHECK(refused.status().message().find("(4)") != std::string::npos);
+}
+
+// ---- the change journal and webhooks ------------------------------------------------------------
+
+namespace {
+
+Webhook make_webhook(const std::string& id, std::vector<std::string> events, std::string module,
+                     bool active = true) {
+  Webhook w;
+  w.id = id;
+  w.url = "https://hooks.example/" + id;
+  w.events = std::move(events);
+  w.module = std::move(module);
+  w.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+  w.active = active;
+  w.headers = {{"X-Team", "platform"}};
+  w.description = "hook " + id;
+  w.creator = "admin";
+  w.created_at = 10;
+  w.updated_at = 11;
+  return w;
+}
+
+JournalEvent make_event(const std::string& id, const std::string& type, const std::string& module) {
+  JournalEvent je;
+  je.event.id = id;
+  je.event.type = type;
+  je.event.module = module;
+  je.event.time = now_ms();
+  je.event.payload = fmt::format(R"({{"id":"{}","type":"{}","data":{{}}}})", id, type);
+  return je;
+}
+
+// The deliveries of every subscription, by webhook id: event ids, oldest first.
+std::map<std::string, std::vector<std::string>> deliveries_by_webhook(MetadataStore& store) {
+  std::map<std::string, std::vector<std::string>> out;
+  auto webhooks = store.list_webhooks();
+  REQUIRE_MESSAGE(webhooks.ok(), webhooks.status().to_string());
+  for (const auto& w : webhooks.value()) {
+    DeliveryQuery q;
+    q.webhook_id = w.id;
+    auto got = store.list_deliveries(q);
+    REQUIRE_MESSAGE(got.ok(), got.status().to_string());
+    auto& list = out[w.id];
+    for (auto it = got->rbegin(); it != got->rend(); ++it) list.push_back(it->event_id);
+  }
+  return out;
+}
+
+std::size_t audit_count(MetadataStore& store) {
+  AuditQuery q;
+  q.limit = 1000;
+  return store.list_audit(q)->size();
+}
+
+}  // namespace
+
+TEST_CASE("journal_is_written_with_its_change_and_never_without_it") {
+  for (const auto& backend : metadata_backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    auto store = backend.open(dir.str());
+    REQUIRE(store->insert_webhook(make_webhook("wh_versions", {"version.*"}, "acme-*"), {}).ok());
+    REQUIRE(store->insert_webhook(make_webhook("wh_all", {"*"}, ""), {}).ok());
+    REQUIRE(store->insert_webhook(make_webhook("wh_paused", {"*"}, "", false), {}).ok());
+    REQUIRE(
+        store->insert_webhook(make_webhook("wh_policy", {"policy.changed"}, "acme-api"), {}).ok());
+    CHECK(store->insert_webhook(make_webhook("wh_all", {"*"}, ""), {}).reason() ==
+          "webhook_exists");
+
+    auto journal = [](const std::string& tag, std::vector<JournalEvent> events) {
+      Journal j;
+      j.events = std::move(events);
+      j.audit = make_audit(now_ms(), "ci", "acme-api");
+      j.audit->request_id = tag;
+      return j;
+    };
+
+    // A push that creates its module: module.created and version.pushed, fanned out by the
+    // subscriptions' event patterns and module globs; the audit entry with them.
+    JournalEvent created = make_event("evt_created1", "module.created", "acme-api");
+    created.if_module_created = true;
+    Journal push1 =
+        journal("push-1", {created, make_event("evt_pushed1", "version.pushed", "acme-api")});
+    REQUIRE(store->insert_version({"acme-api", "", 1, 1}, make_version("acme-api", "v1.0.0"), push1)
+                .ok());
+    auto by = deliveries_by_webhook(*store);
+    CHECK(by["wh_versions"] == std::vector<std::string>{"evt_pushed1"});
+    CHECK(by["wh_all"] == std::vector<std::string>{"evt_created1", "evt_pushed1"});
+    CHECK(by["wh_paused"].empty());
+    CHECK(by["wh_policy"].empty());
+    auto e = store->get_event("evt_pushed1");
+    REQUIRE_MESSAGE(e.ok(), e.status().to_string());
+    CHECK(e->type == "version.pushed");
+    CHECK(e->module == "acme-api");
+    CHECK(e->payload == R"({"id":"evt_pushed1","type":"version.pushed","data":{}})");
+    AuditQuery newest;
+    newest.limit = 1;
+    CHECK(store->list_audit(newest)->at(0).request_id == "push-1");
+    CHECK(audit_count(*store) == 1);
+
+    // A failed insert writes neither its events nor its deliveries nor its audit entry.
+    Journal again =
+        journal("push-again", {created, make_event("evt_pushed2", "version.pushed", "acme-api")});
+    CHECK(store->insert_version({"acme-api", "", 1, 1}, make_version("acme-api", "v1.0.0"), again)
+              .status()
+              .reason() == "version_exists");
+    CHECK(store->insert_version({"acme-api", "", 1, 1}, make_version("acme-api", "1.0.0"), again)
+              .status()
+              .reason() == "version_exists");
+    CHECK(store->get_event("evt_pushed2").status().reason() == "event_not_found");
+    CHECK(deliveries_by_webhook(*store) == by);
+    CHECK(audit_count(*store) == 1);
+
+    // The module exists now: module.created is left out.
+    Journal push2 = journal("push-2", {make_event("evt_created2", "module.created", "acme-api"),
+                                       make_event("evt_pushed3", "version.pushed", "acme-api")});
+    push2.events[0].if_module_created = true;
+    REQUIRE(store->insert_version({"acme-api", "", 1, 1}, make_version("acme-api", "v1.1.0"), push2)
+                .ok());
+    CHECK(store->get_event("evt_created2").status().reason() == "event_not_found");
+    CHECK(deliveries_by_webhook(*store)["wh_all"].back() == "evt_pushed3");
+
+    // Module filters: another module reaches only the unfiltered subscription.
+    REQUIRE(store
+                ->insert_version(
+                    {"other", "", 1, 1}, make_version("other", "v1.0.0"),
+                    journal("push-other", {make_event("evt_other", "version.pushed", "other")}))
+                .ok());
+    by = deliveries_by_webhook(*store);
+    CHECK(by["wh_all"].back() == "evt_other");
+    CHECK(by["wh_versions"].back() == "evt_pushed3");
+
+    // An event no subscription takes is not kept; its audit entry is.
+    std::size_t audits = audit_count(*store);
+    JournalEvent nobody = make_event("evt_nobody", "ping", "");
+    nobody.only_webhook = "wh_none";
+    REQUIRE(store->create_module({"zeta", "", 1, 1}, journal("create-zeta", {nobody})).value());
+    CHECK(store->get_event("evt_nobody").status().reason() == "event_not_found");
+    CHECK(audit_count(*store) == audits + 1);
+    // An existing module is no change: nothing is written.
+    CHECK_FALSE(store->create_module({"zeta", "", 1, 1}, journal("create-zeta-again", {})).value());
+    CHECK(audit_count(*store) == audits + 1);
+
+    // Policies: written with the policy, and not for a missing module.
+    Journal policy = journal("policy", {make_event("evt_policy", "policy.changed", "acme-api")});
+    REQUIRE(store->put_module_policy("acme-api", {"WIRE", false, false, 5}, policy).ok());
+    CHECK(deliveries_by_webhook(*store)["wh_policy"] == std::vector<std::string>{"evt_policy"});
+    CHECK(store->put_module_policy("missing", {}, journal("policy-missing", {})).reason() ==
+          "module_not_found");
+    CHECK(audit_count(*store) == audits + 2);
+
+    // Tokens: the audit entry with the token, none for a refused one.
+    AccessToken t = make_token("ci", std::string(64, '1'), 100);
+    REQUIRE(store->insert_token(t, journal("token", {})).ok());
+    CHECK(store->insert_token(t, journal("token-again", {})).reason() == "token_exists");
+    REQUIRE(store->revoke_token("ci", 200, journal("revoke", {})).ok());
+    CHECK(store->revoke_token("ci", 300, journal("revoke-again", {})).reason() ==
+          "token_not_found");
+    CHECK(audit_count(*store) == audits + 4);
+    CHECK(store->list_audit(newest)->at(0).request_id == "revoke");
+
+    // A job whose lease was lost records nothing.
+    REQUIRE(store->insert_job(make_job("job_1", 1)).ok());
+    CompileJob intruder = make_job("job_1", 1);
+    intruder.owner = "someone";
+    intruder.status = JobStatus::kSucceeded;
+    CHECK(store
+              ->finish_job(intruder,
+                           journal("job", {make_event("evt_job", "compile.finished", "acme-api")}))
+              .reason() == "lease_lost");
+    CHECK(store->get_event("evt_job").status().reason() == "event_not_found");
+    auto claimed = store->claim_job("worker", std::chrono::hours(1));
+    REQUIRE(claimed.ok());
+    REQUIRE(claimed->has_value());
+    CompileJob done = **claimed;
+    done.status = JobStatus::kSucceeded;
+    REQUIRE(store
+                ->finish_job(
+                    done, journal("job", {make_event("evt_job", "compile.finished", "acme-api")}))
+                .ok());
+    CHECK(deliveries_by_webhook(*store)["wh_all"].back() == "evt_job");
+
+    // A ping reaches its one subscription, paused or not, whatever it names.
+    JournalEvent ping = make_event("evt_ping", "ping", "");
+    ping.only_webhook = "wh_paused";
+    REQUIRE(store->append_journal(journal("ping", {ping})).ok());
+    by = deliveries_by_webhook(*store);
+    CHECK(by["wh_paused"] == std::vector<std::string>{"evt_ping"});
+    DeliveryQuery paused;
+    paused.webhook_id = "wh_paused";
+    CHECK(store->list_deliveries(paused)->at(0).manual);
+
+    // Subscription changes carry their journal too.
+    Webhook changed = make_webhook("wh_policy", {"*"}, "acme-*");
+    REQUIRE(store->update_webhook(changed, journal("update", {})).ok());
+    CHECK(store->get_webhook("wh_policy")->events == std::vector<std::string>{"*"});
+    CHECK(store->update_webhook(make_webhook("wh_nope", {"*"}, ""), journal("update-nope", {}))
+              .reason() == "webhook_not_found");
+    REQUIRE(store->delete_webhook("wh_versions", journal("delete", {})).ok());
+    CHECK(store->delete_webhook("wh_versions", journal("delete-again", {})).reason() ==
+          "webhook_not_found");
+    CHECK(audit_count(*store) == audits + 8);
+
+    if (backend.persistent) {
+      auto before = deliveries_by_webhook(*store);
+      store.reset();
+      store = backend.open(dir.str());
+      CHECK(deliveries_by_webhook(*store) == before);
+      CHECK(store->get_webhook("wh_all")->headers ==
+            std::map<std::string, std::string>{{"X-Team", "platform"}});
+    }
+  }
+}
+
+TEST_CASE("webhook_subscriptions_are_stored_field_for_field") {
+  for (const auto& backend : metadata_backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    auto store = backend.open(dir.str());
+    Webhook w = make_webhook("wh_a", {"version.pushed", "compile.*"}, "acme-?pi");
+    w.headers = {{"Authorization", "Bearer x"}, {"X-Trace", "é"}};
+    w.failing_since = 77;
+    w.status_reason = "last delivery failed: HTTP 500";
+    REQUIRE(store->insert_webhook(w, {}).ok());
+    REQUIRE(store->insert_webhook(make_webhook("wh_b", {"*"}, ""), {}).ok());
+    auto got = store->get_webhook("wh_a");
+    REQUIRE(got.ok());
+    CHECK(got->url == w.url);
+    CHECK(got->events == w.events);
+    CHECK(got->module == "acme-?pi");
+    CHECK(got->secret == w.secret);
+    CHECK(got->active);
+    CHECK(got->headers == w.headers);
+    CHECK(got->description == "hook wh_a");
+    CHECK(got->creator == "admin");
+    CHECK(got->created_at == 10);
+    CHECK(got->updated_at == 11);
+    CHECK(got->failing_since == 77);
+    CHECK(got->status_reason == w.status_reason);
+    auto all = store->list_webhooks();
+    REQUIRE(all->size() == 2);
+    CHECK(all->at(0).id == "wh_a");  // oldest first
+    CHECK(all->at(1).id == "wh_b");
+    CHECK(store->get_webhook("wh_none").status().reason() == "webhook_not_found");
+  }
+}
+
+TEST_CASE("deliveries_are_claimed_attempted_retried_and_redelivered") {
+  for (const auto& backend : metadata_backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    auto store = backend.open(dir.str());
+    REQUIRE(store->insert_webhook(make_webhook("wh_live", {"*"}, ""), {}).ok());
+    REQUIRE(store->insert_webhook(make_webhook("wh_paused", {"*"}, "", false), {}).ok());
+    Journal j;
+    j.events = {make_event("evt_1", "version.pushed", "acme"),
+                make_event("evt_2", "version.rejected", "acme")};
+    REQUIRE(store->append_journal(j).ok());
+
+    // Only the active subscription's deliveries are due; each is handed out once.
+    auto first = store->claim_deliveries("a", std::chrono::hours(1), 10);
+    REQUIRE_MESSAGE(first.ok(), first.status().to_string());
+    REQUIRE(first->size() == 2);
+    CHECK(first->at(0).webhook.id == "wh_live");
+    CHECK(first->at(0).webhook.secret == "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+    CHECK(first->at(0).payload == R"({"id":"evt_1","type":"version.pushed","data":{}})");
+    CHECK(first->at(0).delivery.owner == "a");
+    CHECK(first->at(0).delivery.status == DeliveryStatus::kPending);
+    CHECK(store->claim_deliveries("b", std::chrono::hours(1), 10)->empty());
+    const WebhookDelivery d1 = first->at(0).delivery;
+    const WebhookDelivery d2 = first->at(1).delivery;
+    CHECK(d1.event_id == "evt_1");
+    CHECK(d2.event_id == "evt_2");
+    CHECK(d1.id.starts_with("msg_"));
+
+    // A failed attempt: recorded with everything, the delivery due again later, the subscription
+    // failing.
+    AttemptRecord failed;
+    failed.owner = "a";
+    failed.status = DeliveryStatus::kPending;
+    failed.retry_in = std::chrono::hours(1);
+    DeliveryAttempt& a = failed.attempt;
+    a.delivery_id = d1.id;
+    a.number = 1;
+    a.time = 1234;
+    a.duration_ms = 56;
+    a.url = "https://hooks.example/wh_live";
+    a.request_headers = {{"webhook-id", d1.id}, {"webhook-timestamp", "1234"}};
+    a.response_status = 500;
+    a.response_headers = {{"Content-Type", "text/plain"}, {"X-Dup", "1"}, {"X-Dup", "2"}};
+    a.response_body = std::string("boom\0\xff\xfe tail", 12);
+    a.response_truncated = true;
+    a.error = "HTTP 500";
+    CHECK(store
+              ->record_attempt([&] {
+                AttemptRecord other = failed;
+                other.owner = "b";
+                return other;
+              }())
+              .reason() == "lease_lost");
+    REQUIRE(store->record_attempt(failed).ok());
+    auto attempts = store->list_attempts(d1.id);
+    REQUIRE(attempts->size() == 1);
+    const DeliveryAttempt& got = attempts->at(0);
+    CHECK(got.number == 1);
+    CHECK(got.time == 1234);
+    CHECK(got.duration_ms == 56);
+    CHECK(got.url == a.url);
+    CHECK(got.request_headers == a.request_headers);
+    CHECK(got.response_status == 500);
+    CHECK(got.response_headers == a.response_headers);
+    CHECK(got.response_body == a.response_body);
+    CHECK(got.response_truncated);
+    CHECK(got.error == "HTTP 500");
+    auto after = store->get_delivery(d1.id);
+    CHECK(after->status == DeliveryStatus::kPending);
+    CHECK(after->attempts == 1);
+    CHECK(after->last_status == 500);
+    CHECK(after->owner.empty());
+    CHECK(after->next_attempt_at >= now_ms() + 30 * 60 * 1000);
+    auto health = store->get_webhook("wh_live");
+    CHECK(health->failing_since > 0);
+    CHECK(health->active);
+    CHECK(health->status_reason == "last delivery failed: HTTP 500");
+    CHECK(store->claim_deliveries("b", std::chrono::hours(1), 10)->empty());  // not due yet
+
+    // Success: final, and the subscription healthy again.
+    AttemptRecord ok;
+    ok.owner = "a";
+    ok.status = DeliveryStatus::kSucceeded;
+    ok.attempt.delivery_id = d2.id;
+    ok.attempt.number = 1;
+    ok.attempt.response_status = 204;
+    REQUIRE(store->record_attempt(ok).ok());
+    CHECK(store->get_delivery(d2.id)->status == DeliveryStatus::kSucceeded);
+    CHECK(store->get_delivery(d2.id)->finished_at > 0);
+    CHECK(store->get_webhook("wh_live")->failing_since == 0);
+    CHECK(store->get_webhook("wh_live")->status_reason.empty());
+    CHECK(store->record_attempt(ok).reason() == "lease_lost");  // finished already
+
+    // Listing: newest first, by status and by event type.
+    DeliveryQuery q;
+    q.webhook_id = "wh_live";
+    CHECK(store->list_deliveries(q)->at(0).id == d2.id);
+    q.status = DeliveryStatus::kSucceeded;
+    REQUIRE(store->list_deliveries(q)->size() == 1);
+    q.status.reset();
+    q.event_type = "version.pushed";
+    REQUIRE(store->list_deliveries(q)->size() == 1);
+    CHECK(store->list_deliveries(q)->at(0).id == d1.id);
+    q.event_type.clear();
+    q.limit = 1;
+    q.before_sequence = store->list_deliveries(q)->at(0).sequence;
+    CHECK(store->list_deliveries(q)->at(0).id == d1.id);
+
+    // Redelivery: pending again at once, manual, retries counted from here; not while held.
+    REQUIRE(store->redeliver(d2.id, {}).ok());
+    auto again = store->get_delivery(d2.id);
+    CHECK(again->status == DeliveryStatus::kPending);
+    CHECK(again->manual);
+    CHECK(again->round_start == 1);
+    CHECK(again->finished_at == 0);
+    auto reclaimed = store->claim_deliveries("c", std::chrono::hours(1), 10);
+    REQUIRE(reclaimed->size() == 1);
+    CHECK(reclaimed->at(0).delivery.id == d2.id);
+    CHECK(store->redeliver(d2.id, {}).reason() == "delivery_in_flight");
+    CHECK(store->redeliver("msg_none", {}).reason() == "delivery_not_found");
+    CHECK(store->release_deliveries("c").value() == 1);
+    CHECK(store->get_delivery(d2.id)->owner.empty());
+
+    // Failing long enough pauses the subscription, with the reason.
+    auto held = store->claim_deliveries("d", std::chrono::hours(1), 10);
+    REQUIRE(held->size() == 1);
+    AttemptRecord last = failed;
+    last.owner = "d";
+    last.attempt.delivery_id = d2.id;
+    last.attempt.number = 2;
+    last.status = DeliveryStatus::kFailed;
+    last.pause_after = std::chrono::milliseconds(1);
+    Webhook marked = store->get_webhook("wh_live").value();
+    marked.failing_since = 1;  // failing for a long time
+    REQUIRE(store->update_webhook(marked, {}).ok());
+    REQUIRE(store->record_attempt(last).ok());
+    auto paused = store->get_webhook("wh_live");
+    CHECK_FALSE(paused->active);
+    CHECK(paused->status_reason.find("paused at") == 0);
+    CHECK(paused->status_reason.find("HTTP 500") != std::string::npos);
+    CHECK(store->get_delivery(d2.id)->status == DeliveryStatus::kFailed);
+
+    // Paused: nothing due is handed out, but a manual delivery (a ping) is.
+    REQUIRE(store->redeliver(d1.id, {}).ok());  // manual now
+    auto manual = store->claim_deliveries("e", std::chrono::hours(1), 10);
+    REQUIRE(manual->size() == 1);
+    CHECK(manual->at(0).delivery.id == d1.id);
+
+    // Copies keep ids and states; importing twice adds nothing.
+    auto event = store->get_event("evt_1").value();
+    WebhookDelivery copied = store->get_delivery(d1.id).value();
+    copied.id = "msg_copied";
+    DeliveryAttempt copied_attempt = got;
+    copied_attempt.delivery_id = "msg_copied";
+    REQUIRE(store->import_webhook_log({event}, {copied}, {copied_attempt}).ok());
+    REQUIRE(store->import_webhook_log({event}, {copied}, {copied_attempt}).ok());
+    CHECK(store->list_attempts("msg_copied")->size() == 1);
+    CHECK(store->list_events(0, 100)->size() == 2);
+
+    // Deleting a subscription deletes its deliveries and their attempts.
+    REQUIRE(store->delete_webhook("wh_live", {}).ok());
+    CHECK(store->get_delivery(d1.id).status().reason() == "delivery_not_found");
+    CHECK(store->list_attempts(d1.id)->empty());
+
+    // Retention: finished deliveries and the events no delivery needs go.
+    REQUIRE(store->insert_webhook(make_webhook("wh_r", {"*"}, ""), {}).ok());
+    Journal r;
+    r.events = {make_event("evt_r", "version.pushed", "acme")};
+    REQUIRE(store->append_journal(r).ok());
+    auto rc = store->claim_deliveries("f", std::chrono::hours(1), 10);
+    REQUIRE(rc->size() == 1);
+    AttemptRecord done;
+    done.owner = "f";
+    done.status = DeliveryStatus::kSucceeded;
+    done.attempt.delivery_id = rc->at(0).delivery.id;
+    done.attempt.number = 1;
+    REQUIRE(store->record_attempt(done).ok());
+    auto pruned = store->prune_webhook_log(now_ms() + 1000);
+    REQUIRE(pruned.ok());
+    CHECK(pruned->deliveries == 1);
+    CHECK(pruned->attempts == 1);
+    CHECK(pruned->events == 3);  // evt_1, evt_2 (their subscription is gone) and evt_r
+    CHECK(store->list_events(0, 100)->empty());
+  }
+}
+
+TEST_CASE("concurrent_claimers_never_get_the_same_delivery") {
+  for (const auto& backend : metadata_backends()) {
+    CAPTURE(backend.name);
+    TempDir dir;
+    auto store = backend.open(dir.str());
+    REQUIRE(store->insert_webhook(make_webhook("wh_1", {"*"}, ""), {}).ok());
+    REQUIRE(store->insert_webhook(make_webhook("wh_2", {"*"}, ""), {}).ok());
+    constexpr int kEvents = 20;
+    for (int i = 0; i < kEvents; ++i) {
+      Journal j;
+      j.events = {make_event(fmt::format("evt_{:04}", i), "version.pushed", "acme")};
+      REQUIRE(store->append_journal(j).ok());
+    }
+    auto claimed_by =
+        claim_concurrently(backend, dir, *store, [](MetadataStore& s, const std::string& owner) {
+          auto r = s.claim_deliveries(owner, std::chrono::hours(1), 3);
+          if (!r.ok()) return Result<std::vector<std::string>>(r.status());
+          std::vector<std::string> ids;
+          for (const auto& c : r.value()) ids.push_back(c.delivery.id);
+          return Result<std::vector<std::string>>(std::move(ids));
+        });
+    CHECK(claimed_by.size() == 2 * kEvents);
+    for (const auto& [id, owner] : claimed_by) CHECK(store->get_delivery(id)->owner == owner);
+  }
 }

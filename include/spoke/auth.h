@@ -135,11 +135,13 @@ class AccessControl {
   explicit AccessControl(Registry& registry);
 
   // Makes a token. InvalidArgument("invalid_name" / "invalid_scope"), Conflict("token_exists").
-  Result<CreatedToken> create_token(const NewToken& request);
+  // `audit` (optional) is stored with the token (see AuditRecord).
+  Result<CreatedToken> create_token(const NewToken& request, AuditRecord* audit = nullptr);
   // Every token, revoked and expired ones too, ordered by name; hashes emptied.
   Result<std::vector<AccessToken>> list_tokens();
-  // NotFound("token_not_found") when there is no live token of that name.
-  Status revoke_token(const std::string& name);
+  // NotFound("token_not_found") when there is no live token of that name. `audit` (optional) is
+  // stored with the revocation.
+  Status revoke_token(const std::string& name, AuditRecord* audit = nullptr);
 
   // Stores `secret` as the admin token named "admin" unless it is stored already; an "admin"
   // token with another secret is revoked first (rotation). InvalidArgument("invalid_token") when

@@ -161,6 +161,15 @@ struct AuditEntry {
   std::string error;       // the error code answered; empty on success
 };
 
+// The audit entry of a change a facade is asked to make (Registry::push, AccessControl::
+// create_token, ...): stored in the change's own transaction when the call changes something,
+// with `entry.status` as given and the time of the change; `written` tells the caller it was.
+// A call that fails or changes nothing leaves it to the caller.
+struct AuditRecord {
+  AuditEntry entry;
+  bool written = false;
+};
+
 // Which audit entries to list: every non-empty field must match.
 struct AuditQuery {
   std::string module;

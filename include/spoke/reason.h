@@ -111,6 +111,19 @@ inline constexpr char kInvalidAuthMode[] = "invalid_auth_mode";
 inline constexpr char kInvalidToken[] = "invalid_token";
 inline constexpr char kAuditUnavailable[] = "audit_unavailable";
 
+// Webhooks.
+inline constexpr char kWebhookExists[] = "webhook_exists";
+inline constexpr char kWebhookNotFound[] = "webhook_not_found";
+inline constexpr char kDeliveryNotFound[] = "delivery_not_found";
+inline constexpr char kEventNotFound[] = "event_not_found";
+inline constexpr char kDeliveryInFlight[] = "delivery_in_flight";
+inline constexpr char kInvalidUrl[] = "invalid_url";
+inline constexpr char kInvalidEvent[] = "invalid_event";
+inline constexpr char kInvalidSecret[] = "invalid_secret";
+inline constexpr char kInvalidHeader[] = "invalid_header";
+inline constexpr char kInvalidModuleFilter[] = "invalid_module_filter";
+inline constexpr char kInvalidStatus[] = "invalid_status";
+
 // Server lifecycle.
 inline constexpr char kDraining[] = "draining";
 

@@ -62,8 +62,12 @@ class Registry : public DependencySource {
   // don't do it. Subscribe before serving.
   void subscribe(EventListener listener);
 
+  // The methods that change something take an optional AuditRecord: its entry is stored in the
+  // change's transaction (see AuditRecord), with the change's webhook events.
+
   // Creates a module; an existing one is returned unchanged (created = false).
-  Result<CreateModuleResult> create_module(const std::string& name, const std::string& description);
+  Result<CreateModuleResult> create_module(const std::string& name, const std::string& description,
+                                           AuditRecord* audit = nullptr);
   Result<Module> update_module(const std::string& name, const std::string& description);
   // `limit` is 1..1000 (0 means 100; more: InvalidArgument "invalid_limit"). `page_token` comes
   // from a previous page.
@@ -74,7 +78,8 @@ class Registry : public DependencySource {
   // one transaction. Identical content under an existing version: that version, created = false.
   // Different content: Conflict("version_exists"). Breaking changes against the earlier versions
   // the policy names (unless `force`): Conflict("breaking_change") with Status::findings().
-  Result<PushResult> push(const PushRequest& request);
+  // A refused push stores nothing but its version.rejected event (and its deliveries).
+  Result<PushResult> push(const PushRequest& request, AuditRecord* audit = nullptr);
 
   // ---- breaking-change policy ----
   // The compatibility of modules that set none: a buf category (FILE, PACKAGE, WIRE_JSON, WIRE),
@@ -86,7 +91,8 @@ class Registry : public DependencySource {
   Result<EffectivePolicy> get_policy(const std::string& module);
   // Stores a module's policy (empty compatibility: the server's default).
   // InvalidArgument("invalid_compatibility"), NotFound("module_not_found").
-  Result<EffectivePolicy> set_policy(const std::string& module, ModulePolicy policy);
+  Result<EffectivePolicy> set_policy(const std::string& module, ModulePolicy policy,
+                                     AuditRecord* audit = nullptr);
   // Compares two stored versions: breaking findings under `against` (a buf category or a
   // Confluent level; empty: the module's policy) and every change. InvalidArgument
   // ("invalid_compatibility") for an unknown `against`; NotFound for a missing version.
@@ -132,7 +138,7 @@ class Registry : public DependencySource {
   std::string describe() const override;
 
  private:
-  Result<PushResult> push_version(const PushRequest& request);
+  Result<PushResult> push_version(const PushRequest& request, AuditRecord* audit);
   Result<ValidateReport> validate_files_of(const ValidateRequest& request);
 
   friend class internal::RegistryAccess;  // components inside libspoke (compile jobs)

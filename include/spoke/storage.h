@@ -12,6 +12,7 @@
 
 #include "spoke/model.h"
 #include "spoke/status.h"
+#include "spoke/webhook_types.h"
 
 namespace spoke {
 
@@ -21,8 +22,28 @@ struct ModuleRecord {
   std::vector<VersionRef> versions;
 };
 
+// An event a change records with itself (see Journal).
+struct JournalEvent {
+  WebhookEvent event;  // id, type, module, time and payload; the sequence is assigned
+  // Recorded only when the change creates the module (create_module, insert_version).
+  bool if_module_created = false;
+  // Delivered to this subscription only, whatever it names and even while it is paused (a ping);
+  // otherwise to every active subscription whose events and module filter match.
+  std::string only_webhook;
+};
+
+// What a change records in its own transaction, so that it is written with the change or not at
+// all: the events of the webhook outbox (each with one pending delivery per subscription it
+// reaches; an event that reaches none is not kept) and the change's audit entry.
+struct Journal {
+  std::vector<JournalEvent> events;
+  std::optional<AuditEntry> audit;  // its id is assigned
+};
+
 // Metadata about modules and versions. Implementations are thread-safe.
 // Every method reports storage failures as Unavailable/Internal, never throws.
+// Methods taking a Journal write it in the transaction of their change, and only when the change
+// is made (an error writes nothing).
 class MetadataStore {
  public:
   virtual ~MetadataStore() = default;
@@ -30,8 +51,9 @@ class MetadataStore {
   // OK when the store answers a trivial query.
   virtual Status ping() = 0;
 
-  // Inserts `module` unless one of that name exists. Returns true when inserted.
-  virtual Result<bool> create_module(const Module& module) = 0;
+  // Inserts `module` unless one of that name exists. Returns true when inserted; the journal is
+  // written only then.
+  virtual Result<bool> create_module(const Module& module, const Journal& journal) = 0;
   // NotFound when absent.
   virtual Result<Module> get_module(const std::string& name) = 0;
   // Sets the description and updated_at. NotFound when absent.
@@ -59,7 +81,8 @@ class MetadataStore {
   // In one transaction: creates `module_if_missing` when there is no such module, then inserts
   // the version with its files and dependencies, assigning `sequence`. Conflict("version_exists")
   // when the version exists; nothing is written then.
-  virtual Result<Version> insert_version(const Module& module_if_missing, Version version) = 0;
+  virtual Result<Version> insert_version(const Module& module_if_missing, Version version,
+                                         const Journal& journal) = 0;
 
   // ---- compile jobs and artifacts ----
   // Conflict("job_exists") when the id is taken.
@@ -94,7 +117,7 @@ class MetadataStore {
   // back; the lease is cleared. Conflict("lease_lost") when the job no longer runs under that
   // owner (its lease expired and another worker took it, or it was released); nothing is written
   // then.
-  virtual Status finish_job(const CompileJob& job) = 0;
+  virtual Status finish_job(const CompileJob& job, const Journal& journal) = 0;
   // Puts every job running under `owner` back in the queue, for another worker. Returns how many.
   virtual Result<std::size_t> release_jobs(const std::string& owner) = 0;
 
@@ -111,19 +134,20 @@ class MetadataStore {
   // The stored configuration, or nullopt when none was set. NotFound when the module is absent.
   virtual Result<std::optional<ModulePolicy>> get_module_policy(const std::string& module) = 0;
   // NotFound when the module is absent.
-  virtual Status put_module_policy(const std::string& module, const ModulePolicy& config) = 0;
+  virtual Status put_module_policy(const std::string& module, const ModulePolicy& config,
+                                   const Journal& journal) = 0;
 
   // ---- access tokens ----
   // Stores `token`. Conflict("token_exists") when a token of that name is live (neither revoked
   // nor expired at token.created_at); a revoked or expired token of that name is replaced.
-  virtual Status insert_token(const AccessToken& token) = 0;
+  virtual Status insert_token(const AccessToken& token, const Journal& journal) = 0;
   // The token of that hash, revoked and expired ones too. NotFound("token_not_found").
   virtual Result<AccessToken> find_token(const std::string& hash) = 0;
   // Every stored token, ordered by name.
   virtual Result<std::vector<AccessToken>> list_tokens() = 0;
   // Sets revoked_at of the token `name` unless it is revoked already. NotFound("token_not_found")
   // when there is no such token that is not revoked.
-  virtual Status revoke_token(const std::string& name, Timestamp at) = 0;
+  virtual Status revoke_token(const std::string& name, Timestamp at, const Journal& journal) = 0;
   // Sets last_used_at of the token of that hash (no error when there is none).
   virtual Status touch_token(const std::string& hash, Timestamp at) = 0;
 
@@ -133,6 +157,62 @@ class MetadataStore {
   virtual Result<std::int64_t> append_audit(const AuditEntry& entry) = 0;
   // The entries `query` selects, newest (highest id) first, at most query.limit.
   virtual Result<std::vector<AuditEntry>> list_audit(const AuditQuery& query) = 0;
+
+  // ---- the change journal ----
+  // Writes `journal` alone, in one transaction: what a change that stores nothing else records
+  // (a rejected push's event, a ping).
+  virtual Status append_journal(const Journal& journal) = 0;
+
+  // ---- webhooks ----
+  // Conflict("webhook_exists") when the id is taken.
+  virtual Status insert_webhook(const Webhook& webhook, const Journal& journal) = 0;
+  // NotFound("webhook_not_found") when absent.
+  virtual Result<Webhook> get_webhook(const std::string& id) = 0;
+  // Every subscription, oldest first.
+  virtual Result<std::vector<Webhook>> list_webhooks() = 0;
+  // Replaces the subscription of that id. NotFound("webhook_not_found").
+  virtual Status update_webhook(const Webhook& webhook, const Journal& journal) = 0;
+  // Deletes the subscription, its deliveries and their attempts. NotFound("webhook_not_found").
+  virtual Status delete_webhook(const std::string& id, const Journal& journal) = 0;
+
+  // The deliveries `query` selects, newest (highest sequence) first, at most query.limit.
+  virtual Result<std::vector<WebhookDelivery>> list_deliveries(const DeliveryQuery& query) = 0;
+  // NotFound("delivery_not_found").
+  virtual Result<WebhookDelivery> get_delivery(const std::string& id) = 0;
+  // NotFound("event_not_found").
+  virtual Result<WebhookEvent> get_event(const std::string& id) = 0;
+  // Events in the order they were stored, sequences strictly after `after`, at most `limit`.
+  virtual Result<std::vector<WebhookEvent>> list_events(std::int64_t after, std::size_t limit) = 0;
+  // The attempts of a delivery, first first (none for an unknown delivery).
+  virtual Result<std::vector<DeliveryAttempt>> list_attempts(const std::string& delivery_id) = 0;
+  // Sends a delivery again: pending, due now, manual, its retries counted from here.
+  // Conflict("delivery_in_flight") while an attempt holds it; NotFound("delivery_not_found").
+  virtual Status redeliver(const std::string& id, const Journal& journal) = 0;
+
+  // Delivery claims, as claim_job: atomically takes up to `limit` pending deliveries that are
+  // due, whose subscription is active (or that are manual) and that no unexpired lease holds,
+  // soonest due first, and leases them to `owner` until now + `lease`. A delivery is never
+  // handed out twice while its lease runs.
+  virtual Result<std::vector<ClaimedDelivery>> claim_deliveries(const std::string& owner,
+                                                                std::chrono::milliseconds lease,
+                                                                std::size_t limit) = 0;
+  // In one transaction: stores the attempt, the delivery's new state (lease cleared; pending
+  // ones due after record.retry_in) and its subscription's health (failing since the first
+  // failure after a success; paused once failing for record.pause_after). Conflict("lease_lost")
+  // when the delivery is not held by record.owner any more, NotFound("delivery_not_found");
+  // nothing is written then.
+  virtual Status record_attempt(const AttemptRecord& record) = 0;
+  // Hands back, unchanged, every delivery `owner` holds. Returns how many.
+  virtual Result<std::size_t> release_deliveries(const std::string& owner) = 0;
+
+  // Retention: deletes deliveries finished before `before` with their attempts, then events
+  // older than `before` that no delivery refers to.
+  virtual Result<PruneCounts> prune_webhook_log(Timestamp before) = 0;
+  // Copies records verbatim (ids, times, states; sequences are assigned anew in the order given),
+  // skipping those whose id is stored already: for migrate-storage.
+  virtual Status import_webhook_log(const std::vector<WebhookEvent>& events,
+                                    const std::vector<WebhookDelivery>& deliveries,
+                                    const std::vector<DeliveryAttempt>& attempts) = 0;
 };
 
 // Content-addressed bytes. Keys are "sha256:<hex>" digests of the content.

@@ -31,12 +31,14 @@ struct CopyOptions {
 struct CopyReport {
   std::size_t modules = 0, versions = 0, blobs = 0, artifacts = 0, jobs = 0, policies = 0;
   std::size_t tokens = 0, audit_entries = 0;
+  std::size_t webhooks = 0, webhook_events = 0, webhook_deliveries = 0;
   std::size_t already_there = 0;  // records a resumed copy found in the target
   std::size_t verified = 0;       // versions whose digest was recomputed from the target's blobs
 };
 
 // Copies every module, version (with its blobs), artifact (with its files), compile job, module
-// policy, access token and audit entry (unless the target has audit entries already) from `from`
+// policy, access token, audit entry (unless the target has audit entries already), webhook
+// subscription, and the webhook outbox (events, deliveries and their attempts) from `from`
 // to `to`, versions in their push order, then recomputes each copied
 // version's digest from the target's blobs. Conflict("target_not_empty") when `to` holds
 // anything and not `options.resume`; Conflict("version_exists") when a resumed copy finds a

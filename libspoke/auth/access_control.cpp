@@ -9,6 +9,7 @@
 #include "spoke/auth.h"
 #include "spoke/registry_types.h"
 #include "spoke/storage.h"
+#include "webhooks/events.h"
 
 namespace spoke {
 namespace {
@@ -26,7 +27,7 @@ AccessControl::AccessControl(MetadataStore& store) : store_(store) {}
 AccessControl::AccessControl(Registry& registry)
     : store_(internal::RegistryAccess::metadata(registry)) {}
 
-Result<CreatedToken> AccessControl::create_token(const NewToken& request) {
+Result<CreatedToken> AccessControl::create_token(const NewToken& request, AuditRecord* audit) {
   SPOKE_RETURN_IF_ERROR(auth::validate_token_name(request.name));
   SPOKE_RETURN_IF_ERROR(auth::validate_scope(request.scope));
   if (request.expires_in.count() < 0) {
@@ -42,7 +43,8 @@ Result<CreatedToken> AccessControl::create_token(const NewToken& request) {
   t.creator = request.creator.empty() ? "anonymous" : request.creator;
   t.created_at = now_ms();
   t.expires_at = request.expires_in.count() == 0 ? 0 : t.created_at + request.expires_in.count();
-  SPOKE_RETURN_IF_ERROR(store_.insert_token(t));
+  SPOKE_RETURN_IF_ERROR(store_.insert_token(t, internal::journal_with(audit)));
+  internal::mark_written(audit);
   return out;
 }
 
@@ -53,8 +55,10 @@ Result<std::vector<AccessToken>> AccessControl::list_tokens() {
   return tokens;
 }
 
-Status AccessControl::revoke_token(const std::string& name) {
-  return store_.revoke_token(name, now_ms());
+Status AccessControl::revoke_token(const std::string& name, AuditRecord* audit) {
+  SPOKE_RETURN_IF_ERROR(store_.revoke_token(name, now_ms(), internal::journal_with(audit)));
+  internal::mark_written(audit);
+  return Status::OK();
 }
 
 Status AccessControl::bootstrap_admin(const std::string& secret) {
@@ -76,7 +80,7 @@ Status AccessControl::bootstrap_admin(const std::string& secret) {
   }
   if (existing.status().reason() != reason::kTokenNotFound) return existing.status();
   // Another secret under the name: the environment's secret replaces it.
-  if (Status s = store_.revoke_token(kBootstrapName, now_ms());
+  if (Status s = store_.revoke_token(kBootstrapName, now_ms(), {});
       !s.ok() && s.reason() != reason::kTokenNotFound) {
     return s;
   }
@@ -86,7 +90,7 @@ Status AccessControl::bootstrap_admin(const std::string& secret) {
   t.role = Role::kAdmin;
   t.creator = "SPOKE_ADMIN_TOKEN";
   t.created_at = now_ms();
-  return store_.insert_token(t);
+  return store_.insert_token(t, {});
 }
 
 Result<Principal> AccessControl::authenticate(std::string_view authorization) {

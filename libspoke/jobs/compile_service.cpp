@@ -18,6 +18,7 @@
 #include "registry/registry_access.h"
 #include "spoke/log.h"
 #include "util/sha256.h"
+#include "webhooks/events.h"
 
 namespace spoke {
 namespace {
@@ -311,8 +312,10 @@ bool CompileService::Impl::run(CompileJob job) {
   // it was released at stop): then that worker's result counts.
   const auto started = std::chrono::steady_clock::now();
   auto finish = [&] {
+    Journal journal;
     if (job.status != JobStatus::kQueued) {
       job.finished_at = now_ms();
+      journal.events.push_back(internal::compile_finished_event(job));
       auto& metrics = internal::library_metrics();
       metrics.compile_job_duration.with({job.language})
           .observe(
@@ -321,7 +324,7 @@ bool CompileService::Impl::run(CompileJob job) {
           .with({job.language, job.status == JobStatus::kSucceeded ? "succeeded" : "failed"})
           .inc();
     }
-    Status s = metadata.finish_job(job);
+    Status s = metadata.finish_job(job, journal);
     if (!s.ok() && s.reason() != reason::kLeaseLost) {
       log::write(log::Level::kError, "compile jobs: cannot record a job",
                  {{"job_id", job.id}, {"error", s.to_string()}});

@@ -1,5 +1,6 @@
 // The names model enums have in JSON, SQL and messages.
 #include "spoke/model.h"
+#include "spoke/webhook_types.h"
 
 namespace spoke {
 
@@ -40,6 +41,25 @@ const char* to_string(Role role) {
 std::optional<Role> parse_role(std::string_view text) {
   for (Role r : {Role::kReader, Role::kWriter, Role::kAdmin}) {
     if (text == to_string(r)) return r;
+  }
+  return std::nullopt;
+}
+
+const char* to_string(DeliveryStatus status) {
+  switch (status) {
+    case DeliveryStatus::kPending:
+      return "pending";
+    case DeliveryStatus::kSucceeded:
+      return "succeeded";
+    case DeliveryStatus::kFailed:
+      return "failed";
+  }
+  return "pending";
+}
+
+std::optional<DeliveryStatus> parse_delivery_status(std::string_view text) {
+  for (auto s : {DeliveryStatus::kPending, DeliveryStatus::kSucceeded, DeliveryStatus::kFailed}) {
+    if (text == to_string(s)) return s;
   }
   return std::nullopt;
 }

@@ -10,9 +10,11 @@
 #include "resolve/closure.h"
 #include "resolve/inference.h"
 #include "spoke/breaking.h"
+#include "spoke/log.h"
 #include "spoke/registry.h"
 #include "spoke/schema.h"
 #include "util/timing.h"
+#include "webhooks/events.h"
 
 namespace spoke {
 namespace {
@@ -100,10 +102,23 @@ Result<std::vector<Dependency>> Registry::Impl::pin_request_dependencies(
   return internal::pin_dependencies(lookup(), module, specs);
 }
 
-Result<PushResult> Registry::push(const PushRequest& request) {
-  auto result = push_version(request);
+Result<PushResult> Registry::push(const PushRequest& request, AuditRecord* audit) {
+  auto result = push_version(request, audit);
   internal::library_metrics().pushes.with({push_outcome(result)}).inc();
   if (!result.ok()) {
+    // A refusal of the push itself (not of a store that went away) is an event for webhooks.
+    Code code = result.status().code();
+    if (code != Code::kUnavailable && code != Code::kInternal &&
+        validate_module_name(request.module).ok()) {
+      Journal journal;
+      journal.events.push_back(
+          internal::version_rejected_event(request.module, request.version, result.status()));
+      if (Status s = impl_->storage.metadata->append_journal(journal); !s.ok()) {
+        log::write(
+            log::Level::kError, "webhooks: a version.rejected event was not stored",
+            {{"module", request.module}, {"version", request.version}, {"error", s.to_string()}});
+      }
+    }
     RegistryEvent event{EventKind::kVersionRejected, request.module, request.version};
     event.rejection = &result.status();
     impl_->publish(event);
@@ -115,7 +130,7 @@ Result<PushResult> Registry::push(const PushRequest& request) {
   return result;
 }
 
-Result<PushResult> Registry::push_version(const PushRequest& request) {
+Result<PushResult> Registry::push_version(const PushRequest& request, AuditRecord* audit) {
   internal::PhaseTimer timer("push");
   SPOKE_RETURN_IF_ERROR(validate_module_name(request.module));
   auto version_id = parse_version(request.version);
@@ -217,7 +232,11 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
   Timestamp now = now_ms();
   v.created_at = now;
   Module module_if_missing{v.module, request.module_description, now, now};
-  auto inserted = store.insert_version(module_if_missing, std::move(v));
+  // The change's journal: its events and audit entry are stored with the version or not at all.
+  Journal journal = internal::journal_with(audit);
+  journal.events.push_back(internal::module_created_event(module_if_missing));
+  journal.events.push_back(internal::version_pushed_event(v));
+  auto inserted = store.insert_version(module_if_missing, std::move(v), journal);
   timer.phase("metadata");
   if (!inserted.ok()) {
     // Lost a race with a concurrent push of another spelling of the version: that conflict.
@@ -228,6 +247,7 @@ Result<PushResult> Registry::push_version(const PushRequest& request) {
     }
     return inserted.status();
   }
+  internal::mark_written(audit);
   if (!module_existed) {
     RegistryEvent event{EventKind::kModuleCreated, request.module};
     impl_->publish(event);

@@ -15,6 +15,7 @@
 #include "spoke/breaking.h"
 #include "spoke/schema.h"
 #include "storage/store_errors.h"
+#include "webhooks/events.h"
 
 namespace spoke {
 namespace {
@@ -153,11 +154,18 @@ void Registry::subscribe(EventListener listener) {
 }
 
 Result<CreateModuleResult> Registry::create_module(const std::string& name,
-                                                   const std::string& description) {
+                                                   const std::string& description,
+                                                   AuditRecord* audit) {
   SPOKE_RETURN_IF_ERROR(validate_module_name(name));
   Timestamp now = now_ms();
-  auto inserted = impl_->storage.metadata->create_module({name, description, now, now});
+  Module module_record{name, description, now, now};
+  // Stored only when the module is created: an existing one is no change, and its audit entry is
+  // the caller's to record.
+  Journal journal = internal::journal_with(audit);
+  journal.events.push_back(internal::module_created_event(module_record));
+  auto inserted = impl_->storage.metadata->create_module(module_record, journal);
   if (!inserted.ok()) return inserted.status();
+  if (inserted.value()) internal::mark_written(audit);
   auto module = impl_->storage.metadata->get_module(name);
   if (!module.ok()) return module.status();
   if (inserted.value()) {
@@ -408,7 +416,8 @@ Result<EffectivePolicy> Registry::get_policy(const std::string& module) {
   return impl_->effective_policy(module);
 }
 
-Result<EffectivePolicy> Registry::set_policy(const std::string& module, ModulePolicy policy) {
+Result<EffectivePolicy> Registry::set_policy(const std::string& module, ModulePolicy policy,
+                                             AuditRecord* audit) {
   SPOKE_RETURN_IF_ERROR(validate_module_name(module));
   if (!policy.compatibility.empty()) {
     auto normalized = normalize_compatibility(policy.compatibility);
@@ -416,7 +425,12 @@ Result<EffectivePolicy> Registry::set_policy(const std::string& module, ModulePo
     policy.compatibility = *normalized;
   }
   policy.updated_at = now_ms();
-  SPOKE_RETURN_IF_ERROR(impl_->storage.metadata->put_module_policy(module, policy));
+  EffectivePolicy applies{policy, policy.compatibility.empty()};
+  if (applies.is_default) applies.policy.compatibility = default_compatibility();
+  Journal journal = internal::journal_with(audit);
+  journal.events.push_back(internal::policy_changed_event(module, applies));
+  SPOKE_RETURN_IF_ERROR(impl_->storage.metadata->put_module_policy(module, policy, journal));
+  internal::mark_written(audit);
   auto effective = impl_->effective_policy(module);
   if (effective.ok()) {
     RegistryEvent event{EventKind::kPolicyChanged, module};

@@ -86,7 +86,7 @@ class Copier {
     SPOKE_RETURN_IF_ERROR(check_target());
 
     for (std::size_t i = 0; i < modules.size(); ++i) {
-      auto created = to_.metadata->create_module(modules[i]);
+      auto created = to_.metadata->create_module(modules[i], {});
       if (!created.ok()) return created.status();
       if (created.value()) {
         ++report_.modules;
@@ -127,7 +127,7 @@ class Copier {
       auto policy = from_.metadata->get_module_policy(modules[i].name);
       if (!policy.ok()) return policy.status();
       if (policy->has_value()) {
-        SPOKE_RETURN_IF_ERROR(to_.metadata->put_module_policy(modules[i].name, **policy));
+        SPOKE_RETURN_IF_ERROR(to_.metadata->put_module_policy(modules[i].name, **policy, {}));
         ++report_.policies;
       }
       progress("policies", i + 1, modules.size());
@@ -135,6 +135,7 @@ class Copier {
 
     SPOKE_RETURN_IF_ERROR(copy_tokens());
     SPOKE_RETURN_IF_ERROR(copy_audit_log());
+    SPOKE_RETURN_IF_ERROR(copy_webhooks());
 
     auto verified = verify_storage(to_, options_.progress);
     if (!verified.ok()) return verified.status();
@@ -151,7 +152,10 @@ class Copier {
     if (!jobs.ok()) return jobs.status();
     auto artifacts = to_.metadata->list_artifacts("", 1);
     if (!artifacts.ok()) return artifacts.status();
-    if ((modules->empty() && jobs->empty() && artifacts->empty()) || options_.resume) {
+    auto webhooks = to_.metadata->list_webhooks();
+    if (!webhooks.ok()) return webhooks.status();
+    if ((modules->empty() && jobs->empty() && artifacts->empty() && webhooks->empty()) ||
+        options_.resume) {
       return Status::OK();
     }
     return Status::Conflict(
@@ -167,7 +171,7 @@ class Copier {
     for (const auto& f : v->files) digests.push_back(f.digest);
     SPOKE_RETURN_IF_ERROR(copy_blobs(digests));
     Module unused{key.module, "", v->created_at, v->created_at};
-    auto inserted = to_.metadata->insert_version(unused, v.value());
+    auto inserted = to_.metadata->insert_version(unused, v.value(), {});
     if (inserted.ok()) {
       ++report_.versions;
       return Status::OK();
@@ -205,7 +209,7 @@ class Copier {
     auto tokens = from_.metadata->list_tokens();
     if (!tokens.ok()) return tokens.status();
     for (std::size_t i = 0; i < tokens->size(); ++i) {
-      Status s = to_.metadata->insert_token((*tokens)[i]);
+      Status s = to_.metadata->insert_token((*tokens)[i], {});
       if (s.reason() == reason::kTokenExists) {
         ++report_.already_there;
       } else if (!s.ok()) {
@@ -241,6 +245,65 @@ class Copier {
       if (!id.ok()) return id.status();
       ++report_.audit_entries;
       progress("audit", all.size() - i, all.size());
+    }
+    return Status::OK();
+  }
+
+  // Subscriptions, then the outbox: events in their order, each subscription's deliveries oldest
+  // first with their attempts. Claims are not copied: the target's servers take them afresh.
+  Status copy_webhooks() {
+    auto webhooks = from_.metadata->list_webhooks();
+    if (!webhooks.ok()) return webhooks.status();
+    for (std::size_t i = 0; i < webhooks->size(); ++i) {
+      Status s = to_.metadata->insert_webhook((*webhooks)[i], {});
+      if (s.reason() == reason::kWebhookExists) {
+        ++report_.already_there;
+      } else if (!s.ok()) {
+        return s;
+      } else {
+        ++report_.webhooks;
+      }
+      progress("webhooks", i + 1, webhooks->size());
+    }
+    for (std::int64_t after = 0;;) {
+      auto events = from_.metadata->list_events(after, kPage);
+      if (!events.ok()) return events.status();
+      if (events->empty()) break;
+      after = events->back().sequence;
+      SPOKE_RETURN_IF_ERROR(to_.metadata->import_webhook_log(events.value(), {}, {}));
+      report_.webhook_events += events->size();
+      progress("webhook events", report_.webhook_events, report_.webhook_events);
+    }
+    for (const auto& w : webhooks.value()) {
+      std::vector<WebhookDelivery> deliveries;
+      DeliveryQuery q;
+      q.webhook_id = w.id;
+      q.limit = kPage;
+      for (;;) {
+        auto page = from_.metadata->list_deliveries(q);
+        if (!page.ok()) return page.status();
+        deliveries.insert(deliveries.end(), page->begin(), page->end());
+        if (page->size() < kPage) break;
+        q.before_sequence = page->back().sequence;
+      }
+      std::reverse(deliveries.begin(), deliveries.end());
+      for (std::size_t i = 0; i < deliveries.size(); i += kPage) {
+        std::vector<WebhookDelivery> batch(
+            deliveries.begin() + static_cast<std::ptrdiff_t>(i),
+            deliveries.begin() +
+                static_cast<std::ptrdiff_t>(std::min(i + kPage, deliveries.size())));
+        std::vector<DeliveryAttempt> attempts;
+        for (auto& d : batch) {
+          d.owner.clear();
+          d.lease_expires_at = 0;
+          auto a = from_.metadata->list_attempts(d.id);
+          if (!a.ok()) return a.status();
+          attempts.insert(attempts.end(), a->begin(), a->end());
+        }
+        SPOKE_RETURN_IF_ERROR(to_.metadata->import_webhook_log({}, batch, attempts));
+        report_.webhook_deliveries += batch.size();
+        progress("webhook deliveries", i + batch.size(), deliveries.size());
+      }
     }
     return Status::OK();
   }

@@ -4,10 +4,13 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
+#include <tuple>
 
 #include "spoke/storage.h"
 #include "storage/store_errors.h"
+#include "storage/webhook_records.h"
 
 namespace spoke {
 namespace {
@@ -21,9 +24,11 @@ class MemoryMetadataStore final : public MetadataStore {
  public:
   Status ping() override { return Status::OK(); }
 
-  Result<bool> create_module(const Module& module) override {
+  Result<bool> create_module(const Module& module, const Journal& journal) override {
     std::unique_lock lock(mu_);
-    return modules_.emplace(module.name, Entry{module, {}, std::nullopt}).second;
+    bool created = modules_.emplace(module.name, Entry{module, {}, std::nullopt}).second;
+    if (created) write_journal(journal, true);
+    return created;
   }
 
   Result<Module> get_module(const std::string& name) override {
@@ -92,20 +97,26 @@ class MemoryMetadataStore final : public MetadataStore {
     return out;
   }
 
-  Result<Version> insert_version(const Module& module_if_missing, Version version) override {
+  Result<Version> insert_version(const Module& module_if_missing, Version version,
+                                 const Journal& journal) override {
     std::unique_lock lock(mu_);
     auto it = modules_.find(version.module);
-    if (it == modules_.end())
-      it = modules_.emplace(version.module, Entry{module_if_missing, {}, std::nullopt}).first;
-    if (it->second.versions.count(version.version) != 0) {
-      return internal::version_exists(version.module, version.version);
+    bool module_created = it == modules_.end();
+    if (!module_created) {
+      if (it->second.versions.count(version.version) != 0) {
+        return internal::version_exists(version.module, version.version);
+      }
+      std::vector<std::string> names;
+      for (const auto& [name, _] : it->second.versions) names.push_back(name);
+      SPOKE_RETURN_IF_ERROR(internal::check_other_spelling(version.module, version.version, names));
     }
-    std::vector<std::string> names;
-    for (const auto& [name, _] : it->second.versions) names.push_back(name);
-    SPOKE_RETURN_IF_ERROR(internal::check_other_spelling(version.module, version.version, names));
+    if (module_created) {
+      it = modules_.emplace(version.module, Entry{module_if_missing, {}, std::nullopt}).first;
+    }
     version.sequence = ++sequence_;
     for (auto& f : version.files) f.content.clear();
     it->second.versions.emplace(version.version, version);
+    write_journal(journal, module_created);
     return version;
   }
 
@@ -212,7 +223,7 @@ class MemoryMetadataStore final : public MetadataStore {
     return Status::OK();
   }
 
-  Status finish_job(const CompileJob& job) override {
+  Status finish_job(const CompileJob& job, const Journal& journal) override {
     std::unique_lock lock(mu_);
     auto it = jobs_.find(job.id);
     if (it == jobs_.end()) return job_not_found(job.id);
@@ -223,6 +234,7 @@ class MemoryMetadataStore final : public MetadataStore {
     it->second.owner.clear();
     it->second.lease_expires_at = 0;
     if (job.status == JobStatus::kQueued) it->second.started_at = 0;
+    write_journal(journal, false);
     return Status::OK();
   }
 
@@ -274,15 +286,17 @@ class MemoryMetadataStore final : public MetadataStore {
     return it->second.config;
   }
 
-  Status put_module_policy(const std::string& module, const ModulePolicy& config) override {
+  Status put_module_policy(const std::string& module, const ModulePolicy& config,
+                           const Journal& journal) override {
     std::unique_lock lock(mu_);
     auto it = modules_.find(module);
     if (it == modules_.end()) return module_not_found(module);
     it->second.config = config;
+    write_journal(journal, false);
     return Status::OK();
   }
 
-  Status insert_token(const AccessToken& token) override {
+  Status insert_token(const AccessToken& token, const Journal& journal) override {
     std::unique_lock lock(mu_);
     auto it = tokens_.find(token.name);
     if (it != tokens_.end()) {
@@ -293,6 +307,7 @@ class MemoryMetadataStore final : public MetadataStore {
     } else {
       tokens_.emplace(token.name, token);
     }
+    write_journal(journal, false);
     return Status::OK();
   }
 
@@ -311,11 +326,12 @@ class MemoryMetadataStore final : public MetadataStore {
     return out;
   }
 
-  Status revoke_token(const std::string& name, Timestamp at) override {
+  Status revoke_token(const std::string& name, Timestamp at, const Journal& journal) override {
     std::unique_lock lock(mu_);
     auto it = tokens_.find(name);
     if (it == tokens_.end() || it->second.revoked_at != 0) return internal::token_not_found(name);
     it->second.revoked_at = at;
+    write_journal(journal, false);
     return Status::OK();
   }
 
@@ -329,9 +345,7 @@ class MemoryMetadataStore final : public MetadataStore {
 
   Result<std::int64_t> append_audit(const AuditEntry& entry) override {
     std::unique_lock lock(mu_);
-    audit_.push_back(entry);
-    audit_.back().id = static_cast<std::int64_t>(audit_.size());
-    return audit_.back().id;
+    return append_audit_locked(entry);
   }
 
   Result<std::vector<AuditEntry>> list_audit(const AuditQuery& q) override {
@@ -348,7 +362,271 @@ class MemoryMetadataStore final : public MetadataStore {
     return out;
   }
 
+  Status append_journal(const Journal& journal) override {
+    std::unique_lock lock(mu_);
+    write_journal(journal, false);
+    return Status::OK();
+  }
+
+  // ---- webhooks ----
+
+  Status insert_webhook(const Webhook& webhook, const Journal& journal) override {
+    std::unique_lock lock(mu_);
+    if (!webhooks_.emplace(webhook.id, webhook).second) return internal::webhook_exists(webhook.id);
+    webhook_order_.push_back(webhook.id);
+    write_journal(journal, false);
+    return Status::OK();
+  }
+
+  Result<Webhook> get_webhook(const std::string& id) override {
+    std::shared_lock lock(mu_);
+    auto it = webhooks_.find(id);
+    if (it == webhooks_.end()) return internal::webhook_not_found(id);
+    return it->second;
+  }
+
+  Result<std::vector<Webhook>> list_webhooks() override {
+    std::shared_lock lock(mu_);
+    std::vector<Webhook> out;
+    for (const auto& id : webhook_order_) out.push_back(webhooks_.at(id));
+    return out;
+  }
+
+  Status update_webhook(const Webhook& webhook, const Journal& journal) override {
+    std::unique_lock lock(mu_);
+    auto it = webhooks_.find(webhook.id);
+    if (it == webhooks_.end()) return internal::webhook_not_found(webhook.id);
+    it->second = webhook;
+    write_journal(journal, false);
+    return Status::OK();
+  }
+
+  Status delete_webhook(const std::string& id, const Journal& journal) override {
+    std::unique_lock lock(mu_);
+    if (webhooks_.erase(id) == 0) return internal::webhook_not_found(id);
+    std::erase(webhook_order_, id);
+    for (auto it = deliveries_.begin(); it != deliveries_.end();) {
+      if (it->second.webhook_id == id) {
+        attempts_.erase(it->first);
+        it = deliveries_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    write_journal(journal, false);
+    return Status::OK();
+  }
+
+  Result<std::vector<WebhookDelivery>> list_deliveries(const DeliveryQuery& q) override {
+    std::shared_lock lock(mu_);
+    std::vector<const WebhookDelivery*> matching;
+    for (const auto& [_, d] : deliveries_) {
+      if (d.webhook_id != q.webhook_id) continue;
+      if (q.status && d.status != *q.status) continue;
+      if (!q.event_type.empty() && d.event_type != q.event_type) continue;
+      if (q.before_sequence != 0 && d.sequence >= q.before_sequence) continue;
+      matching.push_back(&d);
+    }
+    std::sort(matching.begin(), matching.end(),
+              [](const auto* a, const auto* b) { return a->sequence > b->sequence; });
+    std::vector<WebhookDelivery> out;
+    for (const auto* d : matching) {
+      if (out.size() == q.limit) break;
+      out.push_back(*d);
+    }
+    return out;
+  }
+
+  Result<WebhookDelivery> get_delivery(const std::string& id) override {
+    std::shared_lock lock(mu_);
+    auto it = deliveries_.find(id);
+    if (it == deliveries_.end()) return internal::delivery_not_found(id);
+    return it->second;
+  }
+
+  Result<WebhookEvent> get_event(const std::string& id) override {
+    std::shared_lock lock(mu_);
+    auto it = events_.find(id);
+    if (it == events_.end()) return internal::event_not_found(id);
+    return it->second;
+  }
+
+  Result<std::vector<WebhookEvent>> list_events(std::int64_t after, std::size_t limit) override {
+    std::shared_lock lock(mu_);
+    std::vector<const WebhookEvent*> all;
+    for (const auto& [_, e] : events_) {
+      if (e.sequence > after) all.push_back(&e);
+    }
+    std::sort(all.begin(), all.end(),
+              [](const auto* a, const auto* b) { return a->sequence < b->sequence; });
+    std::vector<WebhookEvent> out;
+    for (const auto* e : all) {
+      if (out.size() == limit) break;
+      out.push_back(*e);
+    }
+    return out;
+  }
+
+  Result<std::vector<DeliveryAttempt>> list_attempts(const std::string& delivery_id) override {
+    std::shared_lock lock(mu_);
+    auto it = attempts_.find(delivery_id);
+    if (it == attempts_.end()) return std::vector<DeliveryAttempt>();
+    return it->second;
+  }
+
+  Status redeliver(const std::string& id, const Journal& journal) override {
+    std::unique_lock lock(mu_);
+    auto it = deliveries_.find(id);
+    if (it == deliveries_.end()) return internal::delivery_not_found(id);
+    Timestamp now = now_ms();
+    if (!it->second.owner.empty() && it->second.lease_expires_at > now) {
+      return internal::delivery_in_flight(id);
+    }
+    internal::apply_redelivery(it->second, now);
+    write_journal(journal, false);
+    return Status::OK();
+  }
+
+  Result<std::vector<ClaimedDelivery>> claim_deliveries(const std::string& owner,
+                                                        std::chrono::milliseconds lease,
+                                                        std::size_t limit) override {
+    std::unique_lock lock(mu_);
+    Timestamp now = now_ms();
+    std::vector<WebhookDelivery*> due;
+    for (auto& [_, d] : deliveries_) {
+      if (d.status != DeliveryStatus::kPending || d.next_attempt_at > now ||
+          d.lease_expires_at > now) {
+        continue;
+      }
+      auto w = webhooks_.find(d.webhook_id);
+      if (w == webhooks_.end() || !(w->second.active || d.manual)) continue;
+      due.push_back(&d);
+    }
+    std::sort(due.begin(), due.end(), [](const auto* a, const auto* b) {
+      return std::tie(a->next_attempt_at, a->sequence) < std::tie(b->next_attempt_at, b->sequence);
+    });
+    std::vector<ClaimedDelivery> out;
+    for (auto* d : due) {
+      if (out.size() == limit) break;
+      d->owner = owner;
+      d->lease_expires_at = now + lease.count();
+      out.push_back({*d, webhooks_.at(d->webhook_id), events_.at(d->event_id).payload});
+    }
+    return out;
+  }
+
+  Status record_attempt(const AttemptRecord& r) override {
+    std::unique_lock lock(mu_);
+    const std::string& id = r.attempt.delivery_id;
+    auto it = deliveries_.find(id);
+    if (it == deliveries_.end()) return internal::delivery_not_found(id);
+    WebhookDelivery& d = it->second;
+    if (d.status != DeliveryStatus::kPending || d.owner != r.owner) {
+      return internal::delivery_lease_lost(id, r.owner);
+    }
+    Timestamp now = now_ms();
+    attempts_[id].push_back(r.attempt);
+    internal::apply_attempt(d, r, now);
+    if (auto w = webhooks_.find(d.webhook_id); w != webhooks_.end()) {
+      internal::apply_attempt(w->second, r, now);
+    }
+    return Status::OK();
+  }
+
+  Result<std::size_t> release_deliveries(const std::string& owner) override {
+    std::unique_lock lock(mu_);
+    std::size_t n = 0;
+    for (auto& [_, d] : deliveries_) {
+      if (d.status == DeliveryStatus::kPending && d.owner == owner) {
+        d.owner.clear();
+        d.lease_expires_at = 0;
+        ++n;
+      }
+    }
+    return n;
+  }
+
+  Result<PruneCounts> prune_webhook_log(Timestamp before) override {
+    std::unique_lock lock(mu_);
+    PruneCounts counts;
+    std::set<std::string> referenced;
+    for (auto it = deliveries_.begin(); it != deliveries_.end();) {
+      const WebhookDelivery& d = it->second;
+      if (d.status != DeliveryStatus::kPending && d.finished_at < before) {
+        if (auto a = attempts_.find(it->first); a != attempts_.end()) {
+          counts.attempts += a->second.size();
+          attempts_.erase(a);
+        }
+        ++counts.deliveries;
+        it = deliveries_.erase(it);
+      } else {
+        referenced.insert(d.event_id);
+        ++it;
+      }
+    }
+    for (auto it = events_.begin(); it != events_.end();) {
+      if (it->second.time < before && referenced.count(it->first) == 0) {
+        ++counts.events;
+        it = events_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return counts;
+  }
+
+  Status import_webhook_log(const std::vector<WebhookEvent>& events,
+                            const std::vector<WebhookDelivery>& deliveries,
+                            const std::vector<DeliveryAttempt>& attempts) override {
+    std::unique_lock lock(mu_);
+    for (WebhookEvent e : events) {
+      if (events_.count(e.id) != 0) continue;
+      e.sequence = ++event_sequence_;
+      events_.emplace(e.id, std::move(e));
+    }
+    std::set<std::string> imported;
+    for (WebhookDelivery d : deliveries) {
+      if (deliveries_.count(d.id) != 0) continue;
+      imported.insert(d.id);
+      d.sequence = ++delivery_sequence_;
+      deliveries_.emplace(d.id, std::move(d));
+    }
+    for (const auto& a : attempts) {
+      if (imported.count(a.delivery_id) != 0) attempts_[a.delivery_id].push_back(a);
+    }
+    return Status::OK();
+  }
+
  private:
+  // Writes `journal` (see Journal); `module_created` tells whether the change created a module.
+  // Called with mu_ held.
+  void write_journal(const Journal& journal, bool module_created) {
+    Timestamp now = now_ms();
+    std::vector<Webhook> subscriptions;
+    if (!journal.events.empty()) {
+      for (const auto& id : webhook_order_) subscriptions.push_back(webhooks_.at(id));
+    }
+    for (const auto& je : journal.events) {
+      if (je.if_module_created && !module_created) continue;
+      auto deliveries = internal::fan_out(je, subscriptions, now);
+      if (deliveries.empty()) continue;
+      WebhookEvent e = je.event;
+      e.sequence = ++event_sequence_;
+      events_.emplace(e.id, std::move(e));
+      for (auto& d : deliveries) {
+        d.sequence = ++delivery_sequence_;
+        deliveries_.emplace(d.id, std::move(d));
+      }
+    }
+    if (journal.audit) append_audit_locked(*journal.audit);
+  }
+
+  std::int64_t append_audit_locked(const AuditEntry& entry) {
+    audit_.push_back(entry);
+    audit_.back().id = static_cast<std::int64_t>(audit_.size());
+    return audit_.back().id;
+  }
+
   struct Entry {
     Module module;
     std::map<std::string, Version> versions;
@@ -376,6 +654,13 @@ class MemoryMetadataStore final : public MetadataStore {
   std::map<std::string, Artifact> artifacts_;
   std::map<std::string, AccessToken> tokens_;
   std::vector<AuditEntry> audit_;  // id i at index i - 1
+  std::map<std::string, Webhook> webhooks_;
+  std::vector<std::string> webhook_order_;  // insertion order
+  std::map<std::string, WebhookEvent> events_;
+  std::int64_t event_sequence_ = 0;
+  std::map<std::string, WebhookDelivery> deliveries_;
+  std::int64_t delivery_sequence_ = 0;
+  std::map<std::string, std::vector<DeliveryAttempt>> attempts_;
 };
 
 class MemoryBlobStore final : public BlobStore {

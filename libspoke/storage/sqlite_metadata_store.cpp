@@ -9,10 +9,12 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
 
 #include "spoke/storage.h"
 #include "storage/store_errors.h"
+#include "storage/webhook_records.h"
 
 namespace spoke {
 namespace {
@@ -142,12 +144,87 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_module ON audit_log(module, id);
 CREATE INDEX audit_by_actor ON audit_log(actor, id);
 )sql",
+    // Webhooks: subscriptions, the outbox of events, their deliveries and every attempt.
+    R"sql(
+CREATE TABLE webhooks (
+  id            TEXT PRIMARY KEY,
+  url           TEXT NOT NULL,
+  events        TEXT NOT NULL,
+  module        TEXT NOT NULL,
+  secret        TEXT NOT NULL,
+  active        INTEGER NOT NULL,
+  headers       TEXT NOT NULL,
+  description   TEXT NOT NULL,
+  creator       TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  failing_since INTEGER NOT NULL,
+  status_reason TEXT NOT NULL
+);
+CREATE TABLE webhook_events (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  id      TEXT NOT NULL UNIQUE,
+  type    TEXT NOT NULL,
+  module  TEXT NOT NULL,
+  time    INTEGER NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+  id               TEXT NOT NULL UNIQUE,
+  webhook_id       TEXT NOT NULL,
+  event_id         TEXT NOT NULL,
+  event_type       TEXT NOT NULL,
+  module           TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  attempts         INTEGER NOT NULL,
+  round_start      INTEGER NOT NULL,
+  manual           INTEGER NOT NULL,
+  created_at       INTEGER NOT NULL,
+  next_attempt_at  INTEGER NOT NULL,
+  finished_at      INTEGER NOT NULL,
+  last_status      INTEGER NOT NULL,
+  last_error       TEXT NOT NULL,
+  owner            TEXT NOT NULL,
+  lease_expires_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, seq);
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries(event_id);
+CREATE TABLE webhook_attempts (
+  delivery_id        TEXT NOT NULL,
+  number             INTEGER NOT NULL,
+  time               INTEGER NOT NULL,
+  duration_ms        INTEGER NOT NULL,
+  url                TEXT NOT NULL,
+  request_headers    TEXT NOT NULL,
+  response_status    INTEGER NOT NULL,
+  response_headers   TEXT NOT NULL,
+  response_body      BLOB NOT NULL,
+  response_truncated INTEGER NOT NULL,
+  error_kind         TEXT NOT NULL,
+  error              TEXT NOT NULL,
+  PRIMARY KEY (delivery_id, number)
+) WITHOUT ROWID;
+)sql",
 };
 
 constexpr const char* kTokenColumns =
     "name, hash, role, scope, creator, created_at, expires_at, last_used_at, revoked_at";
 constexpr const char* kAuditColumns =
     "id, time, actor, client, request_id, method, route, module, version, status, error";
+
+constexpr const char* kWebhookColumns =
+    "id, url, events, module, secret, active, headers, description, creator, created_at, "
+    "updated_at, failing_since, status_reason";
+constexpr const char* kEventColumns = "id, type, module, time, payload, seq";
+constexpr const char* kDeliveryColumns =
+    "id, webhook_id, event_id, event_type, module, status, attempts, round_start, manual, "
+    "created_at, next_attempt_at, finished_at, last_status, last_error, owner, lease_expires_at, "
+    "seq";
+constexpr const char* kAttemptColumns =
+    "delivery_id, number, time, duration_ms, url, request_headers, response_status, "
+    "response_headers, response_body, response_truncated, error_kind, error";
 
 constexpr const char* kJobColumns =
     "id, module, version, language, grpc, options, status, error, generator, artifact_key, "
@@ -250,16 +327,13 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
-  Result<bool> create_module(const Module& m) override {
+  Result<bool> create_module(const Module& m, const Journal& journal) override {
     return guard([&](Connection& c) -> Result<bool> {
-      auto& q = c.stmt(
-          "INSERT INTO modules(name, description, created_at, updated_at) VALUES (?,?,?,?) "
-          "ON CONFLICT(name) DO NOTHING");
-      q.bind(1, m.name);
-      q.bind(2, m.description);
-      q.bind(3, static_cast<int64_t>(m.created_at));
-      q.bind(4, static_cast<int64_t>(m.updated_at));
-      return q.exec() == 1;
+      WriteTransaction tx(c.db);
+      bool created = insert_module_if_missing(c, m);
+      if (created) write_journal(c, journal, true);
+      tx.commit();
+      return created;
     });
   }
 
@@ -395,19 +469,13 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
-  Result<Version> insert_version(const Module& module_if_missing, Version v) override {
+  Result<Version> insert_version(const Module& module_if_missing, Version v,
+                                 const Journal& journal) override {
     return guard([&](Connection& c) -> Result<Version> {
       WriteTransaction tx(c.db);
-      {
-        auto& q = c.stmt(
-            "INSERT INTO modules(name, description, created_at, updated_at) VALUES (?,?,?,?) "
-            "ON CONFLICT(name) DO NOTHING");
-        q.bind(1, v.module);
-        q.bind(2, module_if_missing.description);
-        q.bind(3, static_cast<int64_t>(module_if_missing.created_at));
-        q.bind(4, static_cast<int64_t>(module_if_missing.updated_at));
-        q.exec();
-      }
+      Module module = module_if_missing;
+      module.name = v.module;
+      bool module_created = insert_module_if_missing(c, module);
       {
         auto& q = c.stmt("SELECT 1 FROM versions WHERE module=? AND version=?");
         q.bind(1, v.module);
@@ -461,6 +529,7 @@ class SqliteMetadataStore final : public MetadataStore {
         dq.bind(5, d.digest);
         dq.exec();
       }
+      write_journal(c, journal, module_created);
       tx.commit();
       return v;
     });
@@ -612,7 +681,7 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
-  Status finish_job(const CompileJob& j) override {
+  Status finish_job(const CompileJob& j, const Journal& journal) override {
     return guard([&](Connection& c) -> Status {
       WriteTransaction tx(c.db);
       {
@@ -630,6 +699,7 @@ class SqliteMetadataStore final : public MetadataStore {
       auto& q = c.stmt(kUpdateJob);
       bind_job(q, done);
       q.exec();
+      write_journal(c, journal, false);
       tx.commit();
       return Status::OK();
     });
@@ -711,7 +781,8 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
-  Status put_module_policy(const std::string& module, const ModulePolicy& config) override {
+  Status put_module_policy(const std::string& module, const ModulePolicy& config,
+                           const Journal& journal) override {
     return guard([&](Connection& c) -> Status {
       WriteTransaction tx(c.db);
       {
@@ -731,13 +802,15 @@ class SqliteMetadataStore final : public MetadataStore {
       q.bind(4, config.transitive ? 1 : 0);
       q.bind(5, static_cast<int64_t>(config.updated_at));
       q.exec();
+      write_journal(c, journal, false);
       tx.commit();
       return Status::OK();
     });
   }
 
-  Status insert_token(const AccessToken& t) override {
+  Status insert_token(const AccessToken& t, const Journal& journal) override {
     return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
       static const std::string sql = fmt::format(
           "INSERT INTO tokens({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9) ON CONFLICT(name) DO UPDATE "
           "SET hash=excluded.hash, role=excluded.role, scope=excluded.scope, "
@@ -757,6 +830,8 @@ class SqliteMetadataStore final : public MetadataStore {
       q.bind(8, static_cast<int64_t>(t.last_used_at));
       q.bind(9, static_cast<int64_t>(t.revoked_at));
       if (q.exec() == 0) return internal::token_exists(t.name);
+      write_journal(c, journal, false);
+      tx.commit();
       return Status::OK();
     });
   }
@@ -784,12 +859,15 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
-  Status revoke_token(const std::string& name, Timestamp at) override {
+  Status revoke_token(const std::string& name, Timestamp at, const Journal& journal) override {
     return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
       auto& q = c.stmt("UPDATE tokens SET revoked_at=? WHERE name=? AND revoked_at=0");
       q.bind(1, static_cast<int64_t>(at));
       q.bind(2, name);
       if (q.exec() == 0) return internal::token_not_found(name);
+      write_journal(c, journal, false);
+      tx.commit();
       return Status::OK();
     });
   }
@@ -805,25 +883,7 @@ class SqliteMetadataStore final : public MetadataStore {
   }
 
   Result<std::int64_t> append_audit(const AuditEntry& e) override {
-    return guard([&](Connection& c) -> Result<std::int64_t> {
-      auto& q = c.stmt(
-          "INSERT INTO audit_log(time, actor, client, request_id, method, route, module, "
-          "version, status, error) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id");
-      q.bind(1, static_cast<int64_t>(e.time));
-      q.bind(2, e.actor);
-      q.bind(3, e.client);
-      q.bind(4, e.request_id);
-      q.bind(5, e.method);
-      q.bind(6, e.route);
-      q.bind(7, e.module);
-      q.bind(8, e.version);
-      q.bind(9, e.status);
-      q.bind(10, e.error);
-      q.executeStep();
-      std::int64_t id = q.getColumn(0).getInt64();
-      q.reset();
-      return id;
-    });
+    return guard([&](Connection& c) -> Result<std::int64_t> { return insert_audit(c, e); });
   }
 
   Result<std::vector<AuditEntry>> list_audit(const AuditQuery& query) override {
@@ -860,7 +920,514 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
+  Status append_journal(const Journal& journal) override {
+    return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
+      write_journal(c, journal, false);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  // ---- webhooks ----
+
+  Status insert_webhook(const Webhook& w, const Journal& journal) override {
+    return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
+      static const std::string sql = fmt::format(
+          "INSERT INTO webhooks({}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13) "
+          "ON CONFLICT(id) DO NOTHING",
+          kWebhookColumns);
+      auto& q = c.stmt(sql.c_str());
+      bind_webhook(q, w);
+      if (q.exec() == 0) return internal::webhook_exists(w.id);
+      write_journal(c, journal, false);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<Webhook> get_webhook(const std::string& id) override {
+    return guard([&](Connection& c) -> Result<Webhook> {
+      static const std::string sql =
+          fmt::format("SELECT {} FROM webhooks WHERE id=?", kWebhookColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, id);
+      if (!q.executeStep()) return internal::webhook_not_found(id);
+      return read_webhook(q);
+    });
+  }
+
+  Result<std::vector<Webhook>> list_webhooks() override {
+    return guard([&](Connection& c) -> Result<std::vector<Webhook>> { return load_webhooks(c); });
+  }
+
+  Status update_webhook(const Webhook& w, const Journal& journal) override {
+    return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
+      if (!store_webhook(c, w)) return internal::webhook_not_found(w.id);
+      write_journal(c, journal, false);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Status delete_webhook(const std::string& id, const Journal& journal) override {
+    return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
+      auto& q = c.stmt("DELETE FROM webhooks WHERE id=?");
+      q.bind(1, id);
+      if (q.exec() == 0) return internal::webhook_not_found(id);
+      auto& a = c.stmt(
+          "DELETE FROM webhook_attempts WHERE delivery_id IN "
+          "(SELECT id FROM webhook_deliveries WHERE webhook_id=?)");
+      a.bind(1, id);
+      a.exec();
+      auto& d = c.stmt("DELETE FROM webhook_deliveries WHERE webhook_id=?");
+      d.bind(1, id);
+      d.exec();
+      write_journal(c, journal, false);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<std::vector<WebhookDelivery>> list_deliveries(const DeliveryQuery& query) override {
+    return guard([&](Connection& c) -> Result<std::vector<WebhookDelivery>> {
+      static const std::string sql = fmt::format(
+          "SELECT {} FROM webhook_deliveries WHERE webhook_id=?1 AND (?2 = '' OR status = ?2) "
+          "AND (?3 = '' OR event_type = ?3) AND (?4 = 0 OR seq < ?4) ORDER BY seq DESC LIMIT ?5",
+          kDeliveryColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, query.webhook_id);
+      q.bind(2, query.status ? to_string(*query.status) : "");
+      q.bind(3, query.event_type);
+      q.bind(4, static_cast<int64_t>(query.before_sequence));
+      q.bind(5, static_cast<int64_t>(query.limit));
+      std::vector<WebhookDelivery> out;
+      while (q.executeStep()) out.push_back(read_delivery(q));
+      return out;
+    });
+  }
+
+  Result<WebhookDelivery> get_delivery(const std::string& id) override {
+    return guard([&](Connection& c) -> Result<WebhookDelivery> { return load_delivery(c, id); });
+  }
+
+  Result<WebhookEvent> get_event(const std::string& id) override {
+    return guard([&](Connection& c) -> Result<WebhookEvent> {
+      static const std::string sql =
+          fmt::format("SELECT {} FROM webhook_events WHERE id=?", kEventColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, id);
+      if (!q.executeStep()) return internal::event_not_found(id);
+      return read_event(q);
+    });
+  }
+
+  Result<std::vector<WebhookEvent>> list_events(std::int64_t after, std::size_t limit) override {
+    return guard([&](Connection& c) -> Result<std::vector<WebhookEvent>> {
+      static const std::string sql = fmt::format(
+          "SELECT {} FROM webhook_events WHERE seq > ? ORDER BY seq LIMIT ?", kEventColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, static_cast<int64_t>(after));
+      q.bind(2, static_cast<int64_t>(limit));
+      std::vector<WebhookEvent> out;
+      while (q.executeStep()) out.push_back(read_event(q));
+      return out;
+    });
+  }
+
+  Result<std::vector<DeliveryAttempt>> list_attempts(const std::string& delivery_id) override {
+    return guard([&](Connection& c) -> Result<std::vector<DeliveryAttempt>> {
+      static const std::string sql = fmt::format(
+          "SELECT {} FROM webhook_attempts WHERE delivery_id=? ORDER BY number", kAttemptColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, delivery_id);
+      std::vector<DeliveryAttempt> out;
+      while (q.executeStep()) {
+        DeliveryAttempt a;
+        a.delivery_id = q.getColumn(0).getString();
+        a.number = q.getColumn(1).getInt64();
+        a.time = q.getColumn(2).getInt64();
+        a.duration_ms = q.getColumn(3).getInt64();
+        a.url = q.getColumn(4).getString();
+        a.request_headers = internal::headers_from_text(q.getColumn(5).getString());
+        a.response_status = q.getColumn(6).getInt();
+        a.response_headers = internal::headers_from_text(q.getColumn(7).getString());
+        a.response_body = q.getColumn(8).getString();
+        a.response_truncated = q.getColumn(9).getInt() != 0;
+        a.error_kind = q.getColumn(10).getString();
+        a.error = q.getColumn(11).getString();
+        out.push_back(std::move(a));
+      }
+      return out;
+    });
+  }
+
+  Status redeliver(const std::string& id, const Journal& journal) override {
+    return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
+      auto d = load_delivery(c, id);
+      if (!d.ok()) return d.status();
+      Timestamp now = now_ms();
+      if (!d->owner.empty() && d->lease_expires_at > now) return internal::delivery_in_flight(id);
+      internal::apply_redelivery(d.value(), now);
+      store_delivery_state(c, d.value());
+      write_journal(c, journal, false);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<std::vector<ClaimedDelivery>> claim_deliveries(const std::string& owner,
+                                                        std::chrono::milliseconds lease,
+                                                        std::size_t limit) override {
+    return guard([&](Connection& c) -> Result<std::vector<ClaimedDelivery>> {
+      // BEGIN IMMEDIATE: claimers in every process take the write lock one after another.
+      WriteTransaction tx(c.db);
+      Timestamp now = now_ms();
+      static const std::string sql = fmt::format(
+          "SELECT {} FROM webhook_deliveries WHERE seq IN (SELECT d.seq FROM webhook_deliveries d "
+          "JOIN webhooks w ON w.id = d.webhook_id WHERE d.status = 'pending' AND "
+          "d.next_attempt_at <= ?1 AND d.lease_expires_at <= ?1 AND (w.active = 1 OR d.manual = 1) "
+          "ORDER BY d.next_attempt_at, d.seq LIMIT ?2) ORDER BY next_attempt_at, seq",
+          kDeliveryColumns);
+      auto& q = c.stmt(sql.c_str());
+      q.bind(1, static_cast<int64_t>(now));
+      q.bind(2, static_cast<int64_t>(limit));
+      std::vector<ClaimedDelivery> out;
+      while (q.executeStep()) out.push_back({read_delivery(q), {}, {}});
+      q.reset();
+      for (auto& claimed : out) {
+        WebhookDelivery& d = claimed.delivery;
+        d.owner = owner;
+        d.lease_expires_at = now + lease.count();
+        store_delivery_state(c, d);
+        static const std::string wsql =
+            fmt::format("SELECT {} FROM webhooks WHERE id=?", kWebhookColumns);
+        auto& w = c.stmt(wsql.c_str());
+        w.bind(1, d.webhook_id);
+        if (w.executeStep()) claimed.webhook = read_webhook(w);
+        w.reset();
+        auto& e = c.stmt("SELECT payload FROM webhook_events WHERE id=?");
+        e.bind(1, d.event_id);
+        if (e.executeStep()) claimed.payload = e.getColumn(0).getString();
+        e.reset();
+      }
+      tx.commit();
+      return out;
+    });
+  }
+
+  Status record_attempt(const AttemptRecord& r) override {
+    return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
+      const DeliveryAttempt& a = r.attempt;
+      auto d = load_delivery(c, a.delivery_id);
+      if (!d.ok()) return d.status();
+      if (d->status != DeliveryStatus::kPending || d->owner != r.owner) {
+        return internal::delivery_lease_lost(a.delivery_id, r.owner);
+      }
+      insert_attempt(c, a);
+      Timestamp now = now_ms();
+      internal::apply_attempt(d.value(), r, now);
+      store_delivery_state(c, d.value());
+      static const std::string wsql =
+          fmt::format("SELECT {} FROM webhooks WHERE id=?", kWebhookColumns);
+      auto& wq = c.stmt(wsql.c_str());
+      wq.bind(1, d->webhook_id);
+      if (wq.executeStep()) {
+        Webhook w = read_webhook(wq);
+        wq.reset();
+        internal::apply_attempt(w, r, now);
+        store_webhook(c, w);
+      }
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<std::size_t> release_deliveries(const std::string& owner) override {
+    return guard([&](Connection& c) -> Result<std::size_t> {
+      auto& q = c.stmt(
+          "UPDATE webhook_deliveries SET owner='', lease_expires_at=0 "
+          "WHERE owner=? AND status='pending'");
+      q.bind(1, owner);
+      return static_cast<std::size_t>(q.exec());
+    });
+  }
+
+  Result<PruneCounts> prune_webhook_log(Timestamp before) override {
+    return guard([&](Connection& c) -> Result<PruneCounts> {
+      WriteTransaction tx(c.db);
+      PruneCounts counts;
+      auto& a = c.stmt(
+          "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries "
+          "WHERE status <> 'pending' AND finished_at < ?)");
+      a.bind(1, static_cast<int64_t>(before));
+      counts.attempts = static_cast<std::size_t>(a.exec());
+      auto& d =
+          c.stmt("DELETE FROM webhook_deliveries WHERE status <> 'pending' AND finished_at < ?");
+      d.bind(1, static_cast<int64_t>(before));
+      counts.deliveries = static_cast<std::size_t>(d.exec());
+      auto& e = c.stmt(
+          "DELETE FROM webhook_events WHERE time < ? AND NOT EXISTS "
+          "(SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)");
+      e.bind(1, static_cast<int64_t>(before));
+      counts.events = static_cast<std::size_t>(e.exec());
+      tx.commit();
+      return counts;
+    });
+  }
+
+  Status import_webhook_log(const std::vector<WebhookEvent>& events,
+                            const std::vector<WebhookDelivery>& deliveries,
+                            const std::vector<DeliveryAttempt>& attempts) override {
+    return guard([&](Connection& c) -> Status {
+      WriteTransaction tx(c.db);
+      for (const auto& e : events) insert_event(c, e);
+      std::set<std::string> imported;
+      for (const auto& d : deliveries) {
+        if (insert_delivery(c, d)) imported.insert(d.id);
+      }
+      for (const auto& a : attempts) {
+        if (imported.count(a.delivery_id) != 0) insert_attempt(c, a);
+      }
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
  private:
+  // ---- helpers of the journal and webhooks, run inside the caller's transaction ----
+
+  // Inserts the module unless one of its name exists; true when inserted.
+  static bool insert_module_if_missing(Connection& c, const Module& m) {
+    auto& q = c.stmt(
+        "INSERT INTO modules(name, description, created_at, updated_at) VALUES (?,?,?,?) "
+        "ON CONFLICT(name) DO NOTHING");
+    q.bind(1, m.name);
+    q.bind(2, m.description);
+    q.bind(3, static_cast<int64_t>(m.created_at));
+    q.bind(4, static_cast<int64_t>(m.updated_at));
+    return q.exec() == 1;
+  }
+
+  static std::int64_t insert_audit(Connection& c, const AuditEntry& e) {
+    auto& q = c.stmt(
+        "INSERT INTO audit_log(time, actor, client, request_id, method, route, module, "
+        "version, status, error) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id");
+    q.bind(1, static_cast<int64_t>(e.time));
+    q.bind(2, e.actor);
+    q.bind(3, e.client);
+    q.bind(4, e.request_id);
+    q.bind(5, e.method);
+    q.bind(6, e.route);
+    q.bind(7, e.module);
+    q.bind(8, e.version);
+    q.bind(9, e.status);
+    q.bind(10, e.error);
+    q.executeStep();
+    std::int64_t id = q.getColumn(0).getInt64();
+    q.reset();
+    return id;
+  }
+
+  // Writes `journal` (see Journal); `module_created` tells whether the change created a module.
+  static void write_journal(Connection& c, const Journal& journal, bool module_created) {
+    if (!journal.events.empty()) {
+      std::vector<Webhook> subscriptions = load_webhooks(c);
+      Timestamp now = now_ms();
+      for (const auto& je : journal.events) {
+        if (je.if_module_created && !module_created) continue;
+        auto deliveries = internal::fan_out(je, subscriptions, now);
+        if (deliveries.empty()) continue;
+        insert_event(c, je.event);
+        for (const auto& d : deliveries) insert_delivery(c, d);
+      }
+    }
+    if (journal.audit) insert_audit(c, *journal.audit);
+  }
+
+  static std::vector<Webhook> load_webhooks(Connection& c) {
+    static const std::string sql =
+        fmt::format("SELECT {} FROM webhooks ORDER BY rowid", kWebhookColumns);
+    auto& q = c.stmt(sql.c_str());
+    std::vector<Webhook> out;
+    while (q.executeStep()) out.push_back(read_webhook(q));
+    q.reset();
+    return out;
+  }
+
+  // Replaces the stored subscription of w.id; false when there is none.
+  static bool store_webhook(Connection& c, const Webhook& w) {
+    auto& q = c.stmt(
+        "UPDATE webhooks SET url=?2, events=?3, module=?4, secret=?5, active=?6, headers=?7, "
+        "description=?8, creator=?9, created_at=?10, updated_at=?11, failing_since=?12, "
+        "status_reason=?13 WHERE id=?1");
+    bind_webhook(q, w);
+    return q.exec() == 1;
+  }
+
+  static void bind_webhook(SQLite::Statement& q, const Webhook& w) {
+    q.bind(1, w.id);
+    q.bind(2, w.url);
+    q.bind(3, internal::strings_to_text(w.events));
+    q.bind(4, w.module);
+    q.bind(5, w.secret);
+    q.bind(6, w.active ? 1 : 0);
+    q.bind(7, internal::header_map_to_text(w.headers));
+    q.bind(8, w.description);
+    q.bind(9, w.creator);
+    q.bind(10, static_cast<int64_t>(w.created_at));
+    q.bind(11, static_cast<int64_t>(w.updated_at));
+    q.bind(12, static_cast<int64_t>(w.failing_since));
+    q.bind(13, w.status_reason);
+  }
+
+  static Webhook read_webhook(SQLite::Statement& q) {
+    Webhook w;
+    w.id = q.getColumn(0).getString();
+    w.url = q.getColumn(1).getString();
+    w.events = internal::strings_from_text(q.getColumn(2).getString());
+    w.module = q.getColumn(3).getString();
+    w.secret = q.getColumn(4).getString();
+    w.active = q.getColumn(5).getInt() != 0;
+    w.headers = internal::header_map_from_text(q.getColumn(6).getString());
+    w.description = q.getColumn(7).getString();
+    w.creator = q.getColumn(8).getString();
+    w.created_at = q.getColumn(9).getInt64();
+    w.updated_at = q.getColumn(10).getInt64();
+    w.failing_since = q.getColumn(11).getInt64();
+    w.status_reason = q.getColumn(12).getString();
+    return w;
+  }
+
+  static WebhookEvent read_event(SQLite::Statement& q) {
+    WebhookEvent e;
+    e.id = q.getColumn(0).getString();
+    e.type = q.getColumn(1).getString();
+    e.module = q.getColumn(2).getString();
+    e.time = q.getColumn(3).getInt64();
+    e.payload = q.getColumn(4).getString();
+    e.sequence = q.getColumn(5).getInt64();
+    return e;
+  }
+
+  // Inserts the event unless its id is stored.
+  static void insert_event(Connection& c, const WebhookEvent& e) {
+    auto& q = c.stmt(
+        "INSERT INTO webhook_events(id, type, module, time, payload) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(id) DO NOTHING");
+    q.bind(1, e.id);
+    q.bind(2, e.type);
+    q.bind(3, e.module);
+    q.bind(4, static_cast<int64_t>(e.time));
+    q.bind(5, e.payload);
+    q.exec();
+  }
+
+  // Inserts the delivery unless its id is stored; true when inserted.
+  static bool insert_delivery(Connection& c, const WebhookDelivery& d) {
+    auto& q = c.stmt(
+        "INSERT INTO webhook_deliveries(id, webhook_id, event_id, event_type, module, status, "
+        "attempts, round_start, manual, created_at, next_attempt_at, finished_at, last_status, "
+        "last_error, owner, lease_expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(id) DO NOTHING");
+    q.bind(1, d.id);
+    q.bind(2, d.webhook_id);
+    q.bind(3, d.event_id);
+    q.bind(4, d.event_type);
+    q.bind(5, d.module);
+    q.bind(6, to_string(d.status));
+    q.bind(7, static_cast<int64_t>(d.attempts));
+    q.bind(8, static_cast<int64_t>(d.round_start));
+    q.bind(9, d.manual ? 1 : 0);
+    q.bind(10, static_cast<int64_t>(d.created_at));
+    q.bind(11, static_cast<int64_t>(d.next_attempt_at));
+    q.bind(12, static_cast<int64_t>(d.finished_at));
+    q.bind(13, d.last_status);
+    q.bind(14, d.last_error);
+    q.bind(15, d.owner);
+    q.bind(16, static_cast<int64_t>(d.lease_expires_at));
+    return q.exec() == 1;
+  }
+
+  // Writes the mutable columns of a stored delivery.
+  static void store_delivery_state(Connection& c, const WebhookDelivery& d) {
+    auto& q = c.stmt(
+        "UPDATE webhook_deliveries SET status=?2, attempts=?3, round_start=?4, manual=?5, "
+        "next_attempt_at=?6, finished_at=?7, last_status=?8, last_error=?9, owner=?10, "
+        "lease_expires_at=?11 WHERE id=?1");
+    q.bind(1, d.id);
+    q.bind(2, to_string(d.status));
+    q.bind(3, static_cast<int64_t>(d.attempts));
+    q.bind(4, static_cast<int64_t>(d.round_start));
+    q.bind(5, d.manual ? 1 : 0);
+    q.bind(6, static_cast<int64_t>(d.next_attempt_at));
+    q.bind(7, static_cast<int64_t>(d.finished_at));
+    q.bind(8, d.last_status);
+    q.bind(9, d.last_error);
+    q.bind(10, d.owner);
+    q.bind(11, static_cast<int64_t>(d.lease_expires_at));
+    q.exec();
+  }
+
+  static Result<WebhookDelivery> load_delivery(Connection& c, const std::string& id) {
+    static const std::string sql =
+        fmt::format("SELECT {} FROM webhook_deliveries WHERE id=?", kDeliveryColumns);
+    auto& q = c.stmt(sql.c_str());
+    q.bind(1, id);
+    if (!q.executeStep()) return internal::delivery_not_found(id);
+    WebhookDelivery d = read_delivery(q);
+    q.reset();
+    return d;
+  }
+
+  static WebhookDelivery read_delivery(SQLite::Statement& q) {
+    WebhookDelivery d;
+    d.id = q.getColumn(0).getString();
+    d.webhook_id = q.getColumn(1).getString();
+    d.event_id = q.getColumn(2).getString();
+    d.event_type = q.getColumn(3).getString();
+    d.module = q.getColumn(4).getString();
+    d.status = parse_delivery_status(q.getColumn(5).getString()).value_or(DeliveryStatus::kFailed);
+    d.attempts = q.getColumn(6).getInt64();
+    d.round_start = q.getColumn(7).getInt64();
+    d.manual = q.getColumn(8).getInt() != 0;
+    d.created_at = q.getColumn(9).getInt64();
+    d.next_attempt_at = q.getColumn(10).getInt64();
+    d.finished_at = q.getColumn(11).getInt64();
+    d.last_status = q.getColumn(12).getInt();
+    d.last_error = q.getColumn(13).getString();
+    d.owner = q.getColumn(14).getString();
+    d.lease_expires_at = q.getColumn(15).getInt64();
+    d.sequence = q.getColumn(16).getInt64();
+    return d;
+  }
+
+  static void insert_attempt(Connection& c, const DeliveryAttempt& a) {
+    auto& q = c.stmt(
+        "INSERT INTO webhook_attempts(delivery_id, number, time, duration_ms, url, "
+        "request_headers, response_status, response_headers, response_body, "
+        "response_truncated, error_kind, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+        "ON CONFLICT(delivery_id, number) DO NOTHING");
+    q.bind(1, a.delivery_id);
+    q.bind(2, static_cast<int64_t>(a.number));
+    q.bind(3, static_cast<int64_t>(a.time));
+    q.bind(4, static_cast<int64_t>(a.duration_ms));
+    q.bind(5, a.url);
+    q.bind(6, internal::headers_to_text(a.request_headers));
+    q.bind(7, a.response_status);
+    q.bind(8, internal::headers_to_text(a.response_headers));
+    q.bind(9, a.response_body.data(), static_cast<int>(a.response_body.size()));
+    q.bind(10, a.response_truncated ? 1 : 0);
+    q.bind(11, a.error_kind);
+    q.bind(12, a.error);
+    q.exec();
+  }
+
   static AccessToken read_token(SQLite::Statement& q) {
     AccessToken t;
     t.name = q.getColumn(0).getString();

@@ -42,8 +42,8 @@ class TimedMetadataStore final : public MetadataStore {
   explicit TimedMetadataStore(std::unique_ptr<MetadataStore> inner) : inner_(std::move(inner)) {}
 
   Status ping() override { SPOKE_TIMED("metadata", ping, ping()); }
-  Result<bool> create_module(const Module& module) override {
-    SPOKE_TIMED("metadata", create_module, create_module(module));
+  Result<bool> create_module(const Module& module, const Journal& journal) override {
+    SPOKE_TIMED("metadata", create_module, create_module(module, journal));
   }
   Result<Module> get_module(const std::string& name) override {
     SPOKE_TIMED("metadata", get_module, get_module(name));
@@ -70,8 +70,10 @@ class TimedMetadataStore final : public MetadataStore {
       const std::string& path) override {
     SPOKE_TIMED("metadata", find_path, find_path(path));
   }
-  Result<Version> insert_version(const Module& module_if_missing, Version version) override {
-    SPOKE_TIMED("metadata", insert_version, insert_version(module_if_missing, std::move(version)));
+  Result<Version> insert_version(const Module& module_if_missing, Version version,
+                                 const Journal& journal) override {
+    SPOKE_TIMED("metadata", insert_version,
+                insert_version(module_if_missing, std::move(version), journal));
   }
   Status insert_job(const CompileJob& job) override {
     SPOKE_TIMED("metadata", insert_job, insert_job(job));
@@ -102,8 +104,8 @@ class TimedMetadataStore final : public MetadataStore {
                           std::uint64_t total) override {
     SPOKE_TIMED("metadata", set_job_progress, set_job_progress(id, owner, done, total));
   }
-  Status finish_job(const CompileJob& job) override {
-    SPOKE_TIMED("metadata", finish_job, finish_job(job));
+  Status finish_job(const CompileJob& job, const Journal& journal) override {
+    SPOKE_TIMED("metadata", finish_job, finish_job(job, journal));
   }
   Result<std::size_t> release_jobs(const std::string& owner) override {
     SPOKE_TIMED("metadata", release_jobs, release_jobs(owner));
@@ -121,11 +123,12 @@ class TimedMetadataStore final : public MetadataStore {
   Result<std::optional<ModulePolicy>> get_module_policy(const std::string& module) override {
     SPOKE_TIMED("metadata", get_module_policy, get_module_policy(module));
   }
-  Status put_module_policy(const std::string& module, const ModulePolicy& config) override {
-    SPOKE_TIMED("metadata", put_module_policy, put_module_policy(module, config));
+  Status put_module_policy(const std::string& module, const ModulePolicy& config,
+                           const Journal& journal) override {
+    SPOKE_TIMED("metadata", put_module_policy, put_module_policy(module, config, journal));
   }
-  Status insert_token(const AccessToken& token) override {
-    SPOKE_TIMED("metadata", insert_token, insert_token(token));
+  Status insert_token(const AccessToken& token, const Journal& journal) override {
+    SPOKE_TIMED("metadata", insert_token, insert_token(token, journal));
   }
   Result<AccessToken> find_token(const std::string& hash) override {
     SPOKE_TIMED("metadata", find_token, find_token(hash));
@@ -133,8 +136,8 @@ class TimedMetadataStore final : public MetadataStore {
   Result<std::vector<AccessToken>> list_tokens() override {
     SPOKE_TIMED("metadata", list_tokens, list_tokens());
   }
-  Status revoke_token(const std::string& name, Timestamp at) override {
-    SPOKE_TIMED("metadata", revoke_token, revoke_token(name, at));
+  Status revoke_token(const std::string& name, Timestamp at, const Journal& journal) override {
+    SPOKE_TIMED("metadata", revoke_token, revoke_token(name, at, journal));
   }
   Status touch_token(const std::string& hash, Timestamp at) override {
     SPOKE_TIMED("metadata", touch_token, touch_token(hash, at));
@@ -144,6 +147,61 @@ class TimedMetadataStore final : public MetadataStore {
   }
   Result<std::vector<AuditEntry>> list_audit(const AuditQuery& query) override {
     SPOKE_TIMED("metadata", list_audit, list_audit(query));
+  }
+  Status append_journal(const Journal& journal) override {
+    SPOKE_TIMED("metadata", append_journal, append_journal(journal));
+  }
+  Status insert_webhook(const Webhook& webhook, const Journal& journal) override {
+    SPOKE_TIMED("metadata", insert_webhook, insert_webhook(webhook, journal));
+  }
+  Result<Webhook> get_webhook(const std::string& id) override {
+    SPOKE_TIMED("metadata", get_webhook, get_webhook(id));
+  }
+  Result<std::vector<Webhook>> list_webhooks() override {
+    SPOKE_TIMED("metadata", list_webhooks, list_webhooks());
+  }
+  Status update_webhook(const Webhook& webhook, const Journal& journal) override {
+    SPOKE_TIMED("metadata", update_webhook, update_webhook(webhook, journal));
+  }
+  Status delete_webhook(const std::string& id, const Journal& journal) override {
+    SPOKE_TIMED("metadata", delete_webhook, delete_webhook(id, journal));
+  }
+  Result<std::vector<WebhookDelivery>> list_deliveries(const DeliveryQuery& query) override {
+    SPOKE_TIMED("metadata", list_deliveries, list_deliveries(query));
+  }
+  Result<WebhookDelivery> get_delivery(const std::string& id) override {
+    SPOKE_TIMED("metadata", get_delivery, get_delivery(id));
+  }
+  Result<WebhookEvent> get_event(const std::string& id) override {
+    SPOKE_TIMED("metadata", get_event, get_event(id));
+  }
+  Result<std::vector<WebhookEvent>> list_events(std::int64_t after, std::size_t limit) override {
+    SPOKE_TIMED("metadata", list_events, list_events(after, limit));
+  }
+  Result<std::vector<DeliveryAttempt>> list_attempts(const std::string& delivery_id) override {
+    SPOKE_TIMED("metadata", list_attempts, list_attempts(delivery_id));
+  }
+  Status redeliver(const std::string& id, const Journal& journal) override {
+    SPOKE_TIMED("metadata", redeliver, redeliver(id, journal));
+  }
+  Result<std::vector<ClaimedDelivery>> claim_deliveries(const std::string& owner,
+                                                        std::chrono::milliseconds lease,
+                                                        std::size_t limit) override {
+    SPOKE_TIMED("metadata", claim_deliveries, claim_deliveries(owner, lease, limit));
+  }
+  Status record_attempt(const AttemptRecord& record) override {
+    SPOKE_TIMED("metadata", record_attempt, record_attempt(record));
+  }
+  Result<std::size_t> release_deliveries(const std::string& owner) override {
+    SPOKE_TIMED("metadata", release_deliveries, release_deliveries(owner));
+  }
+  Result<PruneCounts> prune_webhook_log(Timestamp before) override {
+    SPOKE_TIMED("metadata", prune_webhook_log, prune_webhook_log(before));
+  }
+  Status import_webhook_log(const std::vector<WebhookEvent>& events,
+                            const std::vector<WebhookDelivery>& deliveries,
+                            const std::vector<DeliveryAttempt>& attempts) override {
+    SPOKE_TIMED("metadata", import_webhook_log, import_webhook_log(events, deliveries, attempts));
   }
 
  private:

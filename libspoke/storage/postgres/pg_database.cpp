@@ -129,6 +129,71 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_module ON audit_log(module, id);
 CREATE INDEX audit_by_actor ON audit_log(actor, id);
 )sql",
+    // Webhooks: subscriptions, the outbox of events, their deliveries and every attempt.
+    R"sql(
+CREATE TABLE webhooks (
+  seq           BIGSERIAL NOT NULL,
+  id            TEXT COLLATE "C" PRIMARY KEY,
+  url           TEXT NOT NULL,
+  events        TEXT NOT NULL,
+  module        TEXT NOT NULL,
+  secret        TEXT NOT NULL,
+  active        BOOLEAN NOT NULL,
+  headers       TEXT NOT NULL,
+  description   TEXT NOT NULL,
+  creator       TEXT NOT NULL,
+  created_at    BIGINT NOT NULL,
+  updated_at    BIGINT NOT NULL,
+  failing_since BIGINT NOT NULL,
+  status_reason TEXT NOT NULL
+);
+CREATE TABLE webhook_events (
+  seq     BIGSERIAL PRIMARY KEY,
+  id      TEXT COLLATE "C" NOT NULL UNIQUE,
+  type    TEXT NOT NULL,
+  module  TEXT NOT NULL,
+  time    BIGINT NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  seq              BIGSERIAL PRIMARY KEY,
+  id               TEXT COLLATE "C" NOT NULL UNIQUE,
+  webhook_id       TEXT COLLATE "C" NOT NULL,
+  event_id         TEXT COLLATE "C" NOT NULL,
+  event_type       TEXT NOT NULL,
+  module           TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  attempts         BIGINT NOT NULL,
+  round_start      BIGINT NOT NULL,
+  manual           BOOLEAN NOT NULL,
+  created_at       BIGINT NOT NULL,
+  next_attempt_at  BIGINT NOT NULL,
+  finished_at      BIGINT NOT NULL,
+  last_status      INTEGER NOT NULL,
+  last_error       TEXT NOT NULL,
+  owner            TEXT NOT NULL,
+  lease_expires_at BIGINT NOT NULL
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at, seq)
+  WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, seq);
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries(event_id);
+CREATE TABLE webhook_attempts (
+  delivery_id        TEXT COLLATE "C" NOT NULL,
+  number             BIGINT NOT NULL,
+  time               BIGINT NOT NULL,
+  duration_ms        BIGINT NOT NULL,
+  url                TEXT NOT NULL,
+  request_headers    TEXT NOT NULL,
+  response_status    INTEGER NOT NULL,
+  response_headers   TEXT NOT NULL,
+  response_body      BYTEA NOT NULL,
+  response_truncated BOOLEAN NOT NULL,
+  error_kind         TEXT NOT NULL,
+  error              TEXT NOT NULL,
+  PRIMARY KEY (delivery_id, number)
+);
+)sql",
 };
 
 // Taken by every process migrating the schema: two starting at once migrate it once.

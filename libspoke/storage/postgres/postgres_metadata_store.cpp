@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "spoke/storage.h"
 #include "storage/backends.h"
 #include "storage/postgres/pg_database.h"
 #include "storage/store_errors.h"
+#include "storage/webhook_records.h"
 
 namespace spoke {
 namespace internal::pg {
@@ -26,6 +28,17 @@ namespace {
   "name, hash, role, scope, creator, created_at, expires_at, last_used_at, revoked_at"
 #define SPOKE_PG_AUDIT_COLUMNS \
   "id, time, actor, client, request_id, method, route, module, version, status, error"
+#define SPOKE_PG_WEBHOOK_COLUMNS                                                         \
+  "id, url, events, module, secret, active, headers, description, creator, created_at, " \
+  "updated_at, failing_since, status_reason"
+#define SPOKE_PG_EVENT_COLUMNS "id, type, module, time, payload, seq"
+#define SPOKE_PG_DELIVERY_COLUMNS                                                                \
+  "id, webhook_id, event_id, event_type, module, status, attempts, round_start, manual, "        \
+  "created_at, next_attempt_at, finished_at, last_status, last_error, owner, lease_expires_at, " \
+  "seq"
+#define SPOKE_PG_ATTEMPT_COLUMNS                                                    \
+  "delivery_id, number, time, duration_ms, url, request_headers, response_status, " \
+  "response_headers, response_body, response_truncated, error_kind, error"
 // Milliseconds since the epoch by the database's clock: leases compare against one clock
 // whatever the processes' clocks say.
 #define SPOKE_PG_NOW "(extract(epoch from statement_timestamp()) * 1000)::bigint"
@@ -151,6 +164,79 @@ const std::vector<Statement>& statements() {
                      " FROM audit_log WHERE ($1 = 0 OR id < $1) AND ($2 = '' OR module = $2) AND "
                      "($3 = '' OR actor = $3) AND ($4 = 0 OR time >= $4) AND ($5 = 0 OR time < $5) "
                      "ORDER BY id DESC LIMIT $6"},
+      // the webhook outbox
+      {"webhook_insert", "INSERT INTO webhooks(" SPOKE_PG_WEBHOOK_COLUMNS
+                         ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) "
+                         "ON CONFLICT (id) DO NOTHING"},
+      {"webhook_get", "SELECT " SPOKE_PG_WEBHOOK_COLUMNS " FROM webhooks WHERE id=$1"},
+      {"webhook_lock", "SELECT " SPOKE_PG_WEBHOOK_COLUMNS " FROM webhooks WHERE id=$1 FOR UPDATE"},
+      {"webhook_list", "SELECT " SPOKE_PG_WEBHOOK_COLUMNS " FROM webhooks ORDER BY seq"},
+      {"webhook_update",
+       "UPDATE webhooks SET url=$2, events=$3, module=$4, secret=$5, active=$6, headers=$7, "
+       "description=$8, creator=$9, created_at=$10, updated_at=$11, failing_since=$12, "
+       "status_reason=$13 WHERE id=$1"},
+      {"webhook_delete", "DELETE FROM webhooks WHERE id=$1"},
+      {"webhook_delete_attempts",
+       "DELETE FROM webhook_attempts WHERE delivery_id IN "
+       "(SELECT id FROM webhook_deliveries WHERE webhook_id=$1)"},
+      {"webhook_delete_deliveries", "DELETE FROM webhook_deliveries WHERE webhook_id=$1"},
+      {"event_insert",
+       "INSERT INTO webhook_events(id, type, module, time, payload) VALUES ($1,$2,$3,$4,$5) "
+       "ON CONFLICT (id) DO NOTHING"},
+      {"event_get", "SELECT " SPOKE_PG_EVENT_COLUMNS " FROM webhook_events WHERE id=$1"},
+      {"event_list", "SELECT " SPOKE_PG_EVENT_COLUMNS
+                     " FROM webhook_events WHERE seq > $1 ORDER BY seq LIMIT $2"},
+      {"delivery_insert",
+       "INSERT INTO webhook_deliveries(id, webhook_id, event_id, event_type, module, status, "
+       "attempts, round_start, manual, created_at, next_attempt_at, finished_at, last_status, "
+       "last_error, owner, lease_expires_at) "
+       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) "
+       "ON CONFLICT (id) DO NOTHING"},
+      {"delivery_get", "SELECT " SPOKE_PG_DELIVERY_COLUMNS " FROM webhook_deliveries WHERE id=$1"},
+      {"delivery_lock",
+       "SELECT " SPOKE_PG_DELIVERY_COLUMNS " FROM webhook_deliveries WHERE id=$1 FOR UPDATE"},
+      {"delivery_lock_with_lease", "SELECT owner, lease_expires_at > " SPOKE_PG_NOW
+                                   " FROM webhook_deliveries WHERE id=$1 FOR UPDATE"},
+      {"delivery_store_state",
+       "UPDATE webhook_deliveries SET status=$2, attempts=$3, round_start=$4, manual=$5, "
+       "next_attempt_at=$6, finished_at=$7, last_status=$8, last_error=$9, owner=$10, "
+       "lease_expires_at=$11 WHERE id=$1"},
+      {"delivery_list",
+       "SELECT " SPOKE_PG_DELIVERY_COLUMNS
+       " FROM webhook_deliveries WHERE webhook_id=$1 AND ($2 = '' OR status = $2) "
+       "AND ($3 = '' OR event_type = $3) AND ($4 = 0 OR seq < $4) ORDER BY seq DESC LIMIT $5"},
+      // Due deliveries, locked; rows other claimers hold are skipped, not waited for.
+      {"delivery_claim",
+       "UPDATE webhook_deliveries SET owner=$1, lease_expires_at=" SPOKE_PG_NOW
+       " + $2 WHERE id IN (SELECT d.id FROM webhook_deliveries d JOIN webhooks w "
+       "ON w.id = d.webhook_id WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND "
+       "d.lease_expires_at <= " SPOKE_PG_NOW
+       " AND (w.active OR d.manual) ORDER BY d.next_attempt_at, d.seq LIMIT $4 "
+       "FOR UPDATE OF d SKIP LOCKED) RETURNING id"},
+      {"delivery_claimed",
+       "SELECT d.id, d.webhook_id, d.event_id, d.event_type, d.module, d.status, d.attempts, "
+       "d.round_start, d.manual, d.created_at, d.next_attempt_at, d.finished_at, d.last_status, "
+       "d.last_error, d.owner, d.lease_expires_at, d.seq, w.id, w.url, w.events, w.module, "
+       "w.secret, w.active, w.headers, w.description, w.creator, w.created_at, w.updated_at, "
+       "w.failing_since, w.status_reason, e.payload FROM webhook_deliveries d "
+       "JOIN webhooks w ON w.id = d.webhook_id JOIN webhook_events e ON e.id = d.event_id "
+       "WHERE d.id = ANY($1::text[]) ORDER BY d.next_attempt_at, d.seq"},
+      {"delivery_release",
+       "UPDATE webhook_deliveries SET owner='', lease_expires_at=0 "
+       "WHERE owner=$1 AND status='pending'"},
+      {"attempt_insert", "INSERT INTO webhook_attempts(" SPOKE_PG_ATTEMPT_COLUMNS
+                         ") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) "
+                         "ON CONFLICT (delivery_id, number) DO NOTHING"},
+      {"attempt_list", "SELECT " SPOKE_PG_ATTEMPT_COLUMNS
+                       " FROM webhook_attempts WHERE delivery_id=$1 ORDER BY number"},
+      {"prune_attempts",
+       "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries "
+       "WHERE status <> 'pending' AND finished_at < $1)"},
+      {"prune_deliveries",
+       "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND finished_at < $1"},
+      {"prune_events",
+       "DELETE FROM webhook_events e WHERE e.time < $1 AND NOT EXISTS "
+       "(SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)"},
       // blobs
       {"put_blob", "INSERT INTO blobs(digest, content) VALUES ($1,$2) ON CONFLICT DO NOTHING"},
       {"get_blob", "SELECT content FROM blobs WHERE digest=$1"},
@@ -261,6 +347,60 @@ AuditEntry read_audit(const pqxx::row& r) {
   return e;
 }
 
+// A subscription's 13 columns from `first` on.
+Webhook read_webhook(const pqxx::row& r, int first) {
+  Webhook w;
+  w.id = r[first].as<std::string>();
+  w.url = r[first + 1].as<std::string>();
+  w.events = strings_from_text(r[first + 2].as<std::string>());
+  w.module = r[first + 3].as<std::string>();
+  w.secret = r[first + 4].as<std::string>();
+  w.active = r[first + 5].as<bool>();
+  w.headers = header_map_from_text(r[first + 6].as<std::string>());
+  w.description = r[first + 7].as<std::string>();
+  w.creator = r[first + 8].as<std::string>();
+  w.created_at = r[first + 9].as<std::int64_t>();
+  w.updated_at = r[first + 10].as<std::int64_t>();
+  w.failing_since = r[first + 11].as<std::int64_t>();
+  w.status_reason = r[first + 12].as<std::string>();
+  return w;
+}
+
+WebhookEvent read_event(const pqxx::row& r) {
+  WebhookEvent e;
+  e.id = r[0].as<std::string>();
+  e.type = r[1].as<std::string>();
+  e.module = r[2].as<std::string>();
+  e.time = r[3].as<std::int64_t>();
+  e.payload = r[4].as<std::string>();
+  e.sequence = r[5].as<std::int64_t>();
+  return e;
+}
+
+// A delivery's 17 columns from `first` on.
+WebhookDelivery read_delivery(const pqxx::row& r, int first) {
+  WebhookDelivery d;
+  d.id = r[first].as<std::string>();
+  d.webhook_id = r[first + 1].as<std::string>();
+  d.event_id = r[first + 2].as<std::string>();
+  d.event_type = r[first + 3].as<std::string>();
+  d.module = r[first + 4].as<std::string>();
+  d.status =
+      parse_delivery_status(r[first + 5].as<std::string>()).value_or(DeliveryStatus::kFailed);
+  d.attempts = r[first + 6].as<std::int64_t>();
+  d.round_start = r[first + 7].as<std::int64_t>();
+  d.manual = r[first + 8].as<bool>();
+  d.created_at = r[first + 9].as<std::int64_t>();
+  d.next_attempt_at = r[first + 10].as<std::int64_t>();
+  d.finished_at = r[first + 11].as<std::int64_t>();
+  d.last_status = r[first + 12].as<int>();
+  d.last_error = r[first + 13].as<std::string>();
+  d.owner = r[first + 14].as<std::string>();
+  d.lease_expires_at = r[first + 15].as<std::int64_t>();
+  d.sequence = r[first + 16].as<std::int64_t>();
+  return d;
+}
+
 class PostgresMetadataStore final : public MetadataStore {
  public:
   explicit PostgresMetadataStore(std::shared_ptr<Database> db) : db_(std::move(db)) {}
@@ -280,12 +420,14 @@ class PostgresMetadataStore final : public MetadataStore {
 
   Status ping() override { return db_->ping(); }
 
-  Result<bool> create_module(const Module& m) override {
+  Result<bool> create_module(const Module& m, const Journal& journal) override {
     return write([&](pqxx::connection& c) -> Result<bool> {
       pqxx::work tx(c);
       auto r = tx.exec_prepared("create_module", m.name, m.description, m.created_at, m.updated_at);
+      bool created = r.affected_rows() == 1;
+      if (created) write_journal(tx, journal, true);
       tx.commit();
-      return r.affected_rows() == 1;
+      return created;
     });
   }
 
@@ -396,11 +538,14 @@ class PostgresMetadataStore final : public MetadataStore {
         });
   }
 
-  Result<Version> insert_version(const Module& module_if_missing, Version v) override {
+  Result<Version> insert_version(const Module& module_if_missing, Version v,
+                                 const Journal& journal) override {
     return write([&](pqxx::connection& c) -> Result<Version> {
       pqxx::work tx(c);
-      tx.exec_prepared("create_module", v.module, module_if_missing.description,
-                       module_if_missing.created_at, module_if_missing.updated_at);
+      bool module_created =
+          tx.exec_prepared("create_module", v.module, module_if_missing.description,
+                           module_if_missing.created_at, module_if_missing.updated_at)
+              .affected_rows() == 1;
       // The module's row locked: pushes of one module, in any process, insert one at a time,
       // so another spelling of this version cannot be inserted concurrently.
       std::vector<std::string> names;
@@ -434,6 +579,7 @@ class PostgresMetadataStore final : public MetadataStore {
         tx.exec_prepared("insert_dependencies", v.sequence, text_array(modules),
                          text_array(versions), text_array(dep_digests));
       }
+      write_journal(tx, journal, module_created);
       tx.commit();
       return v;
     });
@@ -547,13 +693,14 @@ class PostgresMetadataStore final : public MetadataStore {
     });
   }
 
-  Status finish_job(const CompileJob& j) override {
+  Status finish_job(const CompileJob& j, const Journal& journal) override {
     CompileJob done = j;
     if (done.status == JobStatus::kQueued) done.started_at = 0;
     return write_unseen([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       auto r = exec_finish(tx, done);
       if (r.affected_rows() == 1) {
+        write_journal(tx, journal, false);
         tx.commit();
         return Status::OK();
       }
@@ -619,26 +766,31 @@ class PostgresMetadataStore final : public MetadataStore {
     });
   }
 
-  Status put_module_policy(const std::string& module, const ModulePolicy& p) override {
+  Status put_module_policy(const std::string& module, const ModulePolicy& p,
+                           const Journal& journal) override {
     return write([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       auto r = tx.exec_prepared("put_module_policy", module, p.compatibility,
                                 p.ignore_unstable_packages, p.transitive, p.updated_at);
+      if (r.affected_rows() == 0) return module_not_found(module);
+      write_journal(tx, journal, false);
       tx.commit();
-      return r.affected_rows() == 0 ? module_not_found(module) : Status::OK();
+      return Status::OK();
     });
   }
 
   // Tokens and the audit log are read and written on the primary only: a revoked token must stop
   // working at once, through every server.
-  Status insert_token(const AccessToken& t) override {
+  Status insert_token(const AccessToken& t, const Journal& journal) override {
     return write_unseen([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       auto r =
           tx.exec_prepared("insert_token", t.name, t.hash, std::string(to_string(t.role)), t.scope,
                            t.creator, t.created_at, t.expires_at, t.last_used_at, t.revoked_at);
+      if (r.affected_rows() == 0) return internal::token_exists(t.name);
+      write_journal(tx, journal, false);
       tx.commit();
-      return r.affected_rows() == 0 ? internal::token_exists(t.name) : Status::OK();
+      return Status::OK();
     });
   }
 
@@ -660,12 +812,14 @@ class PostgresMetadataStore final : public MetadataStore {
     });
   }
 
-  Status revoke_token(const std::string& name, Timestamp at) override {
+  Status revoke_token(const std::string& name, Timestamp at, const Journal& journal) override {
     return write_unseen([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       auto r = tx.exec_prepared("revoke_token", name, at);
+      if (r.affected_rows() == 0) return internal::token_not_found(name);
+      write_journal(tx, journal, false);
       tx.commit();
-      return r.affected_rows() == 0 ? internal::token_not_found(name) : Status::OK();
+      return Status::OK();
     });
   }
 
@@ -700,7 +854,304 @@ class PostgresMetadataStore final : public MetadataStore {
     });
   }
 
+  Status append_journal(const Journal& journal) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      write_journal(tx, journal, false);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  // ---- webhooks: read and written on the primary only (deliveries change state often) ----
+
+  Status insert_webhook(const Webhook& w, const Journal& journal) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = exec_webhook(tx, "webhook_insert", w);
+      if (r.affected_rows() == 0) return webhook_exists(w.id);
+      write_journal(tx, journal, false);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<Webhook> get_webhook(const std::string& id) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<Webhook> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("webhook_get", id);
+      if (r.empty()) return webhook_not_found(id);
+      return read_webhook(r[0], 0);
+    });
+  }
+
+  Result<std::vector<Webhook>> list_webhooks() override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::vector<Webhook>> {
+      pqxx::nontransaction tx(c);
+      return load_webhooks(tx);
+    });
+  }
+
+  Status update_webhook(const Webhook& w, const Journal& journal) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = exec_webhook(tx, "webhook_update", w);
+      if (r.affected_rows() == 0) return webhook_not_found(w.id);
+      write_journal(tx, journal, false);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Status delete_webhook(const std::string& id, const Journal& journal) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("webhook_delete", id);
+      if (r.affected_rows() == 0) return webhook_not_found(id);
+      tx.exec_prepared("webhook_delete_attempts", id);
+      tx.exec_prepared("webhook_delete_deliveries", id);
+      write_journal(tx, journal, false);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<std::vector<WebhookDelivery>> list_deliveries(const DeliveryQuery& q) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::vector<WebhookDelivery>> {
+      pqxx::nontransaction tx(c);
+      std::vector<WebhookDelivery> out;
+      std::string status = q.status ? to_string(*q.status) : "";
+      for (const auto& row :
+           tx.exec_prepared("delivery_list", q.webhook_id, status, q.event_type, q.before_sequence,
+                            static_cast<std::int64_t>(q.limit))) {
+        out.push_back(read_delivery(row, 0));
+      }
+      return out;
+    });
+  }
+
+  Result<WebhookDelivery> get_delivery(const std::string& id) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<WebhookDelivery> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("delivery_get", id);
+      if (r.empty()) return delivery_not_found(id);
+      return read_delivery(r[0], 0);
+    });
+  }
+
+  Result<WebhookEvent> get_event(const std::string& id) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<WebhookEvent> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("event_get", id);
+      if (r.empty()) return event_not_found(id);
+      return read_event(r[0]);
+    });
+  }
+
+  Result<std::vector<WebhookEvent>> list_events(std::int64_t after, std::size_t limit) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::vector<WebhookEvent>> {
+      pqxx::nontransaction tx(c);
+      std::vector<WebhookEvent> out;
+      for (const auto& row :
+           tx.exec_prepared("event_list", after, static_cast<std::int64_t>(limit))) {
+        out.push_back(read_event(row));
+      }
+      return out;
+    });
+  }
+
+  Result<std::vector<DeliveryAttempt>> list_attempts(const std::string& delivery_id) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::vector<DeliveryAttempt>> {
+      pqxx::nontransaction tx(c);
+      std::vector<DeliveryAttempt> out;
+      for (const auto& row : tx.exec_prepared("attempt_list", delivery_id)) {
+        DeliveryAttempt a;
+        a.delivery_id = row[0].as<std::string>();
+        a.number = row[1].as<std::int64_t>();
+        a.time = row[2].as<std::int64_t>();
+        a.duration_ms = row[3].as<std::int64_t>();
+        a.url = row[4].as<std::string>();
+        a.request_headers = headers_from_text(row[5].as<std::string>());
+        a.response_status = row[6].as<int>();
+        a.response_headers = headers_from_text(row[7].as<std::string>());
+        a.response_body = pqxx::binarystring(row[8]).str();
+        a.response_truncated = row[9].as<bool>();
+        a.error_kind = row[10].as<std::string>();
+        a.error = row[11].as<std::string>();
+        out.push_back(std::move(a));
+      }
+      return out;
+    });
+  }
+
+  Status redeliver(const std::string& id, const Journal& journal) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      auto lease = tx.exec_prepared("delivery_lock_with_lease", id);
+      if (lease.empty()) return delivery_not_found(id);
+      if (!lease[0][0].as<std::string>().empty() && lease[0][1].as<bool>()) {
+        return delivery_in_flight(id);
+      }
+      WebhookDelivery d = read_delivery(tx.exec_prepared("delivery_get", id)[0], 0);
+      apply_redelivery(d, now_ms());
+      store_delivery_state(tx, d);
+      write_journal(tx, journal, false);
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<std::vector<ClaimedDelivery>> claim_deliveries(const std::string& owner,
+                                                        std::chrono::milliseconds lease,
+                                                        std::size_t limit) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::vector<ClaimedDelivery>> {
+      pqxx::work tx(c);
+      std::vector<std::string> ids;
+      for (const auto& row :
+           tx.exec_prepared("delivery_claim", owner, static_cast<std::int64_t>(lease.count()),
+                            now_ms(), static_cast<std::int64_t>(limit))) {
+        ids.push_back(row[0].as<std::string>());
+      }
+      std::vector<ClaimedDelivery> out;
+      if (!ids.empty()) {
+        for (const auto& row : tx.exec_prepared("delivery_claimed", text_array(ids))) {
+          out.push_back({read_delivery(row, 0), read_webhook(row, 17), row[30].as<std::string>()});
+        }
+      }
+      tx.commit();
+      return out;
+    });
+  }
+
+  Status record_attempt(const AttemptRecord& r) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      const DeliveryAttempt& a = r.attempt;
+      auto found = tx.exec_prepared("delivery_lock", a.delivery_id);
+      if (found.empty()) return delivery_not_found(a.delivery_id);
+      WebhookDelivery d = read_delivery(found[0], 0);
+      if (d.status != DeliveryStatus::kPending || d.owner != r.owner) {
+        return delivery_lease_lost(a.delivery_id, r.owner);
+      }
+      tx.exec_prepared("attempt_insert", a.delivery_id, a.number, a.time, a.duration_ms, a.url,
+                       headers_to_text(a.request_headers), a.response_status,
+                       headers_to_text(a.response_headers),
+                       pqxx::binarystring(a.response_body.data(), a.response_body.size()),
+                       a.response_truncated, a.error_kind, a.error);
+      Timestamp now = now_ms();
+      apply_attempt(d, r, now);
+      store_delivery_state(tx, d);
+      auto w = tx.exec_prepared("webhook_lock", d.webhook_id);
+      if (!w.empty()) {
+        Webhook webhook = read_webhook(w[0], 0);
+        apply_attempt(webhook, r, now);
+        exec_webhook(tx, "webhook_update", webhook);
+      }
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
+  Result<std::size_t> release_deliveries(const std::string& owner) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<std::size_t> {
+      pqxx::work tx(c);
+      auto r = tx.exec_prepared("delivery_release", owner);
+      tx.commit();
+      return static_cast<std::size_t>(r.affected_rows());
+    });
+  }
+
+  Result<PruneCounts> prune_webhook_log(Timestamp before) override {
+    return write_unseen([&](pqxx::connection& c) -> Result<PruneCounts> {
+      pqxx::work tx(c);
+      PruneCounts counts;
+      counts.attempts =
+          static_cast<std::size_t>(tx.exec_prepared("prune_attempts", before).affected_rows());
+      counts.deliveries =
+          static_cast<std::size_t>(tx.exec_prepared("prune_deliveries", before).affected_rows());
+      counts.events =
+          static_cast<std::size_t>(tx.exec_prepared("prune_events", before).affected_rows());
+      tx.commit();
+      return counts;
+    });
+  }
+
+  Status import_webhook_log(const std::vector<WebhookEvent>& events,
+                            const std::vector<WebhookDelivery>& deliveries,
+                            const std::vector<DeliveryAttempt>& attempts) override {
+    return write_unseen([&](pqxx::connection& c) -> Status {
+      pqxx::work tx(c);
+      for (const auto& e : events) insert_event(tx, e);
+      std::set<std::string> imported;
+      for (const auto& d : deliveries) {
+        if (insert_delivery(tx, d)) imported.insert(d.id);
+      }
+      for (const auto& a : attempts) {
+        if (imported.count(a.delivery_id) == 0) continue;
+        tx.exec_prepared("attempt_insert", a.delivery_id, a.number, a.time, a.duration_ms, a.url,
+                         headers_to_text(a.request_headers), a.response_status,
+                         headers_to_text(a.response_headers),
+                         pqxx::binarystring(a.response_body.data(), a.response_body.size()),
+                         a.response_truncated, a.error_kind, a.error);
+      }
+      tx.commit();
+      return Status::OK();
+    });
+  }
+
  private:
+  // Writes `journal` in `tx` (see Journal); `module_created` tells whether the change created a
+  // module.
+  static void write_journal(pqxx::work& tx, const Journal& journal, bool module_created) {
+    if (!journal.events.empty()) {
+      std::vector<Webhook> subscriptions = load_webhooks(tx);
+      Timestamp now = now_ms();
+      for (const auto& je : journal.events) {
+        if (je.if_module_created && !module_created) continue;
+        auto deliveries = fan_out(je, subscriptions, now);
+        if (deliveries.empty()) continue;
+        insert_event(tx, je.event);
+        for (const auto& d : deliveries) insert_delivery(tx, d);
+      }
+    }
+    if (journal.audit) {
+      const AuditEntry& e = *journal.audit;
+      tx.exec_prepared("append_audit", e.time, e.actor, e.client, e.request_id, e.method, e.route,
+                       e.module, e.version, e.status, e.error);
+    }
+  }
+
+  static std::vector<Webhook> load_webhooks(pqxx::transaction_base& tx) {
+    std::vector<Webhook> out;
+    for (const auto& row : tx.exec_prepared("webhook_list")) out.push_back(read_webhook(row, 0));
+    return out;
+  }
+
+  static pqxx::result exec_webhook(pqxx::transaction_base& tx, const char* statement,
+                                   const Webhook& w) {
+    return tx.exec_prepared(statement, w.id, w.url, strings_to_text(w.events), w.module, w.secret,
+                            w.active, header_map_to_text(w.headers), w.description, w.creator,
+                            w.created_at, w.updated_at, w.failing_since, w.status_reason);
+  }
+
+  static void insert_event(pqxx::transaction_base& tx, const WebhookEvent& e) {
+    tx.exec_prepared("event_insert", e.id, e.type, e.module, e.time, e.payload);
+  }
+
+  static bool insert_delivery(pqxx::transaction_base& tx, const WebhookDelivery& d) {
+    auto r = tx.exec_prepared("delivery_insert", d.id, d.webhook_id, d.event_id, d.event_type,
+                              d.module, std::string(to_string(d.status)), d.attempts, d.round_start,
+                              d.manual, d.created_at, d.next_attempt_at, d.finished_at,
+                              d.last_status, d.last_error, d.owner, d.lease_expires_at);
+    return r.affected_rows() == 1;
+  }
+
+  static void store_delivery_state(pqxx::transaction_base& tx, const WebhookDelivery& d) {
+    tx.exec_prepared("delivery_store_state", d.id, std::string(to_string(d.status)), d.attempts,
+                     d.round_start, d.manual, d.next_attempt_at, d.finished_at, d.last_status,
+                     d.last_error, d.owner, d.lease_expires_at);
+  }
+
   std::shared_ptr<Database> db_;
 };
 
