@@ -12,6 +12,7 @@
 #include "request_id.h"
 #include "spoke/auth.h"
 #include "spoke/breaking.h"
+#include "spoke/lint.h"
 #include "spoke/metrics.h"
 #include "spoke/rest.h"
 
@@ -705,10 +706,10 @@ void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::s
       });
 }
 
-void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
+void add_version_routes(Router& router, Registry* reg, const Guard* guard, std::size_t limit) {
   router.add(
       {"POST", "/modules/{module}/versions", "push a version", Access::kWrite, Budget::kPush},
-      [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
+      [reg, guard, limit](const Request& req, Response& res, const ContentReader* reader) {
         auto body = read_json_body(req, *reader, limit);
         if (!body.ok()) return send_error(res, body.status());
         auto push = rest::parse_push_request(body.value(), req.matches[1]);
@@ -716,6 +717,9 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
         auto force = bool_param(req, "force", false);
         if (!force.ok()) return send_error(res, force.status());
         push->force = push->force || force.value();
+        // Forcing past a lint policy is an admin's decision under access control.
+        push->may_force_lint =
+            auth::authorize(guard->mode, Access::kAdmin, current.caller, push->module).ok();
         auto r = reg->push(push.value(), audit_of(req, 201));
         if (!r.ok()) return send_error(res, r.status());
         send_json(res, r->created ? 201 : 200, rest::to_json(r.value()));
@@ -782,6 +786,16 @@ void add_version_routes(Router& router, Registry* reg, std::size_t limit) {
                reply(res, reg->validate(request.value()));
              });
 
+  router.add(
+      {"POST", "/lint", "check files against buf's lint rules without storing", Access::kRead},
+      [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
+        auto body = read_json_body(req, *reader, limit);
+        if (!body.ok()) return send_error(res, body.status());
+        auto request = rest::parse_lint_request(body.value());
+        if (!request.ok()) return send_error(res, request.status());
+        reply(res, reg->lint(request.value()));
+      });
+
   router.add({"POST", "/format", "format files as buf format does", Access::kRead},
              [limit](const Request& req, Response& res, const ContentReader* reader) {
                auto body = read_json_body(req, *reader, limit);
@@ -822,7 +836,7 @@ std::shared_ptr<const Router> register_api_routes(httplib::Server& server, Regis
   auto router = std::make_shared<Router>(server);
   auto guard = make_guard(registry, options);
   add_module_routes(*router, &registry, guard.get(), options.max_body_bytes);
-  add_version_routes(*router, &registry, options.max_body_bytes);
+  add_version_routes(*router, &registry, guard.get(), options.max_body_bytes);
   add_compile_routes(*router, options.compile, options.max_body_bytes);
   add_access_routes(*router, guard, options.max_body_bytes);
   install_common_handlers(server, router, options.access_log, &registry, guard);

@@ -395,6 +395,7 @@ std::map<std::pair<std::string, std::string>, RouteCase> route_table(const ModeS
   row("GET", "/modules/{module}/versions/{version}/files/{path...}", "read",
       fixed(v + "/files/example.proto"));
   row("POST", "/validate", "read", fixed("/validate"), files.dump());
+  row("POST", "/lint", "read", fixed("/lint"), files.dump());
   row("POST", "/format", "read", fixed("/format"), files.dump());
   row("POST", "/modules/{module}/versions/{version}/compile/{language}", "write",
       fixed(v + "/compile/cpp"), "{}");
@@ -518,6 +519,58 @@ TEST_CASE("every_route_under_every_mode_for_every_caller") {
       CHECK(logs.find(secret.substr(6)) == std::string::npos);
     }
   }
+}
+
+TEST_CASE("forcing_a_push_past_a_lint_policy_needs_the_admin_role") {
+  ModeServer s(spoke::AuthMode::kWrites);
+  auto set = send(*s.client, "PUT", "/modules/acme-api/config",
+                  json{{"lint", {{"use", {"FIELD_LOWER_SNAKE_CASE"}}}}}.dump(), kAdminSecret);
+  REQUIRE(set);
+  REQUIRE_MESSAGE(set->status == 200, set->body);
+  const char* camel =
+      "syntax = \"proto3\";\npackage acme.v1;\nmessage M { string someField = 1; }\n";
+  auto body = [&](const std::string& version) {
+    return json{{"version", version},
+                {"files", {{{"path", "acme/v1/m.proto"}, {"content", camel}}}}}
+        .dump();
+  };
+  const std::string writer = s.tokens.at(Caller::kWriter);
+  // Not forced: the findings, for anyone.
+  auto refused = send(*s.client, "POST", "/modules/acme-api/versions", body("v1.1.0"), writer);
+  REQUIRE(refused);
+  CHECK(refused->status == 422);
+  json e = json::parse(refused->body)["error"];
+  CHECK(e["code"] == "lint_failed");
+  CHECK(e["details"][0]["type"] == "FIELD_LOWER_SNAKE_CASE");
+  // Forced by a writer: the admin role is named, nothing is stored.
+  auto forbidden =
+      send(*s.client, "POST", "/modules/acme-api/versions?force=true", body("v1.1.0"), writer);
+  REQUIRE(forbidden);
+  CHECK(forbidden->status == 403);
+  e = json::parse(forbidden->body)["error"];
+  CHECK(e["code"] == "forbidden");
+  CHECK(e["message"].get<std::string>().find("admin role") != std::string::npos);
+  bool names_admin = false;
+  for (const auto& d : e["details"])
+    names_admin = names_admin || d.value("required_role", "") == "admin";
+  CHECK(names_admin);
+  auto missing = send(*s.client, "GET", "/modules/acme-api/versions/v1.1.0", "", writer);
+  CHECK(missing->status == 404);
+  // Forced by an admin: published.
+  auto forced = send(*s.client, "POST", "/modules/acme-api/versions?force=true", body("v1.1.0"),
+                     kAdminSecret);
+  REQUIRE(forced);
+  CHECK_MESSAGE(forced->status == 201, forced->body);
+  // A writer's force still passes a breaking-change policy when lint has nothing to say.
+  const char* clean =
+      "syntax = \"proto3\";\npackage acme.v1;\nmessage M { string some_field = 1; }\n";
+  auto ok = send(
+      *s.client, "POST", "/modules/acme-api/versions?force=true",
+      json{{"version", "v1.2.0"}, {"files", {{{"path", "acme/v1/m.proto"}, {"content", clean}}}}}
+          .dump(),
+      writer);
+  REQUIRE(ok);
+  CHECK_MESSAGE(ok->status == 201, ok->body);
 }
 
 TEST_CASE("mutations_and_denials_are_in_the_audit_log") {

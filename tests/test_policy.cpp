@@ -85,6 +85,15 @@ struct Fixture {
     client->set_read_timeout(60, 0);
   }
 
+  // A new server process on the same data.
+  void restart() {
+    server.reset();
+    server = std::make_unique<Server>(dir / "server", std::vector<std::string>{},
+                                      (dir / "data").string());
+    client = std::make_unique<httplib::Client>(server->url());
+    client->set_read_timeout(60, 0);
+  }
+
   json push_body(const std::string& version, const std::string& content) {
     return {{"version", version}, {"files", {{{"path", kPath}, {"content", content}}}}};
   }
@@ -288,6 +297,7 @@ TEST_CASE("config_get_put_and_every_rejection") {
   CHECK(got["ignore_unstable_packages"] == false);
   CHECK(got["transitive"] == false);
   CHECK(got["updated_at"].is_null());
+  CHECK(got["lint"].is_null());
 
   auto put = f.put_config(
       "shop",
@@ -309,8 +319,8 @@ TEST_CASE("config_get_put_and_every_rejection") {
   json field = error_of(f.put_config("shop", R"({"compatibility": "WIRE", "strict": true})"), 400,
                         "unknown_field");
   CHECK(field["message"] ==
-        "unknown field \"strict\"; a module config has compatibility, ignore_unstable_packages "
-        "and transitive");
+        "unknown field \"strict\"; a module config has compatibility, ignore_unstable_packages, "
+        "transitive and lint");
   json type = error_of(f.put_config("shop", R"({"transitive": "yes"})"), 400, "invalid_field");
   CHECK(type["message"] == "field \"transitive\" must be true or false");
   error_of(f.put_config("shop", "{not json"), 400, "malformed_json");
@@ -327,12 +337,14 @@ TEST_CASE("config_get_put_and_every_rejection") {
   auto shown = f.spoke({"config", "-module", "shop"});
   CHECK_MESSAGE(shown.exit_code == 0, shown.err);
   CHECK(shown.out ==
-        "module shop\ncompatibility BACKWARD\nignore_unstable_packages true\ntransitive false\n");
+        "module shop\ncompatibility BACKWARD\nignore_unstable_packages true\ntransitive false\n"
+        "lint off\n");
   auto changed = f.spoke({"config", "-module", "shop", "-compatibility", "WIRE_JSON",
                           "-ignore-unstable-packages", "-transitive"});
   CHECK_MESSAGE(changed.exit_code == 0, changed.err);
   CHECK(changed.out ==
-        "module shop\ncompatibility WIRE_JSON\nignore_unstable_packages true\ntransitive true\n");
+        "module shop\ncompatibility WIRE_JSON\nignore_unstable_packages true\ntransitive true\n"
+        "lint off\n");
   auto flags_only = f.spoke({"config", "-module", "shop"});
   CHECK(flags_only.out.find("compatibility WIRE_JSON\n") != std::string::npos);
   auto bad = f.spoke({"config", "-module", "shop", "-compatibility", "SIDEWAYS"});
@@ -481,4 +493,188 @@ TEST_CASE("breaking_against_a_registry_version") {
   CHECK(neither.err ==
         "spoke: breaking needs -against (a directory) or -against-module (a "
         "registry module)\n");
+}
+
+// ---- lint policies ------------------------------------------------------------------------------
+
+namespace {
+
+// A field named in camel case: FIELD_LOWER_SNAKE_CASE finds it.
+const char* const kCamel = R"(syntax = "proto3";
+package shop.v1;
+
+message Order {
+  string orderId = 1;
+}
+)";
+
+const char* const kCamelFinding =
+    "Field name \"orderId\" should be lower_snake_case, such as \"order_id\".";
+
+// kCamel's finding as `buf lint --error-format json` prints it.
+json camel_finding() {
+  return {{"path", kPath},           {"start_line", 5}, {"end_column", 17},
+          {"start_column", 10},      {"end_line", 5},   {"type", "FIELD_LOWER_SNAKE_CASE"},
+          {"message", kCamelFinding}};
+}
+
+}  // namespace
+
+TEST_CASE("lint_policy_is_set_read_and_refused_when_buf_would_refuse_it") {
+  Fixture f;
+  f.push_ok("shop", "v1.0.0", kOrder);
+  auto put = f.put_config("shop", R"({"compatibility": "WIRE", "lint": {"use": ["STANDARD"],
+      "except": ["PACKAGE_VERSION_SUFFIX"], "ignore": ["legacy"],
+      "ignore_only": {"FIELD_LOWER_SNAKE_CASE": ["shop/v1/old.proto"]},
+      "enum_zero_value_suffix": "_NONE", "rpc_allow_same_request_response": true,
+      "service_suffix": "API", "disallow_comment_ignores": true}})");
+  REQUIRE(put);
+  REQUIRE_MESSAGE(put->status == 200, put->body);
+  json expected = {{"use", {"STANDARD"}},
+                   {"except", {"PACKAGE_VERSION_SUFFIX"}},
+                   {"ignore", {"legacy"}},
+                   {"ignore_only", {{"FIELD_LOWER_SNAKE_CASE", {"shop/v1/old.proto"}}}},
+                   {"enum_zero_value_suffix", "_NONE"},
+                   {"rpc_allow_same_request_response", true},
+                   {"service_suffix", "API"},
+                   {"disallow_comment_ignores", true}};
+  CHECK(json::parse(put->body)["lint"] == expected);
+  json got = f.get_json("/modules/shop/config");
+  CHECK(got["lint"] == expected);
+  CHECK(got["compatibility"] == "WIRE");
+
+  // It survives a restart: it is stored.
+  f.restart();
+  CHECK(f.get_json("/modules/shop/config")["lint"] == expected);
+
+  json rule = error_of(f.put_config("shop", R"({"lint": {"use": ["STANDARD", "NO_SUCH_RULE"]}})"),
+                       400, "unknown_rule");
+  CHECK(rule["message"].get<std::string>().find("NO_SUCH_RULE") != std::string::npos);
+  json key =
+      error_of(f.put_config("shop", R"({"lint": {"uses": ["STANDARD"]}})"), 400, "unknown_field");
+  CHECK(key["message"].get<std::string>().find("\"uses\"") != std::string::npos);
+  json type =
+      error_of(f.put_config("shop", R"({"lint": {"use": "STANDARD"}})"), 400, "invalid_field");
+  CHECK(type["message"] == "field \"lint.use\" must be an array of strings");
+  error_of(f.put_config("shop", R"({"lint": ["STANDARD"]})"), 400, "invalid_field");
+  error_of(f.put_config("shop", R"({"lint": {"rpc_allow_same_request_response": "yes"}})"), 400,
+           "invalid_field");
+  json path = error_of(f.put_config("shop", R"({"lint": {"ignore": ["../outside"]}})"), 400,
+                       "invalid_config");
+  CHECK(path["message"].get<std::string>().find("../outside") != std::string::npos);
+  // Nothing changed by the refusals.
+  CHECK(f.get_json("/modules/shop/config")["lint"] == expected);
+
+  // PUT replaces the whole policy: without lint, there is none.
+  f.set_config("shop", {{"compatibility", "WIRE"}});
+  CHECK(f.get_json("/modules/shop/config")["lint"].is_null());
+}
+
+TEST_CASE("a_push_that_breaks_the_lint_policy_is_refused_with_its_findings_unless_forced") {
+  Fixture f;
+  f.push_ok("shop", "v1.0.0", kOrder);
+  f.set_config("shop", {{"lint", {{"use", {"FIELD_LOWER_SNAKE_CASE"}}}}});
+  auto r = f.push("shop", "v1.1.0", kCamel + std::string("\nmessage Refund {}\n"));
+  json e = error_of(r, 422, "lint_failed");
+  CHECK(e["message"] ==
+        "shop@v1.1.0 breaks the lint policy of module shop: 1 finding; fix it, or push with force "
+        "to publish anyway (under access control, forcing past a lint policy needs the admin "
+        "role)");
+  CHECK(e["details"] == json::array({camel_finding()}));
+  f.get_json("/modules/shop/versions/v1.1.0", 404);
+
+  // The CLI prints the findings as spoke lint does and exits 100.
+  auto cli = f.cli_push("shop", "v1.1.0", kCamel);
+  CHECK(cli.exit_code == 100);
+  fs::path src = f.dir / "lint-src";
+  write_file(src / kPath, kCamel);
+  auto linted = f.spoke({"lint", "-dir", src.string(), "-config",
+                         R"({"version": "v2", "lint": {"use": ["FIELD_LOWER_SNAKE_CASE"]}})"});
+  CHECK(linted.exit_code == 100);
+  CHECK(cli.out == linted.out);
+  CHECK(cli.out == std::string(kPath) + ":5:10:" + kCamelFinding + "\n");
+  CHECK(cli.err.find("breaks the lint policy of module shop") != std::string::npos);
+
+  // Forced (no access control: anyone may): published.
+  auto forced = f.cli_push("shop", "v1.1.0", kCamel, {"-force"});
+  CHECK_MESSAGE(forced.exit_code == 0, forced.err);
+  f.get_json("/modules/shop/versions/v1.1.0");
+
+  // The lint policy and the breaking policy are checked together: the CLI sets and removes it.
+  auto set = f.spoke({"config", "-module", "shop", "-lint", "STANDARD,COMMENTS", "-lint-except",
+                      "PACKAGE_VERSION_SUFFIX"});
+  CHECK_MESSAGE(set.exit_code == 0, set.err);
+  CHECK(set.out ==
+        "module shop\ncompatibility FILE (server default)\nignore_unstable_packages false\n"
+        "transitive false\nlint {\"except\":[\"PACKAGE_VERSION_SUFFIX\"],\"use\":[\"STANDARD\","
+        "\"COMMENTS\"]}\n");
+  auto keep = f.spoke({"config", "-module", "shop", "-compatibility", "WIRE"});
+  CHECK(keep.out.find("compatibility WIRE\n") != std::string::npos);
+  CHECK(keep.out.find("\"use\":[\"STANDARD\",\"COMMENTS\"]") != std::string::npos);
+  auto section = f.spoke({"config", "-module", "shop", "-lint-config",
+                          "use: [FIELD_LOWER_SNAKE_CASE]\nservice_suffix: API\n"});
+  CHECK_MESSAGE(section.exit_code == 0, section.err);
+  CHECK(f.get_json("/modules/shop/config")["lint"] == json{{"use", {"FIELD_LOWER_SNAKE_CASE"}},
+                                                           {"except", json::array()},
+                                                           {"service_suffix", "API"}});
+  auto bad = f.spoke({"config", "-module", "shop", "-lint", "NO_SUCH_RULE"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("NO_SUCH_RULE") != std::string::npos);
+  auto off = f.spoke({"config", "-module", "shop", "-no-lint"});
+  CHECK_MESSAGE(off.exit_code == 0, off.err);
+  CHECK(off.out.find("lint off\n") != std::string::npos);
+  CHECK(f.get_json("/modules/shop/config")["compatibility"] == "WIRE");
+  auto pushed = f.cli_push("shop", "v1.2.0", kCamel + std::string("\nmessage Extra {}\n"));
+  CHECK_MESSAGE(pushed.exit_code == 0, pushed.err);
+}
+
+TEST_CASE("post_lint_checks_files_under_a_config_or_the_module_policy") {
+  Fixture f;
+  json files = {{{"path", kPath}, {"content", kCamel}}};
+  auto lint = [&](const json& body) {
+    return f.client->Post("/lint", body.dump(), "application/json");
+  };
+  // No config and no module: buf's default rules (v2 STANDARD).
+  auto r = lint({{"files", files}});
+  REQUIRE(r);
+  REQUIRE_MESSAGE(r->status == 200, r->body);
+  json out = json::parse(r->body);
+  bool snake = false;
+  for (const auto& finding : out["findings"]) {
+    snake = snake || finding["type"] == "FIELD_LOWER_SNAKE_CASE";
+  }
+  CHECK(snake);
+  CHECK(std::find(out["rules"].begin(), out["rules"].end(), "PACKAGE_VERSION_SUFFIX") !=
+        out["rules"].end());
+
+  // A config: only what it selects.
+  r = lint({{"files", files}, {"config", {{"use", {"FIELD_LOWER_SNAKE_CASE"}}}}});
+  REQUIRE(r);
+  REQUIRE_MESSAGE(r->status == 200, r->body);
+  out = json::parse(r->body);
+  CHECK(out["rules"] == json::array({"FIELD_LOWER_SNAKE_CASE"}));
+  CHECK(out["findings"] == json::array({camel_finding()}));
+
+  // The module's policy when no config is given.
+  f.push_ok("shop", "v1.0.0", kOrder);
+  f.set_config("shop", {{"lint", {{"use", {"PACKAGE_DIRECTORY_MATCH"}}}}});
+  r = lint({{"files", files}, {"module", "shop"}});
+  REQUIRE(r);
+  REQUIRE_MESSAGE(r->status == 200, r->body);
+  out = json::parse(r->body);
+  CHECK(out["rules"] == json::array({"PACKAGE_DIRECTORY_MATCH"}));
+  CHECK(out["findings"].empty());
+
+  // Rejections.
+  json invalid = error_of(
+      lint({{"files", {{{"path", kPath}, {"content", "syntax = \"proto3\";\nmessage {"}}}}}), 422,
+      "invalid_schema");
+  CHECK(invalid["details"][0]["file"] == kPath);
+  error_of(lint({{"files", files}, {"config", {{"use", {"NOPE"}}}}}), 400, "unknown_rule");
+  error_of(lint({{"files", files}, {"configs", json::object()}}), 400, "unknown_field");
+  error_of(lint({{"config", json::object()}}), 400, "missing_field");
+  error_of(lint({{"files", {{{"path", "../x.proto"}, {"content", kCamel}}}}}), 400, "invalid_path");
+  error_of(f.client->Post("/lint", "[1]", "application/json"), 400, "malformed_json");
+  error_of(lint({{"files", files}, {"dependencies", {"nowhere@v1.0.0"}}}), 422,
+           "dependency_not_found");
 }

@@ -8,6 +8,7 @@
 
 #include "spoke/breaking.h"
 #include "spoke/file_tree.h"
+#include "spoke/lint.h"
 #include "spoke/registry.h"
 #include "support/test_support.h"
 
@@ -363,6 +364,82 @@ TEST_CASE("policy_refuses_a_breaking_push_with_its_findings_unless_forced") {
   auto forced = push_order(*reg, "v1.1.0", kOrderNoNote, true);
   REQUIRE(forced.ok());
   CHECK(forced->version.forced_breaking == 1);
+}
+
+TEST_CASE("lint_policy_refuses_a_push_unless_forced_by_a_caller_allowed_to") {
+  auto reg = memory_registry();
+  REQUIRE(reg->create_module("shop", "").ok());
+  ModulePolicy policy;
+  policy.lint = LintConfig{};
+  policy.lint->use = {"FIELD_LOWER_SNAKE_CASE"};
+  auto set = reg->set_policy("shop", policy);
+  REQUIRE_MESSAGE(set.ok(), set.status().to_string());
+  REQUIRE(set->policy.lint.has_value());
+  CHECK(set->policy.lint->use == std::vector<std::string>{"FIELD_LOWER_SNAKE_CASE"});
+
+  const char* camel = "syntax = \"proto3\";\npackage shop.v1;\nmessage O { string orderId = 1; }\n";
+  PushRequest p;
+  p.module = "shop";
+  p.version = "v1.0.0";
+  p.files = {{"shop/v1/o.proto", camel}};
+  auto refused = reg->push(p);
+  CHECK(refused.status().code() == Code::kUnprocessable);
+  CHECK(refused.status().reason() == reason::kLintFailed);
+  REQUIRE(refused.status().findings() != nullptr);
+  CHECK(refused.status().findings()->at(0).type == "FIELD_LOWER_SNAKE_CASE");
+  p.force = true;
+  p.may_force_lint = false;
+  auto forbidden = reg->push(p);
+  CHECK(forbidden.status().code() == Code::kPermissionDenied);
+  CHECK(forbidden.status().fields().at("required_role") == "admin");
+  CHECK(reg->get_version("shop", "v1.0.0", false).status().reason() == reason::kVersionNotFound);
+  p.may_force_lint = true;
+  CHECK(reg->push(p).ok());
+
+  // A configuration buf would refuse is not stored.
+  policy.lint->use = {"NO_SUCH_RULE"};
+  CHECK(reg->set_policy("shop", policy).status().reason() == reason::kUnknownRule);
+  CHECK(reg->get_policy("shop")->policy.lint->use ==
+        std::vector<std::string>{"FIELD_LOWER_SNAKE_CASE"});
+}
+
+TEST_CASE("lint_of_files_under_a_config_the_module_policy_or_the_defaults") {
+  auto reg = memory_registry();
+  const char* camel = "syntax = \"proto3\";\npackage shop.v1;\nmessage O { string orderId = 1; }\n";
+  LintRequest r;
+  r.files = {{"shop/v1/o.proto", camel}};
+  auto defaults = reg->lint(r);
+  REQUIRE_MESSAGE(defaults.ok(), defaults.status().to_string());
+  auto standard = resolve_lint_rules(LintConfig{});
+  CHECK(defaults->rules == standard.value());
+  CHECK_FALSE(defaults->findings.empty());
+
+  r.config = LintConfig{};
+  r.config->use = {"FIELD_LOWER_SNAKE_CASE"};
+  auto configured = reg->lint(r);
+  REQUIRE(configured.ok());
+  REQUIRE(configured->findings.size() == 1);
+  CHECK(configured->findings[0].path == "shop/v1/o.proto");
+  CHECK(configured->findings[0].start_line == 3);
+
+  REQUIRE(reg->create_module("shop", "").ok());
+  ModulePolicy policy;
+  policy.lint = LintConfig{};
+  policy.lint->use = {"MESSAGE_PASCAL_CASE"};
+  REQUIRE(reg->set_policy("shop", policy).ok());
+  r.config.reset();
+  r.module = "shop";
+  auto by_policy = reg->lint(r);
+  REQUIRE(by_policy.ok());
+  CHECK(by_policy->rules == std::vector<std::string>{"MESSAGE_PASCAL_CASE"});
+  CHECK(by_policy->findings.empty());
+
+  r.files = {{"shop/v1/o.proto", "syntax = \"proto3\";\nmessage {"}};
+  auto broken = reg->lint(r);
+  CHECK(broken.status().reason() == reason::kInvalidSchema);
+  CHECK_FALSE(broken.status().diagnostics().empty());
+  r.files = {{"../o.proto", camel}};
+  CHECK(reg->lint(r).status().reason() == reason::kInvalidPath);
 }
 
 TEST_CASE("policy_levels_none_backward_and_transitive") {

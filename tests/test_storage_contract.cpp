@@ -351,6 +351,35 @@ TEST_CASE("job_artifact_and_policy_contract") {
     CHECK_FALSE(policy->ignore_unstable_packages);
     CHECK(policy->transitive);
     CHECK(policy->updated_at == 41);
+    CHECK_FALSE(policy->lint.has_value());
+    // A lint policy: every key of the section kept.
+    spoke::LintConfig lint;
+    lint.use = {"STANDARD", "COMMENTS"};
+    lint.except = {"PACKAGE_VERSION_SUFFIX"};
+    lint.ignore = {"legacy"};
+    lint.ignore_only["FIELD_LOWER_SNAKE_CASE"] = {"old/a.proto"};
+    lint.enum_zero_value_suffix = "_NONE";
+    lint.rpc_allow_google_protobuf_empty_requests = true;
+    lint.service_suffix = "API";
+    lint.allow_comment_ignores = false;
+    spoke::ModulePolicy with_lint{"FILE", false, false, 42};
+    with_lint.lint = lint;
+    REQUIRE(store->put_module_policy("gamma", with_lint, {}).reason() == "module_not_found");
+    REQUIRE(store->create_module({"gamma", "", 1, 1}, {}).ok());
+    REQUIRE(store->put_module_policy("gamma", with_lint, {}).ok());
+    auto linted = store->get_module_policy("gamma").value();
+    REQUIRE(linted.has_value());
+    REQUIRE(linted->lint.has_value());
+    CHECK(linted->lint->use == lint.use);
+    CHECK(linted->lint->except == lint.except);
+    CHECK(linted->lint->ignore == lint.ignore);
+    CHECK(linted->lint->ignore_only == lint.ignore_only);
+    CHECK(linted->lint->enum_zero_value_suffix == "_NONE");
+    CHECK(linted->lint->rpc_allow_google_protobuf_empty_requests);
+    CHECK_FALSE(linted->lint->rpc_allow_google_protobuf_empty_responses);
+    CHECK(linted->lint->service_suffix == "API");
+    CHECK_FALSE(linted->lint->allow_comment_ignores);
+    CHECK(linted->lint->version == "v2");
 
     if (backend.persistent) {
       store.reset();
@@ -359,6 +388,7 @@ TEST_CASE("job_artifact_and_policy_contract") {
       CHECK(reopened->list_jobs_by_status({spoke::JobStatus::kQueued}).value().size() == 2);
       CHECK(reopened->get_artifact(a.key)->file_count == 4);
       CHECK(reopened->get_module_policy("beta").value()->compatibility == "BACKWARD");
+      CHECK(reopened->get_module_policy("gamma").value()->lint->use == lint.use);
     }
   }
 }
@@ -591,7 +621,7 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   CHECK(store.value()->insert_job(j).ok());
   CHECK(store.value()->list_webhooks()->empty());
   SQLite::Database raw(db, SQLite::OPEN_READONLY);
-  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 7);
+  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 8);
 }
 
 TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
@@ -600,7 +630,7 @@ TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
   { REQUIRE(open_sqlite_metadata_store(db).ok()); }
   {
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 7);
+    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 8);
     raw.exec("INSERT INTO schema_version VALUES (999)");
   }
   auto reopened = open_sqlite_metadata_store(db);
@@ -956,15 +986,15 @@ TEST_CASE("postgres_storage_migrates_once_and_refuses_a_newer_schema") {
   CHECK(failures == 0);
   auto& pg = spoke::testing::shared_postgres();
   std::string db = options.url.substr(options.url.rfind('/') + 1);
-  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "4");
-  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "4");
+  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "5");
+  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "5");
 
   pg.sql("INSERT INTO spoke_schema_version VALUES (999)", db);
   auto refused = open_storage(options);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().reason() == "schema_too_new");
   CHECK(refused.status().message().find("schema version 999") != std::string::npos);
-  CHECK(refused.status().message().find("(4)") != std::string::npos);
+  CHECK(refused.status().message().find("(5)") != std::string::npos);
 }
 
 // ---- the change journal and webhooks ------------------------------------------------------------

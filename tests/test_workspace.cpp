@@ -121,6 +121,38 @@ TEST_CASE("workspace_reads_spoke_yaml_and_fetches_the_declared_closure_in_proces
   CHECK(set->file(1).name() == "acme/api/v1/invoice.proto");
 }
 
+TEST_CASE("workspace_lints_under_its_buf_yaml_with_dependencies_from_a_source") {
+  auto reg = memory_registry();
+  push(*reg, "common", "v1.0.0", {{"acme/common/v1/money.proto", kMoney}});
+  TempDir dir;
+  write_file(dir / "acme/api/v1/invoice.proto", std::string(kInvoice) + "message bad_name {}\n");
+  write_file(dir / "buf.yaml", "version: v2\nlint:\n  use: [MESSAGE_PASCAL_CASE]\n");
+  WorkspaceOptions options;
+  options.dir = dir.str();
+  options.dependencies = {"common@v1.0.0"};
+  options.source = reg.get();
+  auto ws = Workspace::open(options);
+  REQUIRE(ws.ok());
+  auto linted = ws.value()->lint();
+  REQUIRE_MESSAGE(linted.ok(), linted.status().to_string());
+  CHECK(linted->rules == std::vector<std::string>{"MESSAGE_PASCAL_CASE"});
+  REQUIRE(linted->findings.size() == 1);
+  CHECK(linted->findings[0].path == "acme/api/v1/invoice.proto");
+  CHECK(linted->findings[0].type == "MESSAGE_PASCAL_CASE");
+  // A config given instead.
+  auto other = ws.value()->lint("{version: v2, lint: {use: [FIELD_LOWER_SNAKE_CASE]}}");
+  REQUIRE(other.ok());
+  CHECK(other->findings.empty());
+  CHECK(ws.value()->lint("{version: v9}").status().reason() == "invalid_config");
+
+  // Without the dependency the files do not link.
+  options.dependencies.clear();
+  options.source = nullptr;
+  auto alone = Workspace::open(options);
+  REQUIRE(alone.ok());
+  CHECK(alone.value()->lint().status().reason() == "invalid_schema");
+}
+
 TEST_CASE("workspace_compiles_every_language_or_nothing") {
   TempDir dir;
   write_file(dir / "acme/common/v1/money.proto", kMoney);
@@ -331,6 +363,27 @@ TEST_CASE("remote_registry_speaks_to_a_real_server_with_typed_values") {
   auto validation = ws.value()->validate();
   REQUIRE_MESSAGE(validation.ok(), validation.status().to_string());
   CHECK(validation->valid);
+
+  // Lint on the server, typed.
+  LintRequest lint;
+  lint.files = {{"acme/api/v1/invoice.proto", kInvoice}};
+  lint.dependencies = {"common@v1.0.0"};
+  lint.config = LintConfig{};
+  lint.config->use = {"FIELD_LOWER_SNAKE_CASE", "PACKAGE_DIRECTORY_MATCH"};
+  auto linted = remote.lint(lint);
+  REQUIRE_MESSAGE(linted.ok(), linted.status().to_string());
+  CHECK(linted->rules ==
+        std::vector<std::string>{"FIELD_LOWER_SNAKE_CASE", "PACKAGE_DIRECTORY_MATCH"});
+  CHECK(linted->findings.empty());
+  lint.config->use = {"NOPE"};
+  CHECK(remote.lint(lint).status().reason() == "unknown_rule");
+  ModulePolicy with_lint;
+  with_lint.lint = LintConfig{};
+  with_lint.lint->use = {"FIELD_LOWER_SNAKE_CASE"};
+  auto set = remote.set_policy("common", with_lint);
+  REQUIRE_MESSAGE(set.ok(), set.status().to_string());
+  REQUIRE(remote.get_policy("common")->policy.lint.has_value());
+  CHECK(remote.get_policy("common")->policy.lint->use == with_lint.lint->use);
 
   auto languages = remote.languages();
   REQUIRE(languages.ok());

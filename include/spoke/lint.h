@@ -4,47 +4,18 @@
 // `buf lint`), configured as buf.yaml configures them or by the `lint:` section of spoke.yaml.
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "spoke/breaking.h"
+#include "spoke/lint_config.h"
 #include "spoke/schema.h"
 #include "spoke/status.h"
 
 namespace spoke {
-
-// The lint settings of one module, as the `lint:` section of a buf.yaml gives them.
-struct LintConfig {
-  // Which rule set: that of a buf.yaml of this version ("v1beta1", "v1" or "v2").
-  std::string version = "v2";
-  // Rule IDs and categories to check; empty: the default rules of the version.
-  std::vector<std::string> use;
-  // Rule IDs and categories not to check.
-  std::vector<std::string> except;
-  // Files or directories (relative to the module root) whose findings are dropped.
-  std::vector<std::string> ignore;
-  // The same, for some rule IDs or categories only.
-  std::map<std::string, std::vector<std::string>> ignore_only;
-  // ENUM_ZERO_VALUE_SUFFIX: the suffix of enum zero values.
-  std::string enum_zero_value_suffix = "_UNSPECIFIED";
-  // RPC_REQUEST_RESPONSE_UNIQUE: an RPC may use one type for its request and response.
-  bool rpc_allow_same_request_response = false;
-  // RPC_REQUEST_RESPONSE_UNIQUE, RPC_REQUEST_STANDARD_NAME: google.protobuf.Empty may be the
-  // request of several RPCs.
-  bool rpc_allow_google_protobuf_empty_requests = false;
-  // The same for responses (RPC_RESPONSE_STANDARD_NAME).
-  bool rpc_allow_google_protobuf_empty_responses = false;
-  // SERVICE_SUFFIX: the suffix of service names.
-  std::string service_suffix = "Service";
-  // `// buf:lint:ignore RULE_ID` comments drop findings of RULE_ID on the element they precede
-  // and on what it contains. buf.yaml v1beta1 and v1 default to false (allow_comment_ignores),
-  // v2 to true (disallow_comment_ignores).
-  bool allow_comment_ignores = true;
-  // Lint is off (an `ignore` entry naming the module's own directory).
-  bool disabled = false;
-};
 
 // One module of a lint configuration file: where its files are and how they are linted.
 struct LintModule {
@@ -77,6 +48,17 @@ Result<LintWorkspace> parse_buf_yaml(std::string_view text, const std::string& s
 // set); a spoke.yaml without one yields the default configuration. Errors as parse_buf_yaml.
 Result<LintWorkspace> parse_spoke_yaml_lint(std::string_view text,
                                             const std::string& source = "spoke.yaml");
+
+// A module's lint policy as a JSON object with the keys of a buf.yaml v2 `lint:` section (use,
+// except, ignore, ignore_only, enum_zero_value_suffix, rpc_allow_same_request_response,
+// rpc_allow_google_protobuf_empty_requests, rpc_allow_google_protobuf_empty_responses,
+// service_suffix, disallow_comment_ignores); keys left at their defaults are left out, except
+// `use` and `except`.
+nlohmann::json lint_section_json(const LintConfig& config);
+
+// Parses a `lint:` section with buf.yaml v2's keys (a JSON object, or YAML) into a v2
+// configuration. Errors as parse_spoke_yaml_lint; the messages name `source` when it is not empty.
+Result<LintConfig> parse_lint_section(std::string_view text, const std::string& source = "");
 
 // The configuration of `dir`: its buf.yaml, else the `lint:` section of its spoke.yaml; nullopt
 // when it has neither. Errors as parse_buf_yaml, Internal when a file cannot be read.
@@ -131,6 +113,17 @@ struct LintDirectoryOptions {
   std::string config;
   int threads = 0;
 };
+
+// A configuration given as buf's --config takes it: true when `given` names a file (a path ending
+// in .yaml, .yml or .json), whose text read_config_argument reads; otherwise `given` is the text.
+// InvalidArgument("invalid_config") when the file cannot be read.
+bool is_config_file(const std::string& given);
+Result<std::string> read_config_argument(const std::string& given);
+
+// The configuration `spoke lint` uses for `dir`: `config` as LintDirectoryOptions::config takes
+// it, else dir's buf.yaml, else the lint: section of its spoke.yaml, else buf's defaults (those of
+// a v1 buf.yaml). Errors as parse_buf_yaml and read_lint_config.
+Result<LintWorkspace> lint_configuration(const std::string& dir, const std::string& config = "");
 
 // Reads the tree under `options.dir` (see read_proto_tree) and lints it with lint_workspace.
 // NotFound when `dir` is not a directory, InvalidArgument("no_files") when it holds no .proto

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "spoke/lint_config.h"
 #include "spoke/status.h"
 
 namespace spoke {
@@ -114,12 +115,16 @@ struct Artifact {
   Timestamp created_at = 0;
 };
 
-// A module's breaking-change policy. Empty `compatibility`: the server's default.
+// A module's policy: the compatibility its pushes keep (empty `compatibility`: the server's
+// default) and the lint rules they pass.
 struct ModulePolicy {
   std::string compatibility;  // a buf category, a Confluent level, or "NONE"
   bool ignore_unstable_packages = false;
   bool transitive = false;  // check against every earlier version, not only the previous one
   Timestamp updated_at = 0;
+  // The lint policy: pushes whose files have findings under it are refused unless forced.
+  // nullopt: pushes are not linted. Module policies use buf.yaml v2's rule set.
+  std::optional<LintConfig> lint;
 };
 
 // ---- access tokens and the audit log --------------------------------------------------------

@@ -46,6 +46,7 @@ inline constexpr char kVersionExists[] = "version_exists";
 inline constexpr char kInvalidSchema[] = "invalid_schema";
 inline constexpr char kInvalidStoredSchema[] = "invalid_stored_schema";
 inline constexpr char kBreakingChange[] = "breaking_change";
+inline constexpr char kLintFailed[] = "lint_failed";
 inline constexpr char kProtoSyntaxError[] = "proto_syntax_error";
 
 // Dependencies.

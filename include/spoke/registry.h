@@ -23,6 +23,7 @@ class RegistryAccess;
 }  // namespace internal
 
 struct BreakingResult;  // spoke/breaking.h
+struct LintResult;      // spoke/lint.h
 
 // Something that happened in a registry. Pointers are valid during the listener's call only.
 enum class EventKind {
@@ -76,8 +77,11 @@ class Registry : public DependencySource {
 
   // Validates, pins dependencies, checks the module's policy, stores blobs, then all metadata in
   // one transaction. Identical content under an existing version: that version, created = false.
-  // Different content: Conflict("version_exists"). Breaking changes against the earlier versions
-  // the policy names (unless `force`): Conflict("breaking_change") with Status::findings().
+  // Different content: Conflict("version_exists"). Lint findings under the module's lint policy
+  // (unless `force`): Unprocessable("lint_failed") with Status::findings(); forced without
+  // `may_force_lint`: PermissionDenied("forbidden") naming the admin role, with the findings.
+  // Breaking changes against the earlier versions the policy names (unless `force`):
+  // Conflict("breaking_change") with Status::findings().
   // A refused push stores nothing but its version.rejected event (and its deliveries).
   Result<PushResult> push(const PushRequest& request, AuditRecord* audit = nullptr);
 
@@ -89,8 +93,9 @@ class Registry : public DependencySource {
   std::string default_compatibility() const;
   // The module's policy, or the default one. NotFound("module_not_found").
   Result<EffectivePolicy> get_policy(const std::string& module);
-  // Stores a module's policy (empty compatibility: the server's default).
-  // InvalidArgument("invalid_compatibility"), NotFound("module_not_found").
+  // Stores a module's policy (empty compatibility: the server's default; a lint policy is checked
+  // against buf.yaml v2's rules). InvalidArgument("invalid_compatibility", "unknown_rule",
+  // "invalid_config"), NotFound("module_not_found").
   Result<EffectivePolicy> set_policy(const std::string& module, ModulePolicy policy,
                                      AuditRecord* audit = nullptr);
   // Compares two stored versions: breaking findings under `against` (a buf category or a
@@ -126,6 +131,13 @@ class Registry : public DependencySource {
                                          bool with_source_info);
   // The syntax tree of the version's files (spoke/ast.h).
   Result<nlohmann::json> get_ast(const std::string& module, const std::string& version);
+
+  // Links `request.files` against their dependency closure as validate does and lints them
+  // under `request.config` (else the module's lint policy, else buf's default rules), storing
+  // nothing. Dependency problems are errors as for validate; Unprocessable("invalid_schema") with
+  // the diagnostics when the files do not compile; InvalidArgument("unknown_rule" /
+  // "invalid_config") for a bad configuration.
+  Result<LintResult> lint(const LintRequest& request);
 
   // "module@version" for each module the imports of `files` need (see PushRequest).
   // Unprocessable("unresolved_import" / "ambiguous_import") naming the import.

@@ -5,6 +5,7 @@
 // registry, by its REST mapping and by the workspace, which prepares pushes.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,10 @@ struct PushRequest {
   // Publish even when the version breaks the module's policy; the number of breaking changes is
   // recorded as the version's forced_breaking.
   bool force = false;
+  // Whether `force` also publishes past the module's lint policy. A server under access control
+  // clears it for callers without the admin role: a forced push with lint findings is then
+  // refused with PermissionDenied("forbidden") naming the admin role. Not sent over the API.
+  bool may_force_lint = true;
 };
 
 struct PushResult {
@@ -58,6 +63,17 @@ struct ValidateRequest {
   std::vector<FileInput> files;
   std::vector<std::string> dependencies;
   bool infer_dependencies = false;
+};
+
+// What Registry::lint checks: files as for a validation, under a lint configuration.
+struct LintRequest {
+  std::string module;  // optional: names the module (its lint policy applies without `config`)
+  std::vector<FileInput> files;
+  std::vector<std::string> dependencies;
+  bool infer_dependencies = false;
+  // The lint section to check under; nullopt: the module's lint policy, else buf's default
+  // rules (those of a buf.yaml v2: STANDARD).
+  std::optional<LintConfig> config;
 };
 
 struct ValidateReport {

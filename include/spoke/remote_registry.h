@@ -15,6 +15,7 @@
 #include "spoke/compile.h"
 #include "spoke/compile_service.h"
 #include "spoke/dependency_source.h"
+#include "spoke/lint.h"
 #include "spoke/model.h"
 #include "spoke/registry.h"
 #include "spoke/status.h"
@@ -57,6 +58,8 @@ class RemoteRegistry : public DependencySource {
                               bool with_content);
   Result<DependencyReport> get_dependencies(const std::string& module, const std::string& version);
   Result<ValidateReport> validate(const ValidateRequest& request);
+  // POST /lint: the files linted on the server (see Registry::lint).
+  Result<LintResult> lint(const LintRequest& request);
 
   Result<EffectivePolicy> get_policy(const std::string& module);
   Result<EffectivePolicy> set_policy(const std::string& module, const ModulePolicy& policy);

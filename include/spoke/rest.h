@@ -15,6 +15,7 @@
 #include "spoke/compile.h"
 #include "spoke/compile_service.h"
 #include "spoke/format.h"
+#include "spoke/lint.h"
 #include "spoke/model.h"
 #include "spoke/registry.h"
 #include "spoke/status.h"
@@ -42,8 +43,8 @@ json to_json(const PushResult& r);
 json to_json(const Diagnostic& d);
 json to_json(const ValidateReport& r);
 json to_json(const DependencyReport& r);
-// {"compatibility", "ignore_unstable_packages", "transitive", "default", "updated_at"}
-// ("updated_at" null when never set).
+// {"compatibility", "ignore_unstable_packages", "transitive", "lint", "default", "updated_at"}
+// ("lint" null without a lint policy, "updated_at" null when never set).
 json to_json(const EffectivePolicy& p);
 
 Result<Module> module_from_json(const json& j);
@@ -137,9 +138,11 @@ Result<PushRequest> parse_push_request(const json& body, const std::string& modu
 json to_json(const ValidateRequest& r);
 Result<ValidateRequest> parse_validate_request(const json& body);
 
-// PUT /modules/{name}/config: {compatibility, ignore_unstable_packages, transitive}, every field
-// optional (an absent compatibility: the server's default). InvalidArgument("unknown_field") for
-// any other field, "invalid_field" for a wrong type.
+// PUT /modules/{name}/config: {compatibility, ignore_unstable_packages, transitive, lint}, every
+// field optional (an absent compatibility: the server's default; an absent lint: no lint policy;
+// lint has the keys of buf.yaml v2's `lint:` section). InvalidArgument("unknown_field") for any
+// other field, "invalid_field" for a wrong type, "unknown_rule" / "invalid_config" for a lint
+// section buf would refuse.
 json to_json(const ModulePolicy& p);
 Result<ModulePolicy> parse_policy_request(const json& body);
 
@@ -148,6 +151,14 @@ Result<ModulePolicy> parse_policy_request(const json& body);
 // for a bare flag). Module, version and language come from the route.
 json to_json(const CompileSubmission& s);
 Result<CompileSubmission> parse_compile_request(std::string_view body);
+
+// POST /lint: {files, dependencies, module, infer_dependencies, config} (config: a lint section
+// with the keys of buf.yaml v2's `lint:`, optional); the answer {"findings": [...] (each as
+// `buf lint --error-format json` prints it), "rules": [...], "warnings": [...]}.
+json to_json(const LintRequest& r);
+Result<LintRequest> parse_lint_request(const json& body);
+json to_json(const LintResult& r);
+Result<LintResult> lint_result_from_json(const json& j);
 
 // POST /format: {files: [{path, content}]}; the answer {"files": [{path, content, changed}]}.
 Result<std::vector<FileInput>> parse_format_request(const json& body);

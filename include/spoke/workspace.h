@@ -16,6 +16,7 @@
 #include "spoke/compile.h"
 #include "spoke/dependency_source.h"
 #include "spoke/format.h"
+#include "spoke/lint.h"
 #include "spoke/model.h"
 #include "spoke/registry_types.h"
 #include "spoke/schema.h"
@@ -101,6 +102,12 @@ class Workspace {
 
   // The breaking changes of this workspace against `against` under `check`.
   Result<BreakingResult> breaking(const BreakingAgainst& against, const BreakingCheck& check);
+
+  // The files linted as `buf lint` lints them (spoke/lint.h), linked with the dependency files,
+  // under `config` (as `spoke lint --config` takes it: a .yaml, .yml or .json file, or the text
+  // itself), else the directory's buf.yaml, else the lint: section of its spoke.yaml, else buf's
+  // defaults. Errors as lint_workspace; dependency problems as dependency_files.
+  Result<LintResult> lint(const std::string& config = "");
 
   // The files formatted as `buf format` formats them (spoke/format.h), in path order.
   Result<std::vector<FormattedFile>> format();

@@ -28,6 +28,7 @@ class Reader {
   }
   Status invalid_at(int line, const std::string& why,
                     const std::string& reason = reason::kInvalidConfig) const {
+    if (source_.empty()) return Status::InvalidArgument(why, reason);
     return Status::InvalidArgument(line > 0 ? fmt::format("{}:{}: {}", source_, line, why)
                                             : fmt::format("{}: {}", source_, why),
                                    reason);
@@ -190,9 +191,10 @@ Result<LintConfig> resolve_lint(const Reader& r, const RawLint& raw, const std::
                       std::optional<std::string>* out) -> Status {
     auto normalized = normalize_relative_path(path);
     if (!normalized) {
-      return r.invalid_at(line, fmt::format("{}: invalid path \"{}\": it must be relative and stay "
-                                            "inside the directory of {}",
-                                            field, path, r.source()));
+      return r.invalid_at(line,
+                          fmt::format("{}: invalid path \"{}\": it must be relative and stay "
+                                      "inside the directory of {}",
+                                      field, path, r.source().empty() ? "the module" : r.source()));
     }
     if (!path_within(*normalized, module_dir)) {
       if (!require_within) return Status::OK();
@@ -487,6 +489,39 @@ Result<LintWorkspace> parse_spoke_yaml_lint(std::string_view text, const std::st
   module.lint = std::move(lint).value();
   ws.modules.push_back(std::move(module));
   return ws;
+}
+
+nlohmann::json lint_section_json(const LintConfig& config) {
+  nlohmann::json out = {{"use", config.use}, {"except", config.except}};
+  std::vector<std::string> ignore = config.ignore;
+  if (config.disabled) ignore.insert(ignore.begin(), ".");
+  if (!ignore.empty()) out["ignore"] = ignore;
+  if (!config.ignore_only.empty()) out["ignore_only"] = config.ignore_only;
+  const LintConfig defaults;
+  if (config.enum_zero_value_suffix != defaults.enum_zero_value_suffix) {
+    out["enum_zero_value_suffix"] = config.enum_zero_value_suffix;
+  }
+  if (config.rpc_allow_same_request_response) out["rpc_allow_same_request_response"] = true;
+  if (config.rpc_allow_google_protobuf_empty_requests) {
+    out["rpc_allow_google_protobuf_empty_requests"] = true;
+  }
+  if (config.rpc_allow_google_protobuf_empty_responses) {
+    out["rpc_allow_google_protobuf_empty_responses"] = true;
+  }
+  if (config.service_suffix != defaults.service_suffix) {
+    out["service_suffix"] = config.service_suffix;
+  }
+  if (!config.allow_comment_ignores) out["disallow_comment_ignores"] = true;
+  return out;
+}
+
+Result<LintConfig> parse_lint_section(std::string_view text, const std::string& source) {
+  Reader r(source);
+  auto loaded = load(r, text);
+  if (!loaded.ok()) return loaded.status();
+  auto raw = read_lint(r, *loaded, "v2", true);
+  if (!raw.ok()) return raw.status();
+  return resolve_lint(r, *raw, ".", true);
 }
 
 Result<std::optional<LintWorkspace>> read_lint_config(const std::string& dir) {

@@ -12,36 +12,39 @@
 
 namespace spoke {
 
-namespace {
+bool is_config_file(const std::string& given) {
+  std::string ext = std::filesystem::path(given).extension().string();
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
 
-Result<LintWorkspace> configuration(const LintDirectoryOptions& options) {
-  const std::string& given = options.config;
-  if (!given.empty()) {
-    std::string ext = std::filesystem::path(given).extension().string();
-    if (ext == ".yaml" || ext == ".yml" || ext == ".json") {
-      std::ifstream in(given, std::ios::binary);
-      if (!in) {
-        return Status::InvalidArgument(fmt::format("cannot read config file {}", given),
-                                       reason::kInvalidConfig);
-      }
-      std::ostringstream text;
-      text << in.rdbuf();
-      return parse_buf_yaml(text.str(), given);
-    }
-    return parse_buf_yaml(given, "--config");
+Result<std::string> read_config_argument(const std::string& given) {
+  if (!is_config_file(given)) return given;
+  std::ifstream in(given, std::ios::binary);
+  if (!in) {
+    return Status::InvalidArgument(fmt::format("cannot read config file {}", given),
+                                   reason::kInvalidConfig);
   }
-  auto found = read_lint_config(options.dir);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Result<LintWorkspace> lint_configuration(const std::string& dir, const std::string& config) {
+  if (!config.empty()) {
+    auto text = read_config_argument(config);
+    if (!text.ok()) return text.status();
+    return parse_buf_yaml(text.value(), is_config_file(config) ? config : "--config");
+  }
+  auto found = read_lint_config(dir);
   if (!found.ok()) return found.status();
   if (found->has_value()) return std::move(**found);
   // No configuration: buf lints with the defaults of a v1 buf.yaml.
   return parse_buf_yaml("version: v1\n", "default configuration");
 }
 
-}  // namespace
-
 Result<LintResult> lint_directory(const LintDirectoryOptions& options) {
   internal::PhaseTimer timer("lint_directory");
-  auto workspace = configuration(options);
+  auto workspace = lint_configuration(options.dir, options.config);
   if (!workspace.ok()) return workspace.status();
   auto files = read_proto_tree(options.dir);
   if (!files.ok()) return files.status();

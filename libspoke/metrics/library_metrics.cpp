@@ -34,7 +34,8 @@ LibraryMetrics::LibraryMetrics(metrics::MetricRegistry& r)
                     {"server"})),
       pushes(r.counter("spoke_pushes_total",
                        "Pushes by outcome: created (a new version), identical (the same content "
-                       "again), invalid (does not compile), breaking (refused by the policy), "
+                       "again), invalid (does not compile), breaking (refused by the policy), lint "
+                       "(refused by the lint policy), "
                        "conflict (other content under an existing version), error (anything "
                        "else)",
                        {"outcome"})),
@@ -74,7 +75,8 @@ LibraryMetrics::LibraryMetrics(metrics::MetricRegistry& r)
     cache_hits.with({cache});
     cache_misses.with({cache});
   }
-  for (const char* outcome : {"created", "identical", "invalid", "breaking", "conflict", "error"}) {
+  for (const char* outcome :
+       {"created", "identical", "invalid", "breaking", "lint", "conflict", "error"}) {
     pushes.with({outcome});
   }
   for (const char* result : {"valid", "invalid", "error"}) validations.with({result});

@@ -10,6 +10,7 @@
 
 #include "spoke/breaking.h"
 #include "spoke/model.h"
+#include "spoke/registry_types.h"
 #include "spoke/schema.h"
 
 namespace spoke::internal {
@@ -21,5 +22,15 @@ std::vector<std::string> versions_to_check(const std::vector<VersionRef>& refs,
 
 // The comparison a module's policy asks for (compatibility normalized).
 BreakingCheck policy_check(const ModulePolicy& policy);
+
+// A push's schema under its module's lint policy: OK without findings, or when forced by a caller
+// allowed to (PushRequest::may_force_lint); otherwise Unprocessable("lint_failed"), or
+// PermissionDenied("forbidden") naming the admin role, with the findings.
+Status check_lint_policy(const Schema& schema, const LintConfig& policy,
+                         const PushRequest& request);
+
+// `config` as a module's lint policy: checked as the body of PUT /modules/{name}/config is
+// (InvalidArgument "unknown_rule" / "invalid_config"), on buf.yaml v2's rule set.
+Result<LintConfig> checked_lint_policy(const LintConfig& config);
 
 }  // namespace spoke::internal

@@ -69,6 +69,7 @@ const char* push_outcome(const Result<PushResult>& result) {
   if (result.ok()) return result->created ? "created" : "identical";
   const Status& s = result.status();
   if (s.reason() == reason::kBreakingChange) return "breaking";
+  if (s.reason() == reason::kLintFailed) return "lint";
   if (s.code() == Code::kConflict) return "conflict";
   if (s.code() == Code::kUnprocessable || s.code() == Code::kInvalidArgument) return "invalid";
   return "error";
@@ -174,14 +175,21 @@ Result<PushResult> Registry::push_version(const PushRequest& request, AuditRecor
 
   // Nothing that does not parse and link against its dependencies gets in. Linked as a
   // comparison needs it when there is a policy to check (warnings kept for the pusher).
+  const std::optional<LintConfig>& lint_policy = rules.lint;
   SchemaOptions link_options;
-  link_options.interpreted_source_info = check_policy;
+  link_options.interpreted_source_info = check_policy || lint_policy.has_value();
   auto checked = impl_->check_schema(v.module + "@" + v.version, v.module, v.files, v.dependencies,
                                      link_options);
   if (!checked.ok()) return checked.status();
   if (!checked->valid()) return invalid_schema(v, checked.value());
   std::vector<Diagnostic> warnings = std::move(checked->diagnostics);
   timer.phase("validate");
+
+  // Nothing that breaks the module's lint policy gets in unless an allowed caller forces it.
+  if (lint_policy) {
+    SPOKE_RETURN_IF_ERROR(internal::check_lint_policy(*checked->schema, *lint_policy, request));
+    timer.phase("lint");
+  }
 
   // Nothing that breaks the module's policy gets in unless forced.
   if (check_policy) {

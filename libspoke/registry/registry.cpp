@@ -424,6 +424,11 @@ Result<EffectivePolicy> Registry::set_policy(const std::string& module, ModulePo
     if (!normalized) return invalid_compatibility(policy.compatibility);
     policy.compatibility = *normalized;
   }
+  if (policy.lint) {
+    auto lint = internal::checked_lint_policy(*policy.lint);
+    if (!lint.ok()) return lint.status();
+    policy.lint = std::move(lint).value();
+  }
   policy.updated_at = now_ms();
   EffectivePolicy applies{policy, policy.compatibility.empty()};
   if (applies.is_default) applies.policy.compatibility = default_compatibility();

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 
 #include "spoke/model.h"
@@ -24,6 +25,11 @@ Status read_bool(const json& obj, const char* key, bool& out);
 // InvalidArgument("unknown_field") for any member not in `known`, naming what `what` has.
 Status reject_unknown_fields(const json& obj, std::initializer_list<const char*> known,
                              const char* what);
+
+// A lint section (the keys of a buf.yaml v2 `lint:`) in member `key` of `obj`: nullopt when absent
+// or null. InvalidArgument naming the field: "invalid_field" for a wrong type, "unknown_field",
+// and the lint configuration's own "unknown_rule" / "invalid_config".
+Result<std::optional<LintConfig>> read_lint_section(const json& obj, const char* key);
 
 // Timestamps as the API writes them ("2026-11-23T16:10:02.123Z"); null or absent reads as 0.
 json timestamp_or_null(Timestamp t);

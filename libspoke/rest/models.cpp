@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "rest/json_fields.h"
+#include "spoke/lint.h"
 #include "spoke/rest.h"
 
 namespace spoke::rest {
@@ -111,6 +112,7 @@ json to_json(const EffectivePolicy& p) {
   return {{"compatibility", p.policy.compatibility},
           {"ignore_unstable_packages", p.policy.ignore_unstable_packages},
           {"transitive", p.policy.transitive},
+          {"lint", p.policy.lint ? lint_section_json(*p.policy.lint) : json()},
           {"default", p.is_default},
           {"updated_at", timestamp_or_null(p.policy.updated_at)}};
 }
@@ -247,7 +249,7 @@ Result<DependencyReport> dependency_report_from_json(const json& j) {
 }
 
 Result<EffectivePolicy> policy_from_json(const json& j) {
-  return read_response<EffectivePolicy>("module config", [&] {
+  auto read = read_response<EffectivePolicy>("module config", [&] {
     EffectivePolicy p;
     p.policy.compatibility = j.at("compatibility").get<std::string>();
     p.policy.ignore_unstable_packages = j.value("ignore_unstable_packages", false);
@@ -256,6 +258,15 @@ Result<EffectivePolicy> policy_from_json(const json& j) {
     p.is_default = j.value("default", false);
     return p;
   });
+  if (!read.ok()) return read.status();
+  auto lint = internal::read_lint_section(j, "lint");
+  if (!lint.ok()) {
+    return Status::Internal(
+        fmt::format("unexpected module config JSON: {}", lint.status().message()),
+        reason::kBadResponse);
+  }
+  read->policy.lint = std::move(lint).value();
+  return read;
 }
 
 }  // namespace spoke::rest

@@ -289,6 +289,12 @@ Result<ValidateReport> RemoteRegistry::validate(const ValidateRequest& request) 
   return rest::validate_report_from_json(r.value());
 }
 
+Result<LintResult> RemoteRegistry::lint(const LintRequest& request) {
+  auto r = impl_->send("POST", "/lint", rest::to_json(request));
+  if (!r.ok()) return r.status();
+  return rest::lint_result_from_json(r.value());
+}
+
 Result<EffectivePolicy> RemoteRegistry::get_policy(const std::string& module) {
   auto r = impl_->get(Impl::module_path(module) + "/config");
   if (!r.ok()) return r.status();

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "rest/json_fields.h"
+#include "spoke/lint.h"
 #include "spoke/rest.h"
 
 namespace spoke::rest {
@@ -138,18 +139,21 @@ json to_json(const ModulePolicy& p) {
   json body = {{"ignore_unstable_packages", p.ignore_unstable_packages},
                {"transitive", p.transitive}};
   if (!p.compatibility.empty()) body["compatibility"] = p.compatibility;
+  if (p.lint) body["lint"] = lint_section_json(*p.lint);
   return body;
 }
 
 Result<ModulePolicy> parse_policy_request(const json& body) {
-  SPOKE_RETURN_IF_ERROR(
-      reject_unknown_fields(body, {"compatibility", "ignore_unstable_packages", "transitive"},
-                            "a module config has compatibility, ignore_unstable_packages and "
-                            "transitive"));
+  SPOKE_RETURN_IF_ERROR(reject_unknown_fields(
+      body, {"compatibility", "ignore_unstable_packages", "transitive", "lint"},
+      "a module config has compatibility, ignore_unstable_packages, transitive and lint"));
   ModulePolicy p;
   SPOKE_RETURN_IF_ERROR(read_string(body, "compatibility", p.compatibility));
   SPOKE_RETURN_IF_ERROR(read_bool(body, "ignore_unstable_packages", p.ignore_unstable_packages));
   SPOKE_RETURN_IF_ERROR(read_bool(body, "transitive", p.transitive));
+  auto lint = internal::read_lint_section(body, "lint");
+  if (!lint.ok()) return lint.status();
+  p.lint = std::move(lint).value();
   return p;
 }
 

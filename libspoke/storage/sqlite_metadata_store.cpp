@@ -207,6 +207,10 @@ CREATE TABLE webhook_attempts (
   PRIMARY KEY (delivery_id, number)
 ) WITHOUT ROWID;
 )sql",
+    // Module lint policies: the lint section as JSON with buf.yaml v2's keys (NULL: none).
+    R"sql(
+ALTER TABLE module_configs ADD COLUMN lint TEXT;
+)sql",
 };
 
 constexpr const char* kTokenColumns =
@@ -768,7 +772,7 @@ class SqliteMetadataStore final : public MetadataStore {
         if (!q.executeStep()) return module_not_found(module);
       }
       auto& q = c.stmt(
-          "SELECT compatibility, ignore_unstable_packages, transitive, updated_at "
+          "SELECT compatibility, ignore_unstable_packages, transitive, updated_at, lint "
           "FROM module_configs WHERE module=?");
       q.bind(1, module);
       if (!q.executeStep()) return std::optional<ModulePolicy>();
@@ -777,6 +781,11 @@ class SqliteMetadataStore final : public MetadataStore {
       config.ignore_unstable_packages = q.getColumn(1).getInt() != 0;
       config.transitive = q.getColumn(2).getInt() != 0;
       config.updated_at = q.getColumn(3).getInt64();
+      if (!q.getColumn(4).isNull()) {
+        auto lint = internal::read_stored_lint(module, q.getColumn(4).getString());
+        if (!lint.ok()) return lint.status();
+        config.lint = std::move(lint).value();
+      }
       return std::optional<ModulePolicy>(std::move(config));
     });
   }
@@ -792,15 +801,20 @@ class SqliteMetadataStore final : public MetadataStore {
       }
       auto& q = c.stmt(
           "INSERT INTO module_configs(module, compatibility, ignore_unstable_packages, "
-          "transitive, updated_at) VALUES (?,?,?,?,?) ON CONFLICT(module) DO UPDATE SET "
+          "transitive, updated_at, lint) VALUES (?,?,?,?,?,?) ON CONFLICT(module) DO UPDATE SET "
           "compatibility=excluded.compatibility, "
           "ignore_unstable_packages=excluded.ignore_unstable_packages, "
-          "transitive=excluded.transitive, updated_at=excluded.updated_at");
+          "transitive=excluded.transitive, updated_at=excluded.updated_at, lint=excluded.lint");
       q.bind(1, module);
       q.bind(2, config.compatibility);
       q.bind(3, config.ignore_unstable_packages ? 1 : 0);
       q.bind(4, config.transitive ? 1 : 0);
       q.bind(5, static_cast<int64_t>(config.updated_at));
+      if (config.lint) {
+        q.bind(6, internal::stored_lint_text(*config.lint));
+      } else {
+        q.bind(6);
+      }
       q.exec();
       write_journal(c, journal, false);
       tx.commit();

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "spoke/lint.h"
 #include "spoke/model.h"
 #include "spoke/reason.h"
 #include "spoke/status.h"
@@ -91,6 +92,22 @@ inline Status token_not_found(const std::string& name) {
 // A token of `name` stands in the way of a new one created at `now` unless revoked or expired.
 inline bool token_is_live(const AccessToken& t, Timestamp now) {
   return t.revoked_at == 0 && (t.expires_at == 0 || t.expires_at > now);
+}
+
+// A module's lint policy as the stores keep it: its lint section as JSON text.
+inline std::string stored_lint_text(const LintConfig& config) {
+  return lint_section_json(config).dump();
+}
+// Reads it back; Internal("storage_error") when it does not parse.
+inline Result<LintConfig> read_stored_lint(const std::string& module, const std::string& text) {
+  auto parsed = parse_lint_section(text);
+  if (!parsed.ok()) {
+    return Status::Internal(
+        fmt::format("the stored lint policy of module \"{}\" does not parse: {}", module,
+                    parsed.status().message()),
+        reason::kStorageError);
+  }
+  return parsed;
 }
 
 }  // namespace spoke::internal

@@ -234,6 +234,16 @@ Result<BreakingResult> Workspace::breaking(const BreakingAgainst& against,
   return run_breaking_check(check, {before.get()}, *after);
 }
 
+Result<LintResult> Workspace::lint(const std::string& config) {
+  auto configuration = lint_configuration(impl_->options.dir, config);
+  if (!configuration.ok()) return configuration.status();
+  auto targets = files();
+  if (!targets.ok()) return targets.status();
+  auto deps = dependency_files();
+  if (!deps.ok()) return deps.status();
+  return lint_workspace(targets.value(), deps.value(), configuration.value());
+}
+
 Result<std::vector<FormattedFile>> Workspace::format() {
   auto targets = files();
   if (!targets.ok()) return targets.status();

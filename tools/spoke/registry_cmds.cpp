@@ -26,7 +26,8 @@ class PushCommand : public Command {
                      "dependency as module@version (repeatable; latest allowed)");
     app_->add_flag("--no-git", no_git_, "do not record git source information");
     app_->add_flag("--force", force_,
-                   "publish even when the version breaks the module's compatibility policy");
+                   "publish even when the version breaks the module's compatibility or lint "
+                   "policy (past a lint policy: an admin's token under access control)");
   }
 
   int run(const Globals& globals) override {
@@ -59,8 +60,10 @@ class PushCommand : public Command {
       }
     });
     progress.finish();
-    if (!r.ok() && r.status().findings() != nullptr) {
-      // As `buf breaking` prints them, then why nothing was stored.
+    if (!r.ok() && r.status().findings() != nullptr &&
+        (r.status().reason() == reason::kBreakingChange ||
+         r.status().reason() == reason::kLintFailed)) {
+      // As `buf breaking` / `buf lint` print them, then why nothing was stored.
       for (const auto& f : *r.status().findings()) std::cout << format_finding(f) << "\n";
       std::cerr << "spoke: " << r.status().message() << "\n";
       return frontend::kExitFindings;

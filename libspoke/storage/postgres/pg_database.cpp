@@ -194,6 +194,10 @@ CREATE TABLE webhook_attempts (
   PRIMARY KEY (delivery_id, number)
 );
 )sql",
+    // Module lint policies: the lint section as JSON with buf.yaml v2's keys (NULL: none).
+    R"sql(
+ALTER TABLE module_configs ADD COLUMN lint TEXT;
+)sql",
 };
 
 // Taken by every process migrating the schema: two starting at once migrate it once.

@@ -135,14 +135,14 @@ const std::vector<Statement>& statements() {
        "SELECT " SPOKE_PG_ARTIFACT_COLUMNS " FROM artifacts WHERE key > $1 ORDER BY key LIMIT $2"},
       // module policies
       {"get_module_policy",
-       "SELECT c.compatibility, c.ignore_unstable_packages, c.transitive, c.updated_at "
+       "SELECT c.compatibility, c.ignore_unstable_packages, c.transitive, c.updated_at, c.lint "
        "FROM modules m LEFT JOIN module_configs c ON c.module = m.name WHERE m.name=$1"},
       {"put_module_policy",
        "INSERT INTO module_configs(module, compatibility, ignore_unstable_packages, transitive, "
-       "updated_at) SELECT $1,$2,$3,$4,$5 WHERE EXISTS (SELECT 1 FROM modules WHERE name=$1) "
-       "ON CONFLICT (module) DO UPDATE SET compatibility=excluded.compatibility, "
+       "updated_at, lint) SELECT $1,$2,$3,$4,$5,$6 WHERE EXISTS (SELECT 1 FROM modules WHERE "
+       "name=$1) ON CONFLICT (module) DO UPDATE SET compatibility=excluded.compatibility, "
        "ignore_unstable_packages=excluded.ignore_unstable_packages, "
-       "transitive=excluded.transitive, updated_at=excluded.updated_at"},
+       "transitive=excluded.transitive, updated_at=excluded.updated_at, lint=excluded.lint"},
       // access tokens
       {"insert_token",
        "INSERT INTO tokens(" SPOKE_PG_TOKEN_COLUMNS
@@ -762,6 +762,11 @@ class PostgresMetadataStore final : public MetadataStore {
       p.ignore_unstable_packages = r[0][1].as<bool>();
       p.transitive = r[0][2].as<bool>();
       p.updated_at = r[0][3].as<std::int64_t>();
+      if (!r[0][4].is_null()) {
+        auto lint = internal::read_stored_lint(module, r[0][4].as<std::string>());
+        if (!lint.ok()) return lint.status();
+        p.lint = std::move(lint).value();
+      }
       return std::optional<ModulePolicy>(std::move(p));
     });
   }
@@ -770,8 +775,10 @@ class PostgresMetadataStore final : public MetadataStore {
                            const Journal& journal) override {
     return write([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
+      std::optional<std::string> lint;
+      if (p.lint) lint = internal::stored_lint_text(*p.lint);
       auto r = tx.exec_prepared("put_module_policy", module, p.compatibility,
-                                p.ignore_unstable_packages, p.transitive, p.updated_at);
+                                p.ignore_unstable_packages, p.transitive, p.updated_at, lint);
       if (r.affected_rows() == 0) return module_not_found(module);
       write_journal(tx, journal, false);
       tx.commit();
