@@ -628,6 +628,109 @@ void add_access_routes(Router& router, std::shared_ptr<Guard> guard, std::size_t
              });
 }
 
+Status webhooks_unavailable() {
+  return Status::Unavailable("webhooks are not enabled on this server",
+                             reason::kWebhooksUnavailable);
+}
+
+void add_webhook_routes(Router& router, WebhookService* hooks, std::size_t limit) {
+  // Each handler: the service or 503, then the request's one call.
+  auto with_hooks = [hooks](auto handler) {
+    return [hooks, handler](const Request& req, Response& res, const ContentReader* reader) {
+      if (hooks == nullptr) return send_error(res, webhooks_unavailable());
+      handler(*hooks, req, res, reader);
+    };
+  };
+  auto read_request = [limit](const Request& req, const ContentReader* reader) {
+    auto body = read_json_body(req, *reader, limit);
+    if (!body.ok()) return Result<WebhookRequest>(body.status());
+    return rest::parse_webhook_request(body.value());
+  };
+  auto render_created = [](const CreatedWebhook& c) { return rest::to_json(c); };
+  auto render_delivery = [](const WebhookDelivery& d) { return rest::to_json(d); };
+
+  router.add(
+      {"POST", "/webhooks", "subscribe a URL to events (the signing secret is in this answer only)",
+       Access::kAdmin},
+      with_hooks(
+          [=](WebhookService& w, const Request& req, Response& res, const ContentReader* reader) {
+            auto request = read_request(req, reader);
+            if (!request.ok()) return send_error(res, request.status());
+            reply(res, w.create(request.value(), current.caller.name, audit_of(req, 201)), 201,
+                  render_created);
+          }));
+
+  router.add(
+      {"GET", "/webhooks", "every webhook subscription (never their secrets)", Access::kAdmin},
+      with_hooks([](WebhookService& w, const Request&, Response& res, const ContentReader*) {
+        reply(res, w.list());
+      }));
+
+  router.add({"GET", "/webhooks/{id}", "one webhook subscription and its health", Access::kAdmin},
+             with_hooks([](WebhookService& w, const Request& req, Response& res,
+                           const ContentReader*) { reply(res, w.get(req.matches[1])); }));
+
+  router.add({"PATCH", "/webhooks/{id}",
+              "change a subscription: url, events, module, headers, active (pause, resume), "
+              "secret or rotate_secret",
+              Access::kAdmin},
+             with_hooks([=](WebhookService& w, const Request& req, Response& res,
+                            const ContentReader* reader) {
+               auto patch = read_request(req, reader);
+               if (!patch.ok()) return send_error(res, patch.status());
+               reply(res, w.update(req.matches[1], patch.value(), audit_of(req, 200)), 200,
+                     render_created);
+             }));
+
+  router.add(
+      {"DELETE", "/webhooks/{id}", "delete a subscription with its delivery log", Access::kAdmin},
+      with_hooks([](WebhookService& w, const Request& req, Response& res, const ContentReader*) {
+        Status s = w.remove(req.matches[1], audit_of(req, 204));
+        if (!s.ok()) return send_error(res, s);
+        res.status = 204;
+      }));
+
+  router.add(
+      {"GET", "/webhooks/{id}/deliveries",
+       "a subscription's deliveries, newest first (?status=&event=&limit=&page_token=)",
+       Access::kAdmin},
+      with_hooks([](WebhookService& w, const Request& req, Response& res, const ContentReader*) {
+        DeliveryFilter filter;
+        filter.status = req.get_param_value("status");
+        filter.event = req.get_param_value("event");
+        filter.page_token = req.get_param_value("page_token");
+        if (req.has_param("limit")) {
+          auto parsed = parse_page_limit(req.get_param_value("limit"));
+          if (!parsed.ok()) return send_error(res, parsed.status());
+          filter.limit = parsed.value();
+        }
+        reply(res, w.list_deliveries(req.matches[1], filter), 200,
+              [](const DeliveryPage& p) { return rest::to_json(p); });
+      }));
+
+  router.add(
+      {"GET", "/webhooks/{id}/deliveries/{delivery}",
+       "one delivery with its payload and every attempt", Access::kAdmin},
+      with_hooks([](WebhookService& w, const Request& req, Response& res, const ContentReader*) {
+        reply(res, w.get_delivery(req.matches[1], req.matches[2]), 200,
+              [](const DeliveryDetail& d) { return rest::to_json(d); });
+      }));
+
+  router.add(
+      {"POST", "/webhooks/{id}/deliveries/{delivery}/redeliver",
+       "send a delivery again (same webhook-id), even to a paused subscription", Access::kAdmin},
+      with_hooks([=](WebhookService& w, const Request& req, Response& res, const ContentReader*) {
+        reply(res, w.redeliver(req.matches[1], req.matches[2], audit_of(req, 202)), 202,
+              render_delivery);
+      }));
+
+  router.add(
+      {"POST", "/webhooks/{id}/ping", "send a ping event to this subscription", Access::kAdmin},
+      with_hooks([=](WebhookService& w, const Request& req, Response& res, const ContentReader*) {
+        reply(res, w.ping(req.matches[1], audit_of(req, 202)), 202, render_delivery);
+      }));
+}
+
 void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::size_t limit) {
   router.add({"POST", "/modules", "create a module", Access::kWrite},
              [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
@@ -839,6 +942,7 @@ std::shared_ptr<const Router> register_api_routes(httplib::Server& server, Regis
   add_version_routes(*router, &registry, guard.get(), options.max_body_bytes);
   add_compile_routes(*router, options.compile, options.max_body_bytes);
   add_access_routes(*router, guard, options.max_body_bytes);
+  add_webhook_routes(*router, options.webhooks, options.max_body_bytes);
   install_common_handlers(server, router, options.access_log, &registry, guard);
   return router;
 }

@@ -13,6 +13,7 @@
 #include "spoke/compile_service.h"
 #include "spoke/rate_limit.h"
 #include "spoke/registry.h"
+#include "spoke/webhooks.h"
 
 namespace spoke::server {
 
@@ -23,6 +24,8 @@ struct ApiOptions {
   CompileService* compile = nullptr;
   // Which requests need an access token (see spoke/auth.h).
   AuthMode auth = AuthMode::kNone;
+  // Webhook subscriptions and their delivery logs; those routes answer 503 without it.
+  WebhookService* webhooks = nullptr;
   // Rate limits (null: none): per token, or per client address for anonymous callers; pushes
   // and compile requests draw on `push_budget`, everything else on `general_budget`.
   RateLimiter* limiter = nullptr;

@@ -24,6 +24,7 @@
 #include "spoke/registry.h"
 #include "spoke/rest.h"
 #include "spoke/version.h"
+#include "spoke/webhooks.h"
 
 namespace {
 
@@ -53,6 +54,14 @@ struct Config {
   std::vector<std::string> plugin_dirs;
   std::string compatibility = "FILE";
   std::string auth = "none";
+  int webhook_workers = 4;
+  int webhook_max_attempts = 12;
+  double webhook_backoff_base_s = 60;
+  double webhook_timeout_s = 10;
+  double webhook_pause_after_s = 5 * 24 * 3600;
+  bool webhook_allow_private = false;
+  int webhook_retention_days = 30;
+  double webhook_poll_interval_s = 1;
   std::string log_level = "info";
   double rate_limit = 0;
   double rate_burst = 0;
@@ -238,6 +247,39 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", c.tls_key, "the PEM private key of --tls-cert")
       ->envname("SPOKE_TLS_KEY");
 
+  app.add_option("--webhook-workers", c.webhook_workers,
+                 "threads sending webhook deliveries (a slow receiver holds one per attempt)")
+      ->envname("SPOKE_WEBHOOK_WORKERS")
+      ->check(CLI::Range(1, 256));
+  app.add_option("--webhook-max-attempts", c.webhook_max_attempts,
+                 "attempts per webhook delivery before it fails")
+      ->envname("SPOKE_WEBHOOK_MAX_ATTEMPTS")
+      ->check(CLI::Range(1, 100));
+  app.add_option("--webhook-backoff-base", c.webhook_backoff_base_s,
+                 "seconds before the second attempt of a delivery; each further one doubles "
+                 "(up to 8 hours), with jitter")
+      ->envname("SPOKE_WEBHOOK_BACKOFF_BASE")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--webhook-timeout", c.webhook_timeout_s,
+                 "seconds one delivery attempt may take (connect, send, answer)")
+      ->envname("SPOKE_WEBHOOK_TIMEOUT")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--webhook-pause-after", c.webhook_pause_after_s,
+                 "seconds a webhook's deliveries may keep failing before it is paused (0: never)")
+      ->envname("SPOKE_WEBHOOK_PAUSE_AFTER")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--webhook-allow-private", c.webhook_allow_private,
+               "let deliveries reach loopback, private and link-local addresses")
+      ->envname("SPOKE_WEBHOOK_ALLOW_PRIVATE");
+  app.add_option("--webhook-retention-days", c.webhook_retention_days,
+                 "days finished webhook deliveries and their attempts are kept (0: forever)")
+      ->envname("SPOKE_WEBHOOK_RETENTION_DAYS")
+      ->check(CLI::Range(0, 100000));
+  app.add_option("--webhook-poll-interval", c.webhook_poll_interval_s,
+                 "seconds between looks for due deliveries (retries, other servers' events)")
+      ->envname("SPOKE_WEBHOOK_POLL_INTERVAL")
+      ->check(CLI::PositiveNumber);
+
   auto* routes_cmd = app.add_subcommand(
       "routes", "print the API's routes (method, path, access needed, purpose) and exit");
   bool routes_json = false;
@@ -380,6 +422,21 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  spoke::WebhookOptions webhook_options;
+  webhook_options.workers = c.webhook_workers;
+  webhook_options.max_attempts = c.webhook_max_attempts;
+  webhook_options.backoff_base = ms(c.webhook_backoff_base_s);
+  webhook_options.timeout = ms(c.webhook_timeout_s);
+  webhook_options.pause_after = ms(c.webhook_pause_after_s);
+  webhook_options.allow_private = c.webhook_allow_private;
+  webhook_options.retention_days = c.webhook_retention_days;
+  webhook_options.poll_interval = ms(c.webhook_poll_interval_s);
+  spoke::WebhookService webhooks(*registry.value(), webhook_options);
+  if (auto s = webhooks.start(); !s.ok()) {
+    std::cerr << "spoke-server: webhooks: " << s.message() << "\n";
+    return 2;
+  }
+
   // The API over HTTPS with --tls-cert; the health port stays plain HTTP (probes, scrapes).
   std::unique_ptr<httplib::Server> api_server;
   if (!c.tls_cert.empty()) {
@@ -407,6 +464,7 @@ int main(int argc, char** argv) {
   api_options.general_budget = budget("general", c.rate_limit, c.rate_burst);
   api_options.push_budget = budget("push", push_rate, c.push_rate_burst);
   api_options.trusted_proxies = proxies.value();
+  api_options.webhooks = &webhooks;
   spoke::server::register_api_routes(api, *registry.value(), api_options);
   api.set_payload_max_length(max_body);
   std::atomic<bool> draining{false};
@@ -481,6 +539,7 @@ int main(int argc, char** argv) {
           }
         });
         compiler.stop();
+        webhooks.stop();
       }
     }
   });
@@ -489,6 +548,7 @@ int main(int argc, char** argv) {
   stopping = true;
   signal_thread.join();
   compiler.stop();  // releases the jobs running here; queued ones stay for any server
+  webhooks.stop();  // finishes the attempts in flight; pending deliveries stay for any server
   {
     std::lock_guard lock(drain_mu);
     drained = true;

@@ -325,6 +325,7 @@ struct ModeServer {
   std::map<Caller, std::string> tokens;
   std::vector<std::string> secrets;  // every secret seen, for the log check
   std::string job_id;
+  std::string webhook_id, delivery_id;
 
   explicit ModeServer(spoke::AuthMode m) : mode(m) {
     server = std::make_unique<Server>(
@@ -358,6 +359,17 @@ struct ModeServer {
     REQUIRE(job);
     REQUIRE_MESSAGE((job->status == 202 || job->status == 200), job->body);
     job_id = json::parse(job->body)["job_id"].get<std::string>();
+    auto hook =
+        send(*client, "POST", "/webhooks",
+             json{{"url", "https://hooks.example/auth"}, {"events", {"version.pushed"}}}.dump(),
+             kAdminSecret);
+    REQUIRE(hook);
+    REQUIRE_MESSAGE(hook->status == 201, hook->body);
+    webhook_id = json::parse(hook->body)["id"].get<std::string>();
+    auto ping = send(*client, "POST", "/webhooks/" + webhook_id + "/ping", "", kAdminSecret);
+    REQUIRE(ping);
+    REQUIRE_MESSAGE(ping->status == 202, ping->body);
+    delivery_id = json::parse(ping->body)["id"].get<std::string>();
   }
 };
 
@@ -410,6 +422,18 @@ std::map<std::pair<std::string, std::string>, RouteCase> route_table(const ModeS
   row("GET", "/tokens", "admin", fixed("/tokens"));
   row("DELETE", "/tokens/{name}", "admin", fixed("/tokens/nobody"));
   row("GET", "/audit", "admin", fixed("/audit?limit=5"));
+  const std::string w = "/webhooks/" + s.webhook_id;
+  const std::string d = w + "/deliveries/" + s.delivery_id;
+  row("POST", "/webhooks", "admin", fixed("/webhooks"),
+      json{{"url", "https://hooks.example/table"}}.dump());
+  row("GET", "/webhooks", "admin", fixed("/webhooks"));
+  row("GET", "/webhooks/{id}", "admin", fixed(w));
+  row("PATCH", "/webhooks/{id}", "admin", fixed(w), json{{"description", "d"}}.dump());
+  row("DELETE", "/webhooks/{id}", "admin", fixed("/webhooks/wh_nobody"));
+  row("GET", "/webhooks/{id}/deliveries", "admin", fixed(w + "/deliveries"));
+  row("GET", "/webhooks/{id}/deliveries/{delivery}", "admin", fixed(d));
+  row("POST", "/webhooks/{id}/deliveries/{delivery}/redeliver", "admin", fixed(d + "/redeliver"));
+  row("POST", "/webhooks/{id}/ping", "admin", fixed(w + "/ping"));
   row("GET", "/health/live", "public", fixed("/health/live"), "", "health");
   row("GET", "/health/ready", "public", fixed("/health/ready"), "", "health");
   row("GET", "/metrics", "read", fixed("/metrics"), "", "health");

@@ -124,6 +124,7 @@ inline constexpr char kInvalidSecret[] = "invalid_secret";
 inline constexpr char kInvalidHeader[] = "invalid_header";
 inline constexpr char kInvalidModuleFilter[] = "invalid_module_filter";
 inline constexpr char kInvalidStatus[] = "invalid_status";
+inline constexpr char kWebhooksUnavailable[] = "webhooks_unavailable";
 
 // Server lifecycle.
 inline constexpr char kDraining[] = "draining";

@@ -51,6 +51,8 @@ void add_compile_commands(CLI::App& app, Commands& out);
 void add_policy_commands(CLI::App& app, Commands& out);
 // login, logout, whoami, token, audit
 void add_access_commands(CLI::App& app, Commands& out);
+// webhooks add|list|show|update|remove|deliveries|redeliver|ping
+void add_webhook_commands(CLI::App& app, Commands& out);
 
 // ---- shared by the commands -------------------------------------------------------------------
 

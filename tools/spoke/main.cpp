@@ -48,12 +48,13 @@ int main(int argc, char** argv) {
   spoke::cli::add_compile_commands(app, commands);
   spoke::cli::add_policy_commands(app, commands);
   spoke::cli::add_access_commands(app, commands);
+  spoke::cli::add_webhook_commands(app, commands);
   for (const auto& c : commands) add_globals(c->app());
   // Listed in the order of a day's work: push and pull, check, generate, browse.
-  const std::vector<std::string> order = {"push",      "pull",     "validate", "lint",   "format",
-                                          "ast",       "breaking", "diff",     "config", "compile",
-                                          "languages", "modules",  "versions", "login",  "logout",
-                                          "whoami",    "token",    "audit"};
+  const std::vector<std::string> order = {"push",      "pull",     "validate", "lint",    "format",
+                                          "ast",       "breaking", "diff",     "config",  "compile",
+                                          "languages", "modules",  "versions", "login",   "logout",
+                                          "whoami",    "token",    "audit",    "webhooks"};
   std::vector<std::string> listed;
   for (const auto& c : commands) listed.push_back(c->app()->get_name());
   auto rank = [&](const std::string& name) {
