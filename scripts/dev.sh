@@ -11,16 +11,17 @@ packages=(g++ meson ninja-build pkg-config cmake git ca-certificates
   libprotobuf-dev libprotoc-dev protobuf-compiler
   libsqlitecpp-dev libsqlite3-dev libcpp-httplib-dev libcli11-dev libfmt-dev
   nlohmann-json3-dev doctest-dev libssl-dev zlib1g-dev libyaml-cpp-dev libarchive-dev libgoogle-perftools-dev curl python3
-  libpqxx-dev
+  libpqxx-dev libhiredis-dev
   protoc-gen-go protoc-gen-go-grpc protobuf-compiler-grpc)
 # Go's and gRPC's plugins serve the README's `spoke compile -languages go,...` (and the tests
 # compare generated code with protoc's through them). The tests also fetch the googleapis corpus
 # with npm.
 # The PostgreSQL suites start real servers (initdb, pg_ctl, pg_basebackup, pg_dump) as the
 # `postgres` user the package creates.
-# The observability suites check /metrics with promtool (Debian's prometheus package).
+# The observability suites check /metrics and the alert rules with promtool (prometheus), share
+# rate limits through a real redis-server, and make TLS certificates with openssl.
 if [ "$mode" = test ]; then
-  packages+=(postgresql prometheus)
+  packages+=(postgresql prometheus redis-server openssl)
   # Debian's npm, unless one is installed already (e.g. with a nodejs that bundles it).
   command -v npm >/dev/null || packages+=(npm)
 fi
@@ -41,7 +42,7 @@ install_missing() {
 
 build() {
   if [ ! -f build/build.ninja ]; then
-    meson setup build --buildtype=release -Dwerror=true -Dpostgres=enabled
+    meson setup build --buildtype=release -Dwerror=true -Dpostgres=enabled -Dredis=enabled
   fi
   ninja -C build
 }

@@ -7,10 +7,13 @@
 #include <chrono>
 #include <cstdio>
 
+#include "http_metrics.h"
+#include "logging.h"
 #include "request_id.h"
 #include "spoke/auth.h"
 #include "spoke/breaking.h"
 #include "spoke/lint.h"
+#include "spoke/metrics.h"
 #include "spoke/rest.h"
 
 namespace spoke::server {
@@ -70,6 +73,21 @@ Status unsupported_media(std::string message) {
   return Status::InvalidArgument(std::move(message), rest::kUnsupportedMediaType);
 }
 
+// What the server knows of the request this worker thread is serving: set before routing, read
+// by handlers (the caller) and after the answer (the audit log, metrics, the access log).
+struct RequestContext {
+  std::chrono::steady_clock::time_point start;  // unset: the request never reached routing
+  RouteMatch match;
+  Principal caller;
+  Status authentication;  // why the presented token was not accepted (OK without one)
+  std::string request_id;
+  std::string client;          // the client's address (see TrustedProxies)
+  std::size_t body_bytes = 0;  // request body bytes read (after decompression)
+  bool recorded = false;       // its audit entry is written (a denial)
+  AuditRecord audit;           // the entry a change stores with itself (audit.written once it has)
+};
+thread_local RequestContext current;
+
 // Reads the request body through httplib's decompressing reader, counting decompressed bytes
 // against `limit` so a small gzip bomb is refused like a large body.
 Result<std::string> read_body(const Request& req, const ContentReader& reader, std::size_t limit) {
@@ -102,6 +120,7 @@ Result<std::string> read_body(const Request& req, const ContentReader& reader, s
       return false;
     }
     body.append(data, n);
+    current.body_bytes += n;
     return true;
   });
   auto too_large_status = [&] {
@@ -141,9 +160,6 @@ Result<bool> bool_param(const Request& req, const char* name, bool fallback) {
   return Status::InvalidArgument(fmt::format("{}=\"{}\" must be true or false", name, value),
                                  reason::kInvalidParameter);
 }
-
-// Start time of the request this worker thread is serving, for the access log.
-thread_local std::chrono::steady_clock::time_point request_start;
 
 std::string join(const std::set<std::string>& items) {
   std::string out;
@@ -198,22 +214,18 @@ bool parse_file_read(const Request& req, FileRead& out) {
 
 constexpr const char* kFileRoute = "/modules/{module}/versions/{version}/files/{path...}";
 
-// What the API knows of the request this worker thread is serving: set before routing, read by
-// handlers (the caller) and after routing (the audit log).
-struct RequestContext {
-  RouteMatch match;
-  Principal caller;
-  std::string request_id;
-  bool recorded = false;  // its audit entry is written (a denial)
-  AuditRecord audit;      // the entry a change stores with itself (audit.written once it has)
-};
-thread_local RequestContext current;
-
-// Access control of the API listener: the one place a request is let through or refused, before
-// its handler runs.
+// Access control and rate limits of the API listener: the one place a request is let through or
+// refused, before its handler runs.
 struct Guard {
   AuthMode mode = AuthMode::kNone;
   std::shared_ptr<AccessControl> access;
+  RateLimiter* limiter = nullptr;
+  RateBudget general;
+  RateBudget push;
+  TrustedProxies proxies;
+  // The API listener's requests are counted in spoke_http_*; the health port's (probes, scrapes)
+  // are not.
+  bool count_requests = true;
 };
 
 // Mutations are audited; reads (GET, and POSTs that store nothing such as /validate) are not.
@@ -236,7 +248,7 @@ std::string error_code_of(const Response& res) {
 AuditEntry audit_entry(const Request& req, int status) {
   AuditEntry e;
   e.actor = current.caller.name;
-  e.client = req.remote_addr;
+  e.client = current.client;
   e.request_id = current.request_id;
   e.method = req.method;
   e.route = current.match.route->path;
@@ -260,62 +272,163 @@ Status record_audit(Guard& guard, const Request& req, const Response& res) {
 }
 
 void log_audit_failure(const Status& s) {
-  std::string text = rest::dump({{"ts", format_timestamp(now_ms())},
-                                 {"level", "error"},
-                                 {"msg", "audit entry not written"},
-                                 {"request_id", current.request_id},
-                                 {"error", s.to_string()}}) +
-                     "\n";
-  std::fwrite(text.data(), 1, text.size(), stderr);
+  log(log::Level::kError, "audit entry not written", {{"error", s.to_string()}});
 }
 
-// Authenticates and authorizes the request `current.match` names; false (and the answer in
-// `res`, its audit entry written) when it is refused.
-bool admit(Guard& guard, const Request& req, Response& res) {
-  const Route& route = *current.match.route;
-  Status decision;
+// Refuses a request before its handler: the error as the answer. The body was not read, so the
+// connection cannot carry another request.
+void refuse(const Request& req, Response& res, const Status& s) {
+  if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+    res.set_header("Connection", "close");
+  }
+  send_error(res, s);
+}
+
+// Who the caller is: the token's principal, or anonymous (then `current.authentication` says
+// why a presented token was not accepted).
+void identify(Guard& guard, const Request& req) {
+  if (!req.has_header("Authorization")) return;
   auto who = guard.access->authenticate(req.get_header_value("Authorization"));
   if (who.ok()) {
     current.caller = std::move(who).value();
-  } else if (guard.mode != AuthMode::kNone || who.status().code() != Code::kUnauthenticated) {
-    decision = who.status();  // under `none` an unusable token only leaves the caller anonymous
+  } else {
+    current.authentication = who.status();
+  }
+}
+
+// Takes one token from the caller's bucket: per token, or per client address for anonymous
+// callers (an unauthenticated flood is limited as much as any). False (and 429 rate_limited with
+// Retry-After in `res`) when the bucket is empty. Pushes and compile requests draw on their own
+// budget.
+bool within_budget(Guard& guard, const Request& req, Response& res) {
+  if (guard.limiter == nullptr) return true;
+  const Route* route = current.match.route;
+  const RateBudget& budget =
+      route != nullptr && route->budget == Budget::kPush ? guard.push : guard.general;
+  if (budget.rate <= 0) return true;
+  std::string key =
+      current.caller.anonymous ? "addr:" + current.client : "token:" + current.caller.name;
+  RateDecision d = guard.limiter->take(key, budget);
+  if (d.allowed) return true;
+  auto seconds = std::max<long long>(1, (d.retry_after.count() + 999) / 1000);
+  http_metrics().rate_limited.with({budget.name}).inc();
+  res.set_header("Retry-After", std::to_string(seconds));
+  std::string who = current.caller.anonymous ? "address " + current.client
+                                             : "token \"" + current.caller.name + "\"";
+  refuse(req, res,
+         Status::ResourceExhausted(
+             fmt::format("rate limit exceeded for {}: {} requests a second{} (burst {}); retry "
+                         "in {} s",
+                         who, budget.rate,
+                         budget.name == "push" ? " for pushes and compile requests" : "",
+                         budget.burst, seconds),
+             reason::kRateLimited)
+             .with_field("retry_after_seconds", std::to_string(seconds)));
+  log(log::Level::kDebug, "rate limited", {{"budget", budget.name}, {"caller", who}});
+  return false;
+}
+
+// Authorizes the request `current.match` names; false (and the answer in `res`, its audit entry
+// written) when it is refused.
+bool admit(Guard& guard, const Request& req, Response& res) {
+  const Route& route = *current.match.route;
+  // Probes never need a token, and one they send (however stale) is not looked at.
+  if (route.access == Access::kPublic) return true;
+  Status decision;
+  // Under `none` an unusable token only leaves the caller anonymous.
+  if (guard.mode != AuthMode::kNone || current.authentication.code() != Code::kUnauthenticated) {
+    decision = current.authentication;
   }
   if (decision.ok()) {
     decision = auth::authorize(guard.mode, route.access, current.caller, current.match.module);
   }
   if (decision.ok()) return true;
   if (decision.code() == Code::kUnauthenticated) res.set_header("WWW-Authenticate", "Bearer");
-  // The body was not read: the connection cannot carry another request.
-  if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
-    res.set_header("Connection", "close");
-  }
-  send_error(res, decision);
+  refuse(req, res, decision);
   if (Status s = record_audit(guard, req, res); !s.ok()) log_audit_failure(s);
   current.recorded = true;
   return false;
 }
 
-// `guard` is null on the health listener: no access control, no audit, no fast file reads.
+// The route a request names (file reads found without the regex routes).
+void match_route(const Router& router, const Request& req, FileRead* file, bool* is_file) {
+  *is_file = parse_file_read(req, *file);
+  if (*is_file) {
+    current.match.route = router.find("GET", kFileRoute);
+    current.match.module = file->module;
+    current.match.version = file->version;
+  } else {
+    // HEAD is served by the GET routes, and needs what they need.
+    current.match = router.match(req.method == "HEAD" ? "GET" : req.method, req.path);
+  }
+}
+
+// Starts the request's context: its id (echoed in X-Request-Id) and trace on every log line.
+void begin_request(const Request& req, Response& res) {
+  current = RequestContext{};
+  current.start = std::chrono::steady_clock::now();
+  current.request_id = request_id_of(req);
+  current.client = req.remote_addr;
+  res.set_header(kRequestIdHeader, current.request_id);
+  LogContext& context = log_context();
+  context = LogContext{current.request_id, "", ""};
+  if (req.has_header(kTraceParentHeader)) {
+    if (auto trace = parse_traceparent(req.get_header_value(kTraceParentHeader))) {
+      context.trace_id = trace->trace_id;
+      context.parent_id = trace->parent_id;
+    }
+  }
+}
+
+// After the answer is written: metrics and the access log of the API listener, then the
+// thread's context is cleared (a request httplib refuses before routing starts with none).
+void end_request(const Request& req, const Response& res, bool access_log, bool count) {
+  bool routed = current.start != std::chrono::steady_clock::time_point();
+  double seconds =
+      routed
+          ? std::chrono::duration<double>(std::chrono::steady_clock::now() - current.start).count()
+          : 0.0;
+  std::string route = current.match.route != nullptr ? current.match.route->path : "(unmatched)";
+  std::size_t bytes_in = current.body_bytes;
+  if (req.has_header("Content-Length")) {
+    bytes_in = std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+  }
+  if (count)
+    http_metrics().record(route, req.method, res.status, seconds, bytes_in, res.body.size());
+  if (access_log) {
+    json fields = {{"method", req.method},
+                   {"path", req.path},
+                   {"route", route},
+                   {"status", res.status},
+                   {"duration_ms", seconds * 1000.0},
+                   {"remote", routed ? current.client : req.remote_addr},
+                   {"caller", current.caller.name},
+                   {"bytes_in", bytes_in},
+                   {"bytes_out", res.body.size()}};
+    if (!log_context().parent_id.empty()) fields["parent_span_id"] = log_context().parent_id;
+    log(log::Level::kInfo, "request", fields);
+  }
+  current = RequestContext{};
+  log_context() = LogContext{};
+}
+
+// Both listeners: the health one has no rate limits, no access log and no request metrics (see
+// register_health_routes).
 void install_common_handlers(httplib::Server& server, std::shared_ptr<const Router> router,
                              bool access_log, Registry* reg, std::shared_ptr<Guard> guard) {
   server.set_pre_routing_handler([reg, router, guard](const Request& req, Response& res) {
-    request_start = std::chrono::steady_clock::now();
+    begin_request(req, res);
     // Reads of GET requests may come from a replica that has the client's own writes.
     set_read_policy(
         {req.method == "GET" || req.method == "HEAD", req.get_header_value(kConsistencyHeader)});
-    if (guard == nullptr) return httplib::Server::HandlerResponse::Unhandled;
-    current = RequestContext{};
-    current.request_id = request_id_of(req);
+    current.client = guard->proxies.client_of(req);
     FileRead file;
-    bool is_file = parse_file_read(req, file);
-    if (is_file) {
-      current.match.route = router->find("GET", kFileRoute);
-      current.match.module = file.module;
-      current.match.version = file.version;
-    } else {
-      // HEAD is served by the GET routes, and needs what they need.
-      current.match = router->match(req.method == "HEAD" ? "GET" : req.method, req.path);
-    }
+    bool is_file = false;
+    match_route(*router, req, &file, &is_file);
+    identify(*guard, req);
+    // Before access is decided: a caller over its budget (anonymous ones by address) is refused
+    // without further work, whatever it asks for.
+    if (!within_budget(*guard, req, res)) return httplib::Server::HandlerResponse::Handled;
     // No route: 404 or 405 from the error handler.
     if (current.match.route == nullptr) return httplib::Server::HandlerResponse::Unhandled;
     if (!admit(*guard, req, res)) return httplib::Server::HandlerResponse::Handled;
@@ -358,8 +471,8 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<const Rout
   server.set_post_routing_handler([guard](const Request& req, Response& res) {
     // A mutation's entry is written before the answer goes out: a client told it succeeded can
     // rely on it being on record.
-    if (guard != nullptr && current.match.route != nullptr && !current.recorded &&
-        !current.audit.written && audited(*current.match.route)) {
+    if (current.match.route != nullptr && !current.recorded && !current.audit.written &&
+        audited(*current.match.route)) {
       current.recorded = true;
       if (Status s = record_audit(*guard, req, res); !s.ok()) {
         log_audit_failure(s);
@@ -392,24 +505,13 @@ void install_common_handlers(httplib::Server& server, std::shared_ptr<const Rout
       what = e.what();
     } catch (...) {  // NOLINT(bugprone-empty-catch)
     }
+    log(log::Level::kError, "internal error", {{"error", what}});
     send_error(res, Status::Internal(fmt::format("internal error: {}", what)));
   });
-  if (access_log) {
-    server.set_logger([](const Request& req, const Response& res) {
-      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - request_start)
-                    .count();
-      json line = {{"ts", format_timestamp(now_ms())},
-                   {"method", req.method},
-                   {"path", req.path},
-                   {"status", res.status},
-                   {"duration_ms", static_cast<double>(us) / 1000.0},
-                   {"remote", req.remote_addr}};
-      std::string text = rest::dump(line) + "\n";
-      std::fwrite(text.data(), 1, text.size(), stdout);
-      std::fflush(stdout);
-    });
-  }
+  server.set_logger(
+      [access_log, count = guard->count_requests](const Request& req, const Response& res) {
+        end_request(req, res, access_log, count);
+      });
 }
 
 Status compile_unavailable() {
@@ -419,7 +521,8 @@ Status compile_unavailable() {
 
 void add_compile_routes(Router& router, CompileService* compiler, std::size_t limit) {
   router.add({"POST", "/modules/{module}/versions/{version}/compile/{language}",
-              "build generated code (a background job, or the cached artifact)", Access::kWrite},
+              "build generated code (a background job, or the cached artifact)", Access::kWrite,
+              Budget::kPush},
              [compiler, limit](const Request& req, Response& res, const ContentReader* reader) {
                if (compiler == nullptr) return send_error(res, compile_unavailable());
                auto body = read_body(req, *reader, limit);
@@ -525,6 +628,109 @@ void add_access_routes(Router& router, std::shared_ptr<Guard> guard, std::size_t
              });
 }
 
+Status webhooks_unavailable() {
+  return Status::Unavailable("webhooks are not enabled on this server",
+                             reason::kWebhooksUnavailable);
+}
+
+void add_webhook_routes(Router& router, WebhookService* hooks, std::size_t limit) {
+  // Each handler: the service or 503, then the request's one call.
+  auto with_hooks = [hooks](auto handler) {
+    return [hooks, handler](const Request& req, Response& res, const ContentReader* reader) {
+      if (hooks == nullptr) return send_error(res, webhooks_unavailable());
+      handler(*hooks, req, res, reader);
+    };
+  };
+  auto read_request = [limit](const Request& req, const ContentReader* reader) {
+    auto body = read_json_body(req, *reader, limit);
+    if (!body.ok()) return Result<WebhookRequest>(body.status());
+    return rest::parse_webhook_request(body.value());
+  };
+  auto render_created = [](const CreatedWebhook& c) { return rest::to_json(c); };
+  auto render_delivery = [](const WebhookDelivery& d) { return rest::to_json(d); };
+
+  router.add(
+      {"POST", "/webhooks", "subscribe a URL to events (the signing secret is in this answer only)",
+       Access::kAdmin},
+      with_hooks(
+          [=](WebhookService& w, const Request& req, Response& res, const ContentReader* reader) {
+            auto request = read_request(req, reader);
+            if (!request.ok()) return send_error(res, request.status());
+            reply(res, w.create(request.value(), current.caller.name, audit_of(req, 201)), 201,
+                  render_created);
+          }));
+
+  router.add(
+      {"GET", "/webhooks", "every webhook subscription (never their secrets)", Access::kAdmin},
+      with_hooks([](WebhookService& w, const Request&, Response& res, const ContentReader*) {
+        reply(res, w.list());
+      }));
+
+  router.add({"GET", "/webhooks/{id}", "one webhook subscription and its health", Access::kAdmin},
+             with_hooks([](WebhookService& w, const Request& req, Response& res,
+                           const ContentReader*) { reply(res, w.get(req.matches[1])); }));
+
+  router.add({"PATCH", "/webhooks/{id}",
+              "change a subscription: url, events, module, headers, active (pause, resume), "
+              "secret or rotate_secret",
+              Access::kAdmin},
+             with_hooks([=](WebhookService& w, const Request& req, Response& res,
+                            const ContentReader* reader) {
+               auto patch = read_request(req, reader);
+               if (!patch.ok()) return send_error(res, patch.status());
+               reply(res, w.update(req.matches[1], patch.value(), audit_of(req, 200)), 200,
+                     render_created);
+             }));
+
+  router.add(
+      {"DELETE", "/webhooks/{id}", "delete a subscription with its delivery log", Access::kAdmin},
+      with_hooks([](WebhookService& w, const Request& req, Response& res, const ContentReader*) {
+        Status s = w.remove(req.matches[1], audit_of(req, 204));
+        if (!s.ok()) return send_error(res, s);
+        res.status = 204;
+      }));
+
+  router.add(
+      {"GET", "/webhooks/{id}/deliveries",
+       "a subscription's deliveries, newest first (?status=&event=&limit=&page_token=)",
+       Access::kAdmin},
+      with_hooks([](WebhookService& w, const Request& req, Response& res, const ContentReader*) {
+        DeliveryFilter filter;
+        filter.status = req.get_param_value("status");
+        filter.event = req.get_param_value("event");
+        filter.page_token = req.get_param_value("page_token");
+        if (req.has_param("limit")) {
+          auto parsed = parse_page_limit(req.get_param_value("limit"));
+          if (!parsed.ok()) return send_error(res, parsed.status());
+          filter.limit = parsed.value();
+        }
+        reply(res, w.list_deliveries(req.matches[1], filter), 200,
+              [](const DeliveryPage& p) { return rest::to_json(p); });
+      }));
+
+  router.add(
+      {"GET", "/webhooks/{id}/deliveries/{delivery}",
+       "one delivery with its payload and every attempt", Access::kAdmin},
+      with_hooks([](WebhookService& w, const Request& req, Response& res, const ContentReader*) {
+        reply(res, w.get_delivery(req.matches[1], req.matches[2]), 200,
+              [](const DeliveryDetail& d) { return rest::to_json(d); });
+      }));
+
+  router.add(
+      {"POST", "/webhooks/{id}/deliveries/{delivery}/redeliver",
+       "send a delivery again (same webhook-id), even to a paused subscription", Access::kAdmin},
+      with_hooks([=](WebhookService& w, const Request& req, Response& res, const ContentReader*) {
+        reply(res, w.redeliver(req.matches[1], req.matches[2], audit_of(req, 202)), 202,
+              render_delivery);
+      }));
+
+  router.add(
+      {"POST", "/webhooks/{id}/ping", "send a ping event to this subscription", Access::kAdmin},
+      with_hooks([=](WebhookService& w, const Request& req, Response& res, const ContentReader*) {
+        reply(res, w.ping(req.matches[1], audit_of(req, 202)), 202, render_delivery);
+      }));
+}
+
 void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::size_t limit) {
   router.add({"POST", "/modules", "create a module", Access::kWrite},
              [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
@@ -604,22 +810,23 @@ void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::s
 }
 
 void add_version_routes(Router& router, Registry* reg, const Guard* guard, std::size_t limit) {
-  router.add({"POST", "/modules/{module}/versions", "push a version", Access::kWrite},
-             [reg, guard, limit](const Request& req, Response& res, const ContentReader* reader) {
-               auto body = read_json_body(req, *reader, limit);
-               if (!body.ok()) return send_error(res, body.status());
-               auto push = rest::parse_push_request(body.value(), req.matches[1]);
-               if (!push.ok()) return send_error(res, push.status());
-               auto force = bool_param(req, "force", false);
-               if (!force.ok()) return send_error(res, force.status());
-               push->force = push->force || force.value();
-               // Forcing past a lint policy is an admin's decision under access control.
-               push->may_force_lint =
-                   auth::authorize(guard->mode, Access::kAdmin, current.caller, push->module).ok();
-               auto r = reg->push(push.value(), audit_of(req, 201));
-               if (!r.ok()) return send_error(res, r.status());
-               send_json(res, r->created ? 201 : 200, rest::to_json(r.value()));
-             });
+  router.add(
+      {"POST", "/modules/{module}/versions", "push a version", Access::kWrite, Budget::kPush},
+      [reg, guard, limit](const Request& req, Response& res, const ContentReader* reader) {
+        auto body = read_json_body(req, *reader, limit);
+        if (!body.ok()) return send_error(res, body.status());
+        auto push = rest::parse_push_request(body.value(), req.matches[1]);
+        if (!push.ok()) return send_error(res, push.status());
+        auto force = bool_param(req, "force", false);
+        if (!force.ok()) return send_error(res, force.status());
+        push->force = push->force || force.value();
+        // Forcing past a lint policy is an admin's decision under access control.
+        push->may_force_lint =
+            auth::authorize(guard->mode, Access::kAdmin, current.caller, push->module).ok();
+        auto r = reg->push(push.value(), audit_of(req, 201));
+        if (!r.ok()) return send_error(res, r.status());
+        send_json(res, r->created ? 201 : 200, rest::to_json(r.value()));
+      });
 
   router.add({"GET", "/modules/{module}/versions", "list a module's versions, newest first",
               Access::kRead},
@@ -712,20 +919,36 @@ void add_version_routes(Router& router, Registry* reg, const Guard* guard, std::
 
 }  // namespace
 
+namespace {
+
+std::shared_ptr<Guard> make_guard(Registry& registry, const ApiOptions& options) {
+  auto guard = std::make_shared<Guard>();
+  guard->mode = options.auth;
+  guard->access = std::make_shared<AccessControl>(registry);
+  guard->limiter = options.limiter;
+  guard->general = options.general_budget;
+  guard->push = options.push_budget;
+  guard->proxies = options.trusted_proxies;
+  return guard;
+}
+
+}  // namespace
+
 std::shared_ptr<const Router> register_api_routes(httplib::Server& server, Registry& registry,
                                                   const ApiOptions& options) {
   auto router = std::make_shared<Router>(server);
-  auto guard =
-      std::make_shared<Guard>(Guard{options.auth, std::make_shared<AccessControl>(registry)});
+  auto guard = make_guard(registry, options);
   add_module_routes(*router, &registry, guard.get(), options.max_body_bytes);
   add_version_routes(*router, &registry, guard.get(), options.max_body_bytes);
   add_compile_routes(*router, options.compile, options.max_body_bytes);
   add_access_routes(*router, guard, options.max_body_bytes);
+  add_webhook_routes(*router, options.webhooks, options.max_body_bytes);
   install_common_handlers(server, router, options.access_log, &registry, guard);
   return router;
 }
 
 std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Registry& registry,
+                                                     const ApiOptions& options,
                                                      const std::atomic<bool>* draining) {
   auto router = std::make_shared<Router>(server);
   Registry* reg = &registry;
@@ -743,15 +966,31 @@ std::shared_ptr<const Router> register_health_routes(httplib::Server& server, Re
                           {{"status", "unavailable"},
                            {"error", {{"code", s.reason()}, {"message", s.message()}}}});
               });
-  install_common_handlers(server, router, false, reg, nullptr);
+  router->add(
+      {"GET", "/metrics", "figures for Prometheus (text exposition format 0.0.4)", Access::kRead},
+      [](const Request&, Response& res, const ContentReader*) {
+        res.status = 200;
+        res.set_content(metrics::default_registry().expose(), metrics::kContentType);
+      });
+  // Access control as on the API port (a token under --auth all); no rate limits, no access log.
+  ApiOptions health = options;
+  health.limiter = nullptr;
+  auto guard = make_guard(registry, health);
+  guard->count_requests = false;
+  install_common_handlers(server, router, false, reg, guard);
   return router;
 }
 
-std::vector<Route> api_routes() {
-  httplib::Server server;
+std::vector<ListedRoute> listed_routes() {
+  httplib::Server api, health;
   auto storage = open_storage({"memory", ""});
   Registry registry(std::move(storage).value());
-  return register_api_routes(server, registry, {})->routes();
+  std::vector<ListedRoute> out;
+  for (const auto& r : register_api_routes(api, registry, {})->routes()) out.push_back({"api", r});
+  for (const auto& r : register_health_routes(health, registry, {})->routes()) {
+    out.push_back({"health", r});
+  }
+  return out;
 }
 
 }  // namespace spoke::server

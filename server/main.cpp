@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -16,10 +17,14 @@
 
 #include "admin_commands.h"
 #include "http_api.h"
+#include "http_metrics.h"
+#include "logging.h"
 #include "spoke/auth.h"
 #include "spoke/frontend/args.h"
 #include "spoke/registry.h"
 #include "spoke/rest.h"
+#include "spoke/version.h"
+#include "spoke/webhooks.h"
 
 namespace {
 
@@ -50,20 +55,44 @@ struct Config {
   std::vector<std::string> plugin_dirs;
   std::string compatibility = "FILE";
   std::string auth = "none";
+  int webhook_workers = 4;
+  int webhook_max_attempts = 12;
+  double webhook_backoff_base_s = 60;
+  double webhook_timeout_s = 10;
+  double webhook_pause_after_s = 5 * 24 * 3600;
+  bool webhook_allow_private = false;
+  int webhook_retention_days = 30;
+  double webhook_poll_interval_s = 1;
+  std::string log_level = "info";
+  double rate_limit = 0;
+  double rate_burst = 0;
+  double push_rate_limit = 0;
+  double push_rate_burst = 0;
+  std::string redis_url;
+  std::vector<std::string> trusted_proxies;
+  std::string tls_cert;
+  std::string tls_key;
 };
 
-void log_line(const spoke::rest::json& j) {
-  std::string text = spoke::rest::dump(j) + "\n";
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+using spoke::log::Level;
+using spoke::server::log;
+
+// A budget of `rate` requests a second; the burst defaults to one second's worth (at least 1).
+spoke::RateBudget budget(std::string name, double rate, double burst) {
+  return {std::move(name), rate, burst > 0 ? burst : std::max(1.0, std::ceil(rate))};
 }
+
+bool readable(const std::string& path) { return std::ifstream(path).good(); }
 
 // The listening socket of a server, remembered so its backlog can be raised after bind.
 struct ListenSocket {
   socket_t fd = -1;
 };
 
-void tune(httplib::Server& server, const Config& c, ListenSocket& listen_socket) {
+// `count_connections`: the workers count the connections they hold in
+// spoke_http_open_connections (the API's, not the health port's).
+void tune(httplib::Server& server, const Config& c, ListenSocket& listen_socket,
+          bool count_connections) {
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server
   // start on a port already in use and silently split the traffic with the first.
   server.set_socket_options([&listen_socket](socket_t sock) {
@@ -72,8 +101,9 @@ void tune(httplib::Server& server, const Config& c, ListenSocket& listen_socket)
     listen_socket.fd = sock;
   });
   int threads = c.threads;
-  server.new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  server.new_task_queue = [threads, count_connections]() -> httplib::TaskQueue* {
+    if (!count_connections) return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+    return spoke::server::counting_task_queue(static_cast<std::size_t>(threads));
   };
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(static_cast<size_t>(c.keep_alive_max));
@@ -184,6 +214,76 @@ int main(int argc, char** argv) {
                  "which requests need an access token: none (default), writes (every change), "
                  "all (everything but /health/*)")
       ->envname("SPOKE_AUTH");
+  app.add_option("--log-level", c.log_level,
+                 "least severe log lines written: debug, info, warn, error")
+      ->envname("SPOKE_LOG_LEVEL");
+  app.add_option("--rate-limit", c.rate_limit,
+                 "requests a second each token (or each client address, for anonymous callers) "
+                 "may make; 0: unlimited")
+      ->envname("SPOKE_RATE_LIMIT")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--rate-burst", c.rate_burst,
+                 "requests a caller may make at once above --rate-limit (default: one second's "
+                 "worth)")
+      ->envname("SPOKE_RATE_BURST")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--push-rate-limit", c.push_rate_limit,
+                 "requests a second for pushes and compile requests, a budget of their own "
+                 "(default: a tenth of --rate-limit)")
+      ->envname("SPOKE_PUSH_RATE_LIMIT")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--push-rate-burst", c.push_rate_burst,
+                 "pushes and compile requests a caller may make at once (default: one second's "
+                 "worth)")
+      ->envname("SPOKE_PUSH_RATE_BURST")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--redis-url", c.redis_url,
+                 "share rate limits with every instance through this Redis "
+                 "(redis://[[user]:password@]host[:port][/db])")
+      ->envname("SPOKE_REDIS_URL");
+  app.add_option("--trusted-proxies", c.trusted_proxies,
+                 "addresses or CIDR ranges of load balancers whose X-Forwarded-For names the "
+                 "client, comma-separated")
+      ->envname("SPOKE_TRUSTED_PROXIES")
+      ->delimiter(',');
+  app.add_option("--tls-cert", c.tls_cert,
+                 "serve the API over HTTPS with this PEM certificate (chain) file")
+      ->envname("SPOKE_TLS_CERT");
+  app.add_option("--tls-key", c.tls_key, "the PEM private key of --tls-cert")
+      ->envname("SPOKE_TLS_KEY");
+
+  app.add_option("--webhook-workers", c.webhook_workers,
+                 "threads sending webhook deliveries (a slow receiver holds one per attempt)")
+      ->envname("SPOKE_WEBHOOK_WORKERS")
+      ->check(CLI::Range(1, 256));
+  app.add_option("--webhook-max-attempts", c.webhook_max_attempts,
+                 "attempts per webhook delivery before it fails")
+      ->envname("SPOKE_WEBHOOK_MAX_ATTEMPTS")
+      ->check(CLI::Range(1, 100));
+  app.add_option("--webhook-backoff-base", c.webhook_backoff_base_s,
+                 "seconds before the second attempt of a delivery; each further one doubles "
+                 "(up to 8 hours), with jitter")
+      ->envname("SPOKE_WEBHOOK_BACKOFF_BASE")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--webhook-timeout", c.webhook_timeout_s,
+                 "seconds one delivery attempt may take (connect, send, answer)")
+      ->envname("SPOKE_WEBHOOK_TIMEOUT")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--webhook-pause-after", c.webhook_pause_after_s,
+                 "seconds a webhook's deliveries may keep failing before it is paused (0: never)")
+      ->envname("SPOKE_WEBHOOK_PAUSE_AFTER")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--webhook-allow-private", c.webhook_allow_private,
+               "let deliveries reach loopback, private and link-local addresses")
+      ->envname("SPOKE_WEBHOOK_ALLOW_PRIVATE");
+  app.add_option("--webhook-retention-days", c.webhook_retention_days,
+                 "days finished webhook deliveries and their attempts are kept (0: forever)")
+      ->envname("SPOKE_WEBHOOK_RETENTION_DAYS")
+      ->check(CLI::Range(0, 100000));
+  app.add_option("--webhook-poll-interval", c.webhook_poll_interval_s,
+                 "seconds between looks for due deliveries (retries, other servers' events)")
+      ->envname("SPOKE_WEBHOOK_POLL_INTERVAL")
+      ->check(CLI::PositiveNumber);
 
   auto* routes_cmd = app.add_subcommand(
       "routes", "print the API's routes (method, path, access needed, purpose) and exit");
@@ -203,15 +303,16 @@ int main(int argc, char** argv) {
 
   if (*routes_cmd) {
     spoke::rest::json all = spoke::rest::json::array();
-    for (const auto& r : spoke::server::api_routes()) {
+    for (const auto& [listener, r] : spoke::server::listed_routes()) {
       if (routes_json) {
         all.push_back({{"method", r.method},
                        {"path", r.path},
                        {"access", spoke::to_string(r.access)},
+                       {"listener", listener},
                        {"summary", r.summary}});
       } else {
         std::cout << r.method << " " << r.path << "  [" << spoke::to_string(r.access) << "]  "
-                  << r.summary << "\n";
+                  << r.summary << (listener == "health" ? " (health port)" : "") << "\n";
       }
     }
     if (routes_json) std::cout << all.dump(2) << "\n";
@@ -235,6 +336,44 @@ int main(int argc, char** argv) {
   auto auth_mode = spoke::parse_auth_mode(c.auth);
   if (!auth_mode.ok()) {
     std::cerr << "spoke-server: --auth: " << auth_mode.status().message() << "\n";
+    return 2;
+  }
+
+  auto level = spoke::log::parse_level(c.log_level);
+  if (!level) {
+    std::cerr << "spoke-server: --log-level \"" << c.log_level
+              << "\" is not one of debug, info, warn, error\n";
+    return 2;
+  }
+  spoke::server::install_json_logging(*level);
+  auto proxies = spoke::server::TrustedProxies::parse(c.trusted_proxies);
+  if (!proxies.ok()) {
+    std::cerr << "spoke-server: --trusted-proxies: " << proxies.status().message() << "\n";
+    return 2;
+  }
+  if (c.tls_cert.empty() != c.tls_key.empty()) {
+    std::cerr << "spoke-server: --tls-cert and --tls-key go together (a certificate and its key)\n";
+    return 2;
+  }
+  for (const auto& [flag, path] : {std::pair{"--tls-cert", c.tls_cert}, {"--tls-key", c.tls_key}}) {
+    if (!path.empty() && !readable(path)) {
+      std::cerr << "spoke-server: " << flag << ": cannot read " << path << "\n";
+      return 2;
+    }
+  }
+  std::unique_ptr<spoke::RateLimiter> limiter;
+  if (c.rate_limit > 0 || c.push_rate_limit > 0) {
+    spoke::RateLimiterOptions limits;
+    limits.redis_url = c.redis_url;
+    auto opened = spoke::RateLimiter::open(limits);
+    if (!opened.ok()) {
+      std::cerr << "spoke-server: --redis-url: " << opened.status().message() << "\n";
+      return 2;
+    }
+    limiter = std::move(opened).value();
+  } else if (!c.redis_url.empty()) {
+    std::cerr << "spoke-server: --redis-url shares rate limits: set --rate-limit (or "
+                 "--push-rate-limit) too\n";
     return 2;
   }
 
@@ -296,16 +435,53 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  httplib::Server api;
+  spoke::WebhookOptions webhook_options;
+  webhook_options.workers = c.webhook_workers;
+  webhook_options.max_attempts = c.webhook_max_attempts;
+  webhook_options.backoff_base = ms(c.webhook_backoff_base_s);
+  webhook_options.timeout = ms(c.webhook_timeout_s);
+  webhook_options.pause_after = ms(c.webhook_pause_after_s);
+  webhook_options.allow_private = c.webhook_allow_private;
+  webhook_options.retention_days = c.webhook_retention_days;
+  webhook_options.poll_interval = ms(c.webhook_poll_interval_s);
+  spoke::WebhookService webhooks(*registry.value(), webhook_options);
+  if (auto s = webhooks.start(); !s.ok()) {
+    std::cerr << "spoke-server: webhooks: " << s.message() << "\n";
+    return 2;
+  }
+
+  // The API over HTTPS with --tls-cert; the health port stays plain HTTP (probes, scrapes).
+  std::unique_ptr<httplib::Server> api_server;
+  if (!c.tls_cert.empty()) {
+    api_server = std::make_unique<httplib::SSLServer>(c.tls_cert.c_str(), c.tls_key.c_str());
+    if (!api_server->is_valid()) {
+      std::cerr << "spoke-server: --tls-cert " << c.tls_cert << " and --tls-key " << c.tls_key
+                << " are not a PEM certificate and its private key\n";
+      return 2;
+    }
+  } else {
+    api_server = std::make_unique<httplib::Server>();
+  }
+  httplib::Server& api = *api_server;
   httplib::Server health;
   ListenSocket api_socket, health_socket;
-  tune(api, c, api_socket);
-  tune(health, Config{.threads = 2}, health_socket);
-  spoke::server::register_api_routes(api, *registry.value(),
-                                     {max_body, !c.no_access_log, &compiler, auth_mode.value()});
+  tune(api, c, api_socket, true);
+  tune(health, Config{.threads = 2}, health_socket, false);
+  spoke::server::ApiOptions api_options;
+  api_options.max_body_bytes = max_body;
+  api_options.access_log = !c.no_access_log;
+  api_options.compile = &compiler;
+  api_options.auth = auth_mode.value();
+  api_options.limiter = limiter.get();
+  double push_rate = c.push_rate_limit > 0 ? c.push_rate_limit : c.rate_limit / 10;
+  api_options.general_budget = budget("general", c.rate_limit, c.rate_burst);
+  api_options.push_budget = budget("push", push_rate, c.push_rate_burst);
+  api_options.trusted_proxies = proxies.value();
+  api_options.webhooks = &webhooks;
+  spoke::server::register_api_routes(api, *registry.value(), api_options);
   api.set_payload_max_length(max_body);
   std::atomic<bool> draining{false};
-  spoke::server::register_health_routes(health, *registry.value(), &draining);
+  spoke::server::register_health_routes(health, *registry.value(), api_options, &draining);
 
   int api_port = bind_server(api, c.host, c.port, api_socket, c.listen_backlog);
   if (api_port < 0) {
@@ -323,22 +499,32 @@ int main(int argc, char** argv) {
     std::ofstream(tmp) << api_port << " " << health_port << "\n";
     std::rename(tmp.c_str(), c.port_file.c_str());
   }
-  log_line({{"ts", spoke::format_timestamp(spoke::now_ms())},
-            {"msg", "listening"},
-            {"host", c.host},
-            {"port", api_port},
-            {"health_port", health_port},
-            {"storage_type", c.storage_type},
-            {"storage_dir", c.storage_dir},
-            {"compatibility", registry.value()->default_compatibility()},
-            {"auth", spoke::to_string(auth_mode.value())}});
+  spoke::rest::json limits = nullptr;
+  if (limiter != nullptr) {
+    limits = {{"rate", api_options.general_budget.rate},
+              {"burst", api_options.general_budget.burst},
+              {"push_rate", api_options.push_budget.rate},
+              {"push_burst", api_options.push_budget.burst},
+              {"shared", c.redis_url.empty() ? "no"
+                         : limiter->shared() ? "redis"
+                                             : "fallback"}};
+  }
+  log(Level::kInfo, "listening",
+      {{"host", c.host},
+       {"port", api_port},
+       {"health_port", health_port},
+       {"tls", !c.tls_cert.empty()},
+       {"storage_type", c.storage_type},
+       {"storage_dir", c.storage_dir},
+       {"compatibility", registry.value()->default_compatibility()},
+       {"auth", spoke::to_string(auth_mode.value())},
+       {"rate_limits", limits},
+       {"version", spoke::version()}});
   if (auth_mode.value() == spoke::AuthMode::kNone && !is_loopback(c.host)) {
-    log_line(
-        {{"ts", spoke::format_timestamp(spoke::now_ms())},
-         {"level", "warning"},
-         {"msg", "--auth none: every request is allowed, and this server listens on " + c.host +
-                     " beyond loopback; anyone who can reach it may push, change policies "
-                     "and create tokens (use --auth writes or --auth all)"}});
+    log(Level::kWarn, "--auth none: every request is allowed, and this server listens on " +
+                          c.host +
+                          " beyond loopback; anyone who can reach it may push, change policies "
+                          "and create tokens (use --auth writes or --auth all)");
   }
 
   // SIGTERM drains: readiness answers 503 first (load balancers stop sending), then the
@@ -354,21 +540,19 @@ int main(int argc, char** argv) {
     while (!stopping.load()) {
       int sig = sigtimedwait(&signals, nullptr, &wait);
       if (sig == SIGINT || sig == SIGTERM) {
-        log_line({{"ts", spoke::format_timestamp(spoke::now_ms())},
-                  {"msg", "shutting down"},
-                  {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+        log(Level::kInfo, "shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
         draining = true;
         stopping = true;
         api.stop();
         watchdog = std::thread([&] {
           std::unique_lock lock(drain_mu);
           if (!drained_cv.wait_for(lock, ms(c.drain_timeout_s), [&] { return drained; })) {
-            log_line({{"ts", spoke::format_timestamp(spoke::now_ms())},
-                      {"msg", "drain timeout: exiting with requests still running"}});
+            log(Level::kError, "drain timeout: exiting with requests still running");
             std::_Exit(1);
           }
         });
         compiler.stop();
+        webhooks.stop();
       }
     }
   });
@@ -377,6 +561,7 @@ int main(int argc, char** argv) {
   stopping = true;
   signal_thread.join();
   compiler.stop();  // releases the jobs running here; queued ones stay for any server
+  webhooks.stop();  // finishes the attempts in flight; pending deliveries stay for any server
   {
     std::lock_guard lock(drain_mu);
     drained = true;
@@ -386,6 +571,6 @@ int main(int argc, char** argv) {
   health.stop();
   health_thread.join();
   registry.value().reset();  // closes storage
-  log_line({{"ts", spoke::format_timestamp(spoke::now_ms())}, {"msg", "stopped"}});
+  log(Level::kInfo, "stopped");
   return 0;
 }

@@ -21,6 +21,10 @@ namespace spoke::server {
 using Handler = std::function<void(const httplib::Request& req, httplib::Response& res,
                                    const httplib::ContentReader* body)>;
 
+// Which rate-limit budget a request draws on: pushes and compile requests, the expensive ones,
+// have their own (--push-rate-limit), everything else the general one (--rate-limit).
+enum class Budget { kGeneral, kPush };
+
 struct Route {
   std::string method;  // "GET", "POST", ...
   // "/modules/{module}/versions/{version}/files/{path...}": {name} is one path segment,
@@ -30,6 +34,7 @@ struct Route {
   // What the caller needs (decided before the handler runs, see server/http_api.cpp). A route
   // that does not say is admin-only.
   Access access = Access::kAdmin;
+  Budget budget = Budget::kGeneral;
 };
 
 // A route a request matched, and the parameters access is decided on.

@@ -271,7 +271,7 @@ TEST_CASE_FIXTURE(Fixture, "failures_exit_1_with_one_line_and_usage_errors_exit_
   CHECK(unknown.err.starts_with(
       "spoke: unknown command \"frobnicate\"; commands: push, pull, validate, lint, format, "
       "ast, breaking, diff, config, compile, languages, modules, versions, login, logout, whoami, "
-      "token, audit (run spoke --help for "
+      "token, audit, webhooks (run spoke --help for "
       "usage)\n"));
   CHECK(spoke({"push", "--no-such-flag"}).exit_code == 2);
   CHECK(spoke({"--help"}).exit_code == 0);

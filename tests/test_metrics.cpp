@@ -168,7 +168,8 @@ TEST_CASE("libspokes_own_families_are_exposed_from_the_start_and_promtool_accept
        {"spoke_cache_hits_total", "spoke_cache_misses_total",
         "spoke_storage_operation_duration_seconds", "spoke_pushes_total", "spoke_validations_total",
         "spoke_compile_jobs_total", "spoke_compile_queue_length",
-        "spoke_compile_job_duration_seconds", "spoke_database_connections"}) {
+        "spoke_compile_job_duration_seconds", "spoke_database_connections",
+        "spoke_webhook_deliveries_total", "spoke_webhook_delivery_duration_seconds"}) {
     CAPTURE(family);
     CHECK(text.find(std::string("# TYPE ") + family + " ") != std::string::npos);
   }

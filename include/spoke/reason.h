@@ -125,9 +125,15 @@ inline constexpr char kInvalidSecret[] = "invalid_secret";
 inline constexpr char kInvalidHeader[] = "invalid_header";
 inline constexpr char kInvalidModuleFilter[] = "invalid_module_filter";
 inline constexpr char kInvalidStatus[] = "invalid_status";
+inline constexpr char kWebhooksUnavailable[] = "webhooks_unavailable";
 
 // Server lifecycle.
 inline constexpr char kDraining[] = "draining";
+
+// Rate limits shared through Redis.
+inline constexpr char kInvalidRedisUrl[] = "invalid_redis_url";
+inline constexpr char kRedisNotBuilt[] = "redis_not_built";
+inline constexpr char kRedisUnavailable[] = "redis_unavailable";
 
 // Requests over HTTP.
 inline constexpr char kMalformedJson[] = "malformed_json";

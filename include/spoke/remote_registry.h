@@ -19,6 +19,7 @@
 #include "spoke/model.h"
 #include "spoke/registry.h"
 #include "spoke/status.h"
+#include "spoke/webhooks.h"
 
 namespace spoke {
 
@@ -80,6 +81,17 @@ class RemoteRegistry : public DependencySource {
   Result<std::vector<AccessToken>> list_tokens();
   Status revoke_token(const std::string& name);
   Result<AuditPage> list_audit(const AuditFilter& filter);
+
+  // ---- webhooks ----
+  Result<CreatedWebhook> create_webhook(const WebhookRequest& request);
+  Result<std::vector<Webhook>> list_webhooks();
+  Result<Webhook> get_webhook(const std::string& id);
+  Result<CreatedWebhook> update_webhook(const std::string& id, const WebhookRequest& patch);
+  Status delete_webhook(const std::string& id);
+  Result<DeliveryPage> list_deliveries(const std::string& id, const DeliveryFilter& filter);
+  Result<DeliveryDetail> get_delivery(const std::string& id, const std::string& delivery);
+  Result<WebhookDelivery> redeliver(const std::string& id, const std::string& delivery);
+  Result<WebhookDelivery> ping_webhook(const std::string& id);
 
   // DependencySource: the version with its file contents.
   Result<Version> fetch_version(const std::string& module, const std::string& version) override;

@@ -19,6 +19,7 @@
 #include "spoke/model.h"
 #include "spoke/registry.h"
 #include "spoke/status.h"
+#include "spoke/webhooks.h"
 
 namespace spoke::rest {
 
@@ -115,6 +116,40 @@ Result<AuditPage> audit_page_from_json(const json& j);
 // InvalidArgument("missing_field", "invalid_role", "invalid_duration", "unknown_field").
 json to_json(const NewToken& t);
 Result<NewToken> parse_token_request(const json& body);
+
+// ---- webhooks ---------------------------------------------------------------------------------
+
+// {"id", "url", "events", "module" (null: every module), "active", "state" ("active", "failing"
+// or "paused"), "failing_since", "reason" (why failing or paused; null when healthy), "headers"
+// (sensitive values "[redacted]"), "description", "creator", "created_at", "updated_at"}. Never
+// the secret.
+json to_json(const Webhook& w);
+// The subscription's fields and "secret" when it was generated or rotated (shown only then).
+json to_json(const CreatedWebhook& c);
+// {"webhooks": [...]}
+json to_json(const std::vector<Webhook>& webhooks);
+// {"id" (the webhook-id header), "webhook_id", "event_id", "event", "module", "status",
+// "attempt_count", "in_flight" (an attempt is being made), "manual", "created_at",
+// "next_attempt_at" (pending only), "finished_at", "last_status", "last_error"}
+json to_json(const WebhookDelivery& d);
+// {"deliveries": [...], "next_page_token"} (the token only when another page follows).
+json to_json(const DeliveryPage& p);
+// The delivery's fields, "payload" (the body sent) and "attempts": [{"number", "time",
+// "duration_ms", "url", "request": {"headers", "body"}, "response": {"status", "headers",
+// "body", "truncated"} or null, "error": {"kind", "message"} or null}]; kind is "dns",
+// "connect", "tls", "timeout", "closed", "blocked", or "http" for an answer that is not 2xx.
+json to_json(const DeliveryDetail& d);
+// POST /webhooks and PATCH /webhooks/{id}: {"url", "events" (a list, or "*"), "module" (null:
+// every module), "secret", "active", "headers", "description", "rotate_secret"}; absent fields
+// are not set. InvalidArgument("unknown_field", "invalid_field").
+json to_json(const WebhookRequest& r);
+Result<WebhookRequest> parse_webhook_request(const json& body);
+Result<Webhook> webhook_from_json(const json& j);
+Result<CreatedWebhook> created_webhook_from_json(const json& j);
+Result<std::vector<Webhook>> webhooks_from_json(const json& j);
+Result<WebhookDelivery> delivery_from_json(const json& j);
+Result<DeliveryPage> delivery_page_from_json(const json& j);
+Result<DeliveryDetail> delivery_detail_from_json(const json& j);
 
 // ---- request bodies ---------------------------------------------------------------------------
 

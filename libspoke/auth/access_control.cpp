@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 
 #include "registry/registry_access.h"
 #include "spoke/auth.h"
 #include "spoke/registry_types.h"
 #include "spoke/storage.h"
+#include "util/paging.h"
 #include "webhooks/events.h"
 
 namespace spoke {
@@ -161,29 +161,18 @@ Result<AuditPage> AccessControl::list_audit(const AuditFilter& filter) {
     if (!t.ok()) return t.status();
     q.until = t.value();
   }
-  if (filter.limit > 1000) {
-    return Status::InvalidArgument(fmt::format("limit {} is out of range: 1 to 1000", filter.limit),
-                                   reason::kInvalidLimit);
-  }
-  q.limit = filter.limit == 0 ? 100 : filter.limit;
-  if (!filter.page_token.empty()) {
-    const std::string& p = filter.page_token;
-    auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), q.before_id);
-    if (ec != std::errc() || end != p.data() + p.size() || q.before_id <= 0) {
-      return Status::InvalidArgument(fmt::format("page_token \"{}\" is not valid", p),
-                                     reason::kInvalidPageToken);
-    }
-  }
-  // One more than asked tells whether there is a next page.
-  ++q.limit;
+  auto fetch = internal::page_fetch_size(filter.limit);
+  if (!fetch.ok()) return fetch.status();
+  q.limit = fetch.value();
+  auto before = internal::parse_page_token(filter.page_token);
+  if (!before.ok()) return before.status();
+  q.before_id = before.value();
   auto entries = store_.list_audit(q);
   if (!entries.ok()) return entries.status();
   AuditPage page;
   page.entries = std::move(entries).value();
-  if (page.entries.size() == q.limit) {
-    page.entries.pop_back();
-    page.next_page_token = std::to_string(page.entries.back().id);
-  }
+  page.next_page_token =
+      internal::finish_page(page.entries, q.limit, [](const AuditEntry& e) { return e.id; });
   return page;
 }
 

@@ -56,6 +56,25 @@ LibraryMetrics::LibraryMetrics(metrics::MetricRegistry& r)
       compile_job_duration(r.histogram("spoke_compile_job_duration_seconds",
                                        "Duration of compile jobs run in this process, by language",
                                        {"language"}, metrics::exponential_buckets(0.05, 2, 14))),
+      webhook_deliveries(r.counter("spoke_webhook_deliveries_total",
+                                   "Webhook delivery attempts made by this process, by outcome: "
+                                   "succeeded, retrying (failed, another attempt follows), "
+                                   "failed (final)",
+                                   {"outcome"})),
+      webhook_delivery_duration(r.histogram("spoke_webhook_delivery_duration_seconds",
+                                            "Duration of webhook delivery attempts, by outcome",
+                                            {"outcome"})),
+      rate_limit_redis_up(r.gauge("spoke_rate_limit_redis_up",
+                                  "1 while rate limits are shared through Redis and Redis "
+                                  "answers; 0 while this instance falls back to its own buckets "
+                                  "(or no Redis is configured)")),
+      rate_limit_redis_errors(r.counter("spoke_rate_limit_redis_errors_total",
+                                        "Rate-limit decisions Redis failed to make (unreachable, "
+                                        "timed out or refused)")),
+      rate_limit_fallback_decisions(
+          r.counter("spoke_rate_limit_fallback_decisions_total",
+                    "Rate-limit decisions made by this instance's own buckets because Redis did "
+                    "not answer")),
       build_info(r.gauge("spoke_build_info",
                          "Always 1; the labels say which Spoke and which libprotobuf this is",
                          {"version", "protobuf_version"})) {
@@ -69,6 +88,10 @@ LibraryMetrics::LibraryMetrics(metrics::MetricRegistry& r)
     pushes.with({outcome});
   }
   for (const char* result : {"valid", "invalid", "error"}) validations.with({result});
+  for (const char* outcome : {"succeeded", "retrying", "failed"}) {
+    webhook_deliveries.with({outcome});
+    webhook_delivery_duration.with({outcome});
+  }
 }
 
 }  // namespace spoke::internal

@@ -32,6 +32,13 @@ struct LibraryMetrics {
   metrics::GaugeFamily& compile_jobs_running;
   // {language}
   metrics::HistogramFamily& compile_job_duration;
+  // {outcome}: succeeded, retrying (failed, another attempt follows), failed (final).
+  metrics::CounterFamily& webhook_deliveries;
+  metrics::HistogramFamily& webhook_delivery_duration;
+  // Rate limits shared through Redis (spoke/rate_limit.h).
+  metrics::GaugeFamily& rate_limit_redis_up;
+  metrics::CounterFamily& rate_limit_redis_errors;
+  metrics::CounterFamily& rate_limit_fallback_decisions;
   // {version, protobuf_version}: always 1.
   metrics::GaugeFamily& build_info;
 };

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <openssl/x509.h>
 #include <zlib.h>
 
 #include "spoke/rest.h"
@@ -46,6 +47,7 @@ std::string encode_path_segment(const std::string& s) {
 struct RemoteRegistry::Impl {
   RemoteOptions options;
   std::string prefix;  // a path the registry is served under ("" at the root)
+  std::string host;    // host[:port] of the URL
   std::unique_ptr<httplib::Client> client;
 
   explicit Impl(RemoteOptions o) : options(std::move(o)) {
@@ -57,6 +59,7 @@ struct RemoteRegistry::Impl {
       prefix = base.substr(path_start);
       base = base.substr(0, path_start);
     }
+    host = base.substr(scheme_end == std::string::npos ? 0 : scheme_end + 3);
     client = std::make_unique<httplib::Client>(base);
     client->set_connection_timeout(options.connect_timeout_s, 0);
     client->set_read_timeout(options.timeout_s, 0);
@@ -65,6 +68,26 @@ struct RemoteRegistry::Impl {
     if (!options.ca_cert.empty()) client->set_ca_cert_path(options.ca_cert.c_str());
     client->enable_server_certificate_verification(true);
     if (!options.token.empty()) client->set_bearer_token_auth(options.token.c_str());
+  }
+
+  // "?k=v&..." of the non-empty values (empty when there is none).
+  static std::string query(std::initializer_list<std::pair<const char*, std::string>> params) {
+    std::string out;
+    for (const auto& [key, value] : params) {
+      if (value.empty()) continue;
+      out.push_back(out.empty() ? '?' : '&');
+      out.append(key);
+      out.push_back('=');
+      out.append(encode_path_segment(value));
+    }
+    return out;
+  }
+
+  Status remove(const std::string& path) {
+    auto r = client->Delete(prefix + path);
+    if (!r) return unreachable(r, "DELETE " + path);
+    if (r->status >= 400) return rest::status_from_error(r->status, r->body);
+    return Status::OK();
   }
 
   static std::string module_path(const std::string& module) {
@@ -89,11 +112,23 @@ struct RemoteRegistry::Impl {
       case httplib::Error::Write:
         why = "the connection was closed while sending the request";
         break;
-      case httplib::Error::SSLConnection:
+      case httplib::Error::SSLServerVerification: {
+        long verify = client->get_openssl_verify_result();
+        why = verify != X509_V_OK
+                  ? fmt::format(
+                        "its TLS certificate is not trusted ({}); pass --ca-cert (or "
+                        "SPOKE_CA_CERT) with the CA that signed it",
+                        X509_verify_cert_error_string(verify))
+                  : fmt::format("its TLS certificate is not for {}", host);
+        break;
+      }
       case httplib::Error::SSLLoadingCerts:
-      case httplib::Error::SSLServerVerification:
-        why = fmt::format("TLS failed ({}; --ca-cert names a private CA)",
-                          httplib::to_string(r.error()));
+        why = options.ca_cert.empty()
+                  ? "cannot load the system's CA certificates"
+                  : fmt::format("cannot load CA certificates from {}", options.ca_cert);
+        break;
+      case httplib::Error::SSLConnection:
+        why = "the TLS handshake failed (is it an https server?)";
         break;
       default:
         why = httplib::to_string(r.error());
@@ -153,28 +188,86 @@ Result<std::vector<AccessToken>> RemoteRegistry::list_tokens() {
 }
 
 Status RemoteRegistry::revoke_token(const std::string& name) {
-  std::string path = "/tokens/" + encode_path_segment(name);
-  auto r = impl_->client->Delete(impl_->prefix + path);
-  if (!r) return impl_->unreachable(r, "DELETE " + path);
-  if (r->status >= 400) return rest::status_from_error(r->status, r->body);
-  return Status::OK();
+  return impl_->remove("/tokens/" + encode_path_segment(name));
 }
 
 Result<AuditPage> RemoteRegistry::list_audit(const AuditFilter& filter) {
-  std::string query;
-  auto add = [&](const char* key, const std::string& value) {
-    if (value.empty()) return;
-    query += (query.empty() ? "?" : "&") + std::string(key) + "=" + encode_path_segment(value);
-  };
-  add("module", filter.module);
-  add("actor", filter.actor);
-  add("since", filter.since);
-  add("until", filter.until);
-  add("limit", filter.limit == 0 ? "" : std::to_string(filter.limit));
-  add("page_token", filter.page_token);
-  auto r = impl_->get("/audit" + query);
+  auto r = impl_->get("/audit" +
+                      Impl::query({{"module", filter.module},
+                                   {"actor", filter.actor},
+                                   {"since", filter.since},
+                                   {"until", filter.until},
+                                   {"limit", filter.limit == 0 ? "" : std::to_string(filter.limit)},
+                                   {"page_token", filter.page_token}}));
   if (!r.ok()) return r.status();
   return rest::audit_page_from_json(r.value());
+}
+
+namespace {
+std::string webhook_path(const std::string& id) { return "/webhooks/" + encode_path_segment(id); }
+std::string delivery_path(const std::string& id, const std::string& delivery) {
+  return webhook_path(id) + "/deliveries/" + encode_path_segment(delivery);
+}
+}  // namespace
+
+Result<CreatedWebhook> RemoteRegistry::create_webhook(const WebhookRequest& request) {
+  auto r = impl_->send("POST", "/webhooks", rest::to_json(request));
+  if (!r.ok()) return r.status();
+  return rest::created_webhook_from_json(r.value());
+}
+
+Result<std::vector<Webhook>> RemoteRegistry::list_webhooks() {
+  auto r = impl_->get("/webhooks");
+  if (!r.ok()) return r.status();
+  return rest::webhooks_from_json(r.value());
+}
+
+Result<Webhook> RemoteRegistry::get_webhook(const std::string& id) {
+  auto r = impl_->get(webhook_path(id));
+  if (!r.ok()) return r.status();
+  return rest::webhook_from_json(r.value());
+}
+
+Result<CreatedWebhook> RemoteRegistry::update_webhook(const std::string& id,
+                                                      const WebhookRequest& patch) {
+  auto r = impl_->send("PATCH", webhook_path(id), rest::to_json(patch));
+  if (!r.ok()) return r.status();
+  return rest::created_webhook_from_json(r.value());
+}
+
+Status RemoteRegistry::delete_webhook(const std::string& id) {
+  return impl_->remove(webhook_path(id));
+}
+
+Result<DeliveryPage> RemoteRegistry::list_deliveries(const std::string& id,
+                                                     const DeliveryFilter& filter) {
+  auto r = impl_->get(webhook_path(id) + "/deliveries" +
+                      Impl::query({{"status", filter.status},
+                                   {"event", filter.event},
+                                   {"limit", filter.limit == 0 ? "" : std::to_string(filter.limit)},
+                                   {"page_token", filter.page_token}}));
+  if (!r.ok()) return r.status();
+  return rest::delivery_page_from_json(r.value());
+}
+
+Result<DeliveryDetail> RemoteRegistry::get_delivery(const std::string& id,
+                                                    const std::string& delivery) {
+  auto r = impl_->get(delivery_path(id, delivery));
+  if (!r.ok()) return r.status();
+  return rest::delivery_detail_from_json(r.value());
+}
+
+Result<WebhookDelivery> RemoteRegistry::redeliver(const std::string& id,
+                                                  const std::string& delivery) {
+  auto r = impl_->send("POST", delivery_path(id, delivery) + "/redeliver", json::object());
+  if (!r.ok()) return r.status();
+  return rest::delivery_from_json(r.value());
+}
+
+Result<WebhookDelivery> RemoteRegistry::ping_webhook(const std::string& id) {
+  auto r = impl_->send("POST", webhook_path(id) + "/ping", json::object());
+  if (!r.ok()) return r.status();
+  return rest::delivery_from_json(r.value());
 }
 
 RemoteRegistry::RemoteRegistry(RemoteOptions options)

@@ -47,23 +47,6 @@ inline std::string postgres_bin_dir() {
   return best;
 }
 
-inline int free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) ::close(fd);
-    throw std::runtime_error("no free loopback port");
-  }
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
-
 class PostgresServer {
  public:
   // Starts a new cluster. Throws with the reason when PostgreSQL is missing or does not start.

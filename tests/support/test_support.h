@@ -3,8 +3,10 @@
 // Helpers for tests that use real files and real processes.
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -265,6 +267,33 @@ class Server {
   int port_ = 0;
   int health_port_ = 0;
 };
+
+// spoke-server run to completion with `args` and a data directory in `scratch`: for settings it
+// refuses at start.
+inline ProcessResult run_server(std::vector<std::string> args, const fs::path& scratch) {
+  args.insert(args.begin(), binary_from_env("SPOKE_SERVER_BIN"));
+  args.push_back("--storage-dir");
+  args.push_back((scratch / "refused-data").string());
+  return run(args, scratch);
+}
+
+// A TCP port on 127.0.0.1 nothing listens on right now.
+inline int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("no free loopback port");
+  }
+  int port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
 
 inline const char* kExampleProto =
     "syntax = \"proto3\";\npackage example;\n\nmessage Hello {\n  string message = 1;\n}\n";

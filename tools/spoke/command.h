@@ -21,6 +21,7 @@ struct Globals {
   bool json = false;     // --json
   bool quiet = false;    // --quiet: no progress on stderr
   std::string token;     // --token, else $SPOKE_TOKEN (else what spoke login stored)
+  std::string ca_cert;   // --ca-cert, else $SPOKE_CA_CERT: the CA of an https registry
 
   // The registry's URL and the token: --token / $SPOKE_TOKEN, else the one stored by spoke login.
   RemoteOptions remote() const;
@@ -50,6 +51,8 @@ void add_compile_commands(CLI::App& app, Commands& out);
 void add_policy_commands(CLI::App& app, Commands& out);
 // login, logout, whoami, token, audit
 void add_access_commands(CLI::App& app, Commands& out);
+// webhooks add|list|show|update|remove|deliveries|redeliver|ping
+void add_webhook_commands(CLI::App& app, Commands& out);
 
 // ---- shared by the commands -------------------------------------------------------------------
 

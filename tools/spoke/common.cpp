@@ -11,6 +11,7 @@ RemoteOptions Globals::remote() const {
   RemoteOptions options;
   options.url = registry;
   options.token = token;
+  options.ca_cert = ca_cert;
   if (options.token.empty()) {
     // A credentials file that cannot be read is as good as none: the registry says what it needs.
     auto stored = load_credential(default_credentials_path(), registry);

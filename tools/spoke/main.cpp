@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   if (const char* env_token = std::getenv("SPOKE_TOKEN"); env_token != nullptr) {
     globals.token = env_token;
   }
+  if (const char* env_ca = std::getenv("SPOKE_CA_CERT"); env_ca != nullptr) {
+    globals.ca_cert = env_ca;
+  }
   auto add_globals = [&](CLI::App* sub) {
     sub->add_option("--registry", globals.registry,
                     "registry URL (default: $SPOKE_REGISTRY or http://localhost:8080)");
@@ -30,6 +33,9 @@ int main(int argc, char** argv) {
     sub->add_flag("-q,--quiet", globals.quiet, "no progress on stderr (shown on a terminal)");
     sub->add_option("--token", globals.token,
                     "access token (default: $SPOKE_TOKEN, else the one spoke login stored)");
+    sub->add_option("--ca-cert", globals.ca_cert,
+                    "PEM file of the CA that signed an https registry's certificate, for a "
+                    "private CA (default: $SPOKE_CA_CERT, else the system's CAs)");
   };
   add_globals(&app);
 
@@ -42,12 +48,13 @@ int main(int argc, char** argv) {
   spoke::cli::add_compile_commands(app, commands);
   spoke::cli::add_policy_commands(app, commands);
   spoke::cli::add_access_commands(app, commands);
+  spoke::cli::add_webhook_commands(app, commands);
   for (const auto& c : commands) add_globals(c->app());
   // Listed in the order of a day's work: push and pull, check, generate, browse.
-  const std::vector<std::string> order = {"push",      "pull",     "validate", "lint",   "format",
-                                          "ast",       "breaking", "diff",     "config", "compile",
-                                          "languages", "modules",  "versions", "login",  "logout",
-                                          "whoami",    "token",    "audit"};
+  const std::vector<std::string> order = {"push",      "pull",     "validate", "lint",    "format",
+                                          "ast",       "breaking", "diff",     "config",  "compile",
+                                          "languages", "modules",  "versions", "login",   "logout",
+                                          "whoami",    "token",    "audit",    "webhooks"};
   std::vector<std::string> listed;
   for (const auto& c : commands) listed.push_back(c->app()->get_name());
   auto rank = [&](const std::string& name) {
