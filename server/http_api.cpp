@@ -15,6 +15,7 @@
 #include "spoke/lint.h"
 #include "spoke/metrics.h"
 #include "spoke/rest.h"
+#include "util/immutable_cache.h"
 
 namespace spoke::server {
 namespace {
@@ -159,6 +160,65 @@ Result<bool> bool_param(const Request& req, const char* name, bool fallback) {
   if (value == "false") return false;
   return Status::InvalidArgument(fmt::format("{}=\"{}\" must be true or false", name, value),
                                  reason::kInvalidParameter);
+}
+
+// ?limit= and ?page_token= of a paginated read (limit 0: the default page).
+struct PageParams {
+  std::size_t limit = 0;
+  std::string token;
+};
+Result<PageParams> page_params(const Request& req) {
+  PageParams p;
+  if (req.has_param("limit")) {
+    auto parsed = parse_page_limit(req.get_param_value("limit"));
+    if (!parsed.ok()) return parsed.status();
+    p.limit = parsed.value();
+  }
+  p.token = req.get_param_value("page_token");
+  return p;
+}
+
+// Rendered answers of reads that cannot change under their key: a version read names an exact
+// version (immutable), a module read names the module's revision, read from the store for each
+// request (through the same replica rules as every read), so another instance's push is seen as
+// soon as the store shows it.
+using ResponseCache = internal::ImmutableCache;
+
+void send_cached(Response& res, const std::string& body) {
+  res.status = 200;
+  res.set_content(body, kJson);
+}
+
+std::string cache_key(std::initializer_list<std::string_view> parts) {
+  std::string key;
+  for (auto p : parts) {
+    key.append(p);
+    key.push_back('\0');
+  }
+  return key;
+}
+
+// GET /modules/{module} and GET /modules/{module}/versions: a page of the module's versions
+// (`fetch(module, page)` reads it), answered from the cache under the module's revision, which
+// one indexed read gives. A push between that read and `fetch` leaves a fresher answer under the
+// older revision, which only a reader that still sees the older revision (a lagging replica)
+// can get.
+template <typename Fetch>
+void serve_module_page(Registry& reg, ResponseCache& cache, const char* kind, const Request& req,
+                       Response& res, Fetch&& fetch) {
+  auto page = page_params(req);
+  if (!page.ok()) return send_error(res, page.status());
+  const std::string module = req.matches[1];
+  auto summary = reg.get_module_summary(module);
+  if (!summary.ok()) return send_error(res, summary.status());
+  std::string key = cache_key(
+      {kind, module, std::to_string(page->limit), page->token, std::to_string(summary->revision)});
+  if (auto hit = cache.get(key)) return send_cached(res, *hit);
+  auto value = fetch(module, page.value());
+  if (!value.ok()) return send_error(res, value.status());
+  auto body = std::make_shared<const std::string>(rest::dump(rest::to_json(value.value())));
+  cache.put(key, body);
+  send_cached(res, *body);
 }
 
 std::string join(const std::set<std::string>& items) {
@@ -731,7 +791,8 @@ void add_webhook_routes(Router& router, WebhookService* hooks, std::size_t limit
       }));
 }
 
-void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::size_t limit) {
+void add_module_routes(Router& router, Registry* reg, const Guard* guard,
+                       std::shared_ptr<ResponseCache> cache, std::size_t limit) {
   router.add({"POST", "/modules", "create a module", Access::kWrite},
              [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
                auto body = read_json_body(req, *reader, limit);
@@ -761,10 +822,15 @@ void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::s
                reply(res, page);
              });
 
-  router.add({"GET", "/modules/{module}", "a module with all its versions", Access::kRead},
-             [reg](const Request& req, Response& res, const ContentReader*) {
-               reply(res, reg->get_module(req.matches[1]));
-             });
+  router.add(
+      {"GET", "/modules/{module}",
+       "a module with its versions, newest first (paginated: ?limit=&page_token=)", Access::kRead},
+      [reg, cache](const Request& req, Response& res, const ContentReader*) {
+        serve_module_page(*reg, *cache, "module", req, res,
+                          [&](const std::string& module, const PageParams& page) {
+                            return reg->get_module(module, page.limit, page.token);
+                          });
+      });
 
   router.add({"PATCH", "/modules/{module}", "change a module's description", Access::kWrite},
              [reg, limit](const Request& req, Response& res, const ContentReader* reader) {
@@ -809,7 +875,8 @@ void add_module_routes(Router& router, Registry* reg, const Guard* guard, std::s
       });
 }
 
-void add_version_routes(Router& router, Registry* reg, const Guard* guard, std::size_t limit) {
+void add_version_routes(Router& router, Registry* reg, const Guard* guard,
+                        std::shared_ptr<ResponseCache> cache, std::size_t limit) {
   router.add(
       {"POST", "/modules/{module}/versions", "push a version", Access::kWrite, Budget::kPush},
       [reg, guard, limit](const Request& req, Response& res, const ContentReader* reader) {
@@ -828,15 +895,19 @@ void add_version_routes(Router& router, Registry* reg, const Guard* guard, std::
         send_json(res, r->created ? 201 : 200, rest::to_json(r.value()));
       });
 
-  router.add({"GET", "/modules/{module}/versions", "list a module's versions, newest first",
-              Access::kRead},
-             [reg](const Request& req, Response& res, const ContentReader*) {
-               reply(res, reg->list_versions(req.matches[1]));
-             });
+  router.add(
+      {"GET", "/modules/{module}/versions",
+       "list a module's versions, newest first (paginated: ?limit=&page_token=)", Access::kRead},
+      [reg, cache](const Request& req, Response& res, const ContentReader*) {
+        serve_module_page(*reg, *cache, "versions", req, res,
+                          [&](const std::string& module, const PageParams& page) {
+                            return reg->list_versions(module, page.limit, page.token);
+                          });
+      });
 
   router.add({"GET", "/modules/{module}/versions/{version}",
               "one version (?include=content for file contents)", Access::kRead},
-             [reg](const Request& req, Response& res, const ContentReader*) {
+             [reg, cache](const Request& req, Response& res, const ContentReader*) {
                std::string include = req.get_param_value("include");
                if (!include.empty() && include != "content") {
                  return send_error(
@@ -846,8 +917,20 @@ void add_version_routes(Router& router, Registry* reg, const Guard* guard, std::
                          reason::kInvalidParameter));
                }
                bool with_content = include == "content";
-               reply(res, reg->get_version(req.matches[1], req.matches[2], with_content), 200,
-                     [with_content](const Version& v) { return rest::to_json(v, with_content); });
+               const std::string module = req.matches[1];
+               // A version never changes: its answer is cached under its exact name.
+               auto exact = reg->resolve_version(module, req.matches[2]);
+               if (!exact.ok()) return send_error(res, exact.status());
+               std::string key = cache_key({"version", module, exact.value(), include});
+               if (auto hit = cache->get(key)) return send_cached(res, *hit);
+               auto v = reg->get_version(module, exact.value(), with_content);
+               if (!v.ok()) return send_error(res, v.status());
+               auto body =
+                   std::make_shared<const std::string>(rest::dump(rest::to_json(*v, with_content)));
+               // Until its stored descriptor is recorded (versions stored before them get it when
+               // first needed), the answer still changes.
+               if (!v->descriptor_digest.empty()) cache->put(key, body);
+               send_cached(res, *body);
              });
 
   router.add({"GET", "/modules/{module}/versions/{version}/dependencies",
@@ -938,8 +1021,11 @@ std::shared_ptr<const Router> register_api_routes(httplib::Server& server, Regis
                                                   const ApiOptions& options) {
   auto router = std::make_shared<Router>(server);
   auto guard = make_guard(registry, options);
-  add_module_routes(*router, &registry, guard.get(), options.max_body_bytes);
-  add_version_routes(*router, &registry, guard.get(), options.max_body_bytes);
+  // Rendered answers, shared by the routes; lives as long as the server's handlers.
+  static constexpr std::size_t kResponseCacheBytes = 64u << 20;
+  auto cache = std::make_shared<ResponseCache>(kResponseCacheBytes);
+  add_module_routes(*router, &registry, guard.get(), cache, options.max_body_bytes);
+  add_version_routes(*router, &registry, guard.get(), cache, options.max_body_bytes);
   add_compile_routes(*router, options.compile, options.max_body_bytes);
   add_access_routes(*router, guard, options.max_body_bytes);
   add_webhook_routes(*router, options.webhooks, options.max_body_bytes);

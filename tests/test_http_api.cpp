@@ -153,8 +153,42 @@ TEST_CASE_FIXTURE(Fixture, "versions_are_pushed_listed_and_read") {
   CHECK(module["versions"][0]["version"] == "v2.0.0-beta.1");
   CHECK_FALSE(module["versions"][0]["files"][0].contains("content"));
 
+  // Pages of versions: a first page of the same shape, then the rest by token, on both routes.
+  auto first = body_of(client.Get("/modules/example/versions?limit=2"));
+  REQUIRE(first["versions"].size() == 2);
+  CHECK(first["versions"][0]["version"] == "v2.0.0-beta.1");
+  std::string token = first["next_page_token"];
+  auto second = body_of(client.Get("/modules/example/versions?limit=2&page_token=" + token));
+  REQUIRE(second["versions"].size() == 1);
+  CHECK(second["versions"][0]["version"] == "v1.0.0");
+  CHECK_FALSE(second.contains("next_page_token"));
+  CHECK_FALSE(list.contains("next_page_token"));
+  auto module_page = body_of(client.Get("/modules/example?limit=1"));
+  CHECK(module_page["version_count"] == 3);
+  REQUIRE(module_page["versions"].size() == 1);
+  auto module_next = body_of(client.Get("/modules/example?limit=2&page_token=" +
+                                        module_page["next_page_token"].get<std::string>()));
+  REQUIRE(module_next["versions"].size() == 2);
+  CHECK(module_next["versions"][0]["version"] == "v1.1.0");
+  check_error(client.Get("/modules/example/versions?limit=0"), 400, "invalid_limit");
+  check_error(client.Get("/modules/example?limit=1001"), 400, "invalid_limit");
+  check_error(client.Get("/modules/example/versions?page_token=zz"), 400, "invalid_page_token");
+  check_error(client.Get("/modules/example?page_token=00"), 400, "invalid_page_token");
+  // A push shows at once in the module's answers (they are cached by the module's revision).
+  REQUIRE(post("/modules/example/versions",
+               push_body("v1.2.0", std::string(kExampleProto) + "// 1.2\n"))
+              ->status == 201);
+  auto grown = body_of(client.Get("/modules/example"));
+  CHECK(grown["version_count"] == 4);
+  CHECK(grown["latest_version"] == "v1.2.0");
+  CHECK(body_of(client.Get("/modules/example/versions"))["versions"].size() == 4);
+  auto renamed =
+      client.Patch("/modules/example", json{{"description", "changed"}}.dump(), "application/json");
+  REQUIRE(renamed->status == 200);
+  CHECK(body_of(client.Get("/modules/example"))["description"] == "changed");
+
   auto latest = body_of(client.Get("/modules/example/versions/latest"));
-  CHECK(latest["version"] == "v1.1.0");
+  CHECK(latest["version"] == "v1.2.0");
   CHECK_FALSE(latest["files"][0].contains("content"));
   auto with_content = body_of(client.Get("/modules/example/versions/v1.0.0?include=content"));
   CHECK(with_content["files"][0]["content"] == kExampleProto);

@@ -2,6 +2,8 @@
 #include "support/doctest.h"
 
 #include "spoke/model.h"
+
+#include <algorithm>
 #include "support/test_support.h"
 
 using namespace spoke;
@@ -183,4 +185,37 @@ TEST_CASE("dependency_specs_parse_module_at_version") {
 TEST_CASE("timestamps_render_as_rfc3339_utc") {
   CHECK(format_timestamp(0) == "1970-01-01T00:00:00.000Z");
   CHECK(format_timestamp(1795449002123) == "2026-11-23T15:50:02.123Z");
+}
+
+TEST_CASE("version_order_keys_sort_as_sort_newest_first") {
+  std::vector<std::string> names = {"v1.0.0",         "1.0.1",
+                                    "v1.0.0-rc.1",    "v1.0.0-rc.2",
+                                    "v1.0.0-rc.10",   "v1.0.0-alpha",
+                                    "v1.0.0-alpha.1", "v1.0.0-alpha.beta",
+                                    "v1.0.0-beta",    "v1.0.0-1",
+                                    "v1.0.0-10",      "v10.0.0",
+                                    "v2.0.0",         "v0.0.1",
+                                    "abcdef1",        "1234567",
+                                    "v1.0.0-alpha-1", "v18446744073709551615.0.0",
+                                    "v1.1.0+build.7", "v1.1.0+build.8"};
+  std::vector<spoke::VersionRef> refs;
+  std::int64_t seq = 0;
+  for (const auto& n : names) refs.push_back({n, "", 0, ++seq});
+  auto expected = refs;
+  spoke::sort_newest_first(expected);
+  auto keyed = refs;
+  std::sort(keyed.begin(), keyed.end(), [](const spoke::VersionRef& a, const spoke::VersionRef& b) {
+    auto ka = spoke::version_order_key(*spoke::parse_version(a.version));
+    auto kb = spoke::version_order_key(*spoke::parse_version(b.version));
+    return ka != kb ? ka > kb : a.sequence > b.sequence;
+  });
+  std::vector<std::string> want, got;
+  for (const auto& r : expected) want.push_back(r.version);
+  for (const auto& r : keyed) got.push_back(r.version);
+  CHECK(got == want);
+  for (const auto& n : names) {
+    for (char c : spoke::version_order_key(*spoke::parse_version(n))) {
+      CHECK((c >= '!' && c <= '~'));
+    }
+  }
 }

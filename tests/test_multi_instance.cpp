@@ -191,6 +191,9 @@ TEST_CASE("pushes_of_one_version_through_two_servers_have_one_winner_and_all_agr
   // More versions, alternating servers: both answer the same module, latest and listing.
   auto ca = client_of(*a);
   auto cb = client_of(*b);
+  // a has answered (and cached) the module before b's pushes: it must not answer it again.
+  const json before = get_json(*ca, "/modules/race");
+  CHECK(get_json(*ca, "/modules/race/versions") == json{{"versions", before["versions"]}});
   REQUIRE(push(*cb, "race",
                push_body("v1.1.0", proto(first_won ? "First" : "Second", "  string more = 2;\n")))
               ->status == 201);

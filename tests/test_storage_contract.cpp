@@ -208,12 +208,13 @@ TEST_CASE("metadata_store_contract") {
     CHECK(store->get_file("beta", "v1.0.0", "missing.proto").status().reason() == "file_not_found");
     CHECK(store->get_file("beta", "v0.0.1", "a.proto").status().reason() == "version_not_found");
 
-    auto holders = store->find_path("dir/b.proto");
+    // The path index looks at each module's latest version only.
+    auto holders = store->find_path_in_latest("dir/b.proto");
     REQUIRE(holders.ok());
-    REQUIRE(holders->size() == 2);
-    CHECK((*holders)[0] == std::pair<std::string, std::string>{"beta", "v1.0.0"});
-    CHECK((*holders)[1] == std::pair<std::string, std::string>{"beta", "v1.1.0"});
-    CHECK(store->find_path("nowhere.proto")->empty());
+    REQUIRE(holders->size() == 1);
+    CHECK((*holders)[0] == std::pair<std::string, std::string>{"beta", "v1.1.0"});
+    CHECK(store->find_path_in_latest("forced.proto")->size() == 1);
+    CHECK(store->find_path_in_latest("nowhere.proto")->empty());
 
     auto refs = store->list_versions("beta");
     REQUIRE(refs.ok());
@@ -228,7 +229,10 @@ TEST_CASE("metadata_store_contract") {
     REQUIRE(page->size() == 3);
     CHECK((*page)[0].module.name == "alpha");
     CHECK((*page)[1].module.name == "beta");
-    CHECK((*page)[1].versions.size() == 2);
+    CHECK((*page)[1].version_count == 2);
+    CHECK((*page)[1].latest_version == "v1.1.0");
+    CHECK((*page)[0].version_count == 0);
+    CHECK((*page)[0].latest_version.empty());
     CHECK((*page)[2].module.name == "charlie");
     auto rest = store->list_modules("charlie", 10);
     REQUIRE(rest->size() == 4);
@@ -237,11 +241,79 @@ TEST_CASE("metadata_store_contract") {
     CHECK((*rest)[2].module.name == "forced");
     CHECK((*rest)[3].module.name == "zeta");
 
+    // Records: latest, count and revision follow every change.
+    auto record = store->get_module_record("beta");
+    REQUIRE(record.ok());
+    CHECK(record->latest_version == "v1.1.0");
+    CHECK(record->version_count == 2);
+    const std::int64_t revision = record->revision;
+    CHECK(store->update_module("beta", "changed", 9).ok());
+    CHECK(store->get_module_record("beta")->revision > revision);
+    // A stored descriptor recorded later changes the version's answer, so the revision moves.
+    const std::int64_t before_descriptor = store->get_module_record("beta")->revision;
+    CHECK(store->set_version_descriptor("beta", "v1.1.0", "sha256:" + std::string(64, '8')).ok());
+    CHECK(store->get_module_record("beta")->revision > before_descriptor);
+    CHECK(store->get_module_record("nope").status().reason() == "module_not_found");
+    // A pre-release above the latest release, and a release below it, leave it; a higher
+    // release takes over. Commit ids never do while a semantic version exists.
+    REQUIRE(
+        store->insert_version({"beta", "", 0, 0}, make_version("beta", "v2.0.0-rc.1"), {}).ok());
+    REQUIRE(store->insert_version({"beta", "", 0, 0}, make_version("beta", "v1.0.1"), {}).ok());
+    REQUIRE(store->insert_version({"beta", "", 0, 0}, make_version("beta", "abcdef0"), {}).ok());
+    CHECK(store->get_module_record("beta")->latest_version == "v1.1.0");
+    REQUIRE(store->insert_version({"beta", "", 0, 0}, make_version("beta", "1.2.0"), {}).ok());
+    CHECK(store->get_module_record("beta")->latest_version == "1.2.0");
+    CHECK(store->get_module_record("beta")->version_count == 6);
+    REQUIRE(
+        store->insert_version({"commits", "", 0, 0}, make_version("commits", "1111111"), {}).ok());
+    REQUIRE(
+        store->insert_version({"commits", "", 0, 0}, make_version("commits", "0000000"), {}).ok());
+    CHECK(store->get_module_record("commits")->latest_version == "0000000");
+
+    // Pages of versions, newest first in version order, with their files and dependencies.
+    std::vector<std::string> order;
+    std::optional<spoke::VersionCursor> after;
+    for (;;) {
+      auto versions = store->list_versions_page("beta", after, 2);
+      REQUIRE(versions.ok());
+      for (const auto& v : versions.value()) {
+        order.push_back(v.version);
+        CHECK(v.files.size() == 2);
+        CHECK(v.dependencies.size() == 1);
+        CHECK(v.digest == "sha256:" + std::string(64, 'e'));
+      }
+      if (versions->size() < 2) break;
+      after = spoke::VersionCursor{
+          spoke::version_order_key(*spoke::parse_version(versions->back().version)),
+          versions->back().sequence};
+    }
+    CHECK(order == std::vector<std::string>{"v2.0.0-rc.1", "1.2.0", "v1.1.0", "v1.0.1", "v1.0.0",
+                                            "abcdef0"});
+    CHECK(store->list_versions_page("nope", std::nullopt, 2).status().reason() ==
+          "module_not_found");
+    CHECK(store->list_versions_page("alpha", std::nullopt, 2)->empty());
+
+    // The version a push is compared with.
+    auto previous = [&](const std::string& module, const std::string& pushed) {
+      auto r = store->previous_version(module, *spoke::parse_version(pushed));
+      REQUIRE(r.ok());
+      return r->value_or("(none)");
+    };
+    CHECK(previous("beta", "v1.1.5") == "v1.1.0");
+    CHECK(previous("beta", "v3.0.0") == "v2.0.0-rc.1");
+    CHECK(previous("beta", "v2.0.0") == "v2.0.0-rc.1");
+    CHECK(previous("beta", "v1.0.0") == "(none)");
+    CHECK(previous("beta", "0.9.0") == "(none)");
+    CHECK(previous("beta", "1234567") == "1.2.0");
+    CHECK(previous("commits", "2222222") == "0000000");
+    CHECK(previous("alpha", "v1.0.0") == "(none)");
+
     if (backend.persistent) {
       store.reset();
       auto reopened = backend.open(dir.str());
       CHECK(reopened->get_version("beta", "v1.1.0").ok());
-      CHECK(reopened->list_modules("", 100)->size() == 7);
+      CHECK(reopened->get_module_record("beta")->latest_version == "1.2.0");
+      CHECK(reopened->list_modules("", 100)->size() == 8);
       CHECK(reopened->get_version("forced", "v1.2.0")->forced_breaking == 3);
       CHECK(reopened->get_version("beta", "v1.0.0")->descriptor_digest ==
             "sha256:" + std::string(64, '9'));
@@ -628,6 +700,11 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
         "DROP TABLE audit_log; DROP TABLE webhooks; DROP TABLE webhook_events; "
         "DROP TABLE webhook_deliveries; DROP TABLE webhook_attempts;");
     raw.exec("ALTER TABLE versions DROP COLUMN forced_breaking");
+    raw.exec(
+        "DROP INDEX versions_by_order; DROP INDEX versions_by_push; "
+        "ALTER TABLE versions DROP COLUMN order_key; ALTER TABLE modules DROP COLUMN "
+        "latest_version; ALTER TABLE modules DROP COLUMN latest_id; ALTER TABLE modules DROP "
+        "COLUMN version_count; ALTER TABLE modules DROP COLUMN revision;");
     raw.exec("ALTER TABLE versions DROP COLUMN descriptor_digest");
     raw.exec("DELETE FROM schema_version WHERE version > 1");
   }
@@ -636,6 +713,10 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   CHECK(store.value()->get_version("old", "v1.0.0")->digest ==
         make_version("old", "v1.0.0").digest);
   CHECK(store.value()->get_version("old", "v1.0.0")->forced_breaking == 0);
+  // What the later schema keeps on the module's row is filled in from the versions.
+  CHECK(store.value()->get_module_record("old")->latest_version == "v1.0.0");
+  CHECK(store.value()->get_module_record("old")->version_count == 1);
+  CHECK(store.value()->list_versions_page("old", std::nullopt, 10)->size() == 1);
   // Versions from before stored descriptors have none; one can be recorded.
   CHECK(store.value()->get_version("old", "v1.0.0")->descriptor_digest.empty());
   CHECK(store.value()
@@ -649,7 +730,7 @@ TEST_CASE("sqlite_store_migrates_a_version_1_database_keeping_its_data") {
   CHECK(store.value()->insert_job(j).ok());
   CHECK(store.value()->list_webhooks()->empty());
   SQLite::Database raw(db, SQLite::OPEN_READONLY);
-  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 9);
+  CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 10);
 }
 
 TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
@@ -658,7 +739,7 @@ TEST_CASE("sqlite_store_refuses_a_database_from_a_newer_schema") {
   { REQUIRE(open_sqlite_metadata_store(db).ok()); }
   {
     SQLite::Database raw(db, SQLite::OPEN_READWRITE);
-    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 9);
+    CHECK(raw.execAndGet("SELECT MAX(version) FROM schema_version").getInt() == 10);
     raw.exec("INSERT INTO schema_version VALUES (999)");
   }
   auto reopened = open_sqlite_metadata_store(db);
@@ -1014,15 +1095,15 @@ TEST_CASE("postgres_storage_migrates_once_and_refuses_a_newer_schema") {
   CHECK(failures == 0);
   auto& pg = spoke::testing::shared_postgres();
   std::string db = options.url.substr(options.url.rfind('/') + 1);
-  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "6");
-  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "6");
+  CHECK(pg.sql("SELECT count(*) FROM spoke_schema_version", db) == "7");
+  CHECK(pg.sql("SELECT max(version) FROM spoke_schema_version", db) == "7");
 
   pg.sql("INSERT INTO spoke_schema_version VALUES (999)", db);
   auto refused = open_storage(options);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.status().reason() == "schema_too_new");
   CHECK(refused.status().message().find("schema version 999") != std::string::npos);
-  CHECK(refused.status().message().find("(6)") != std::string::npos);
+  CHECK(refused.status().message().find("(7)") != std::string::npos);
 }
 
 // ---- the change journal and webhooks ------------------------------------------------------------

@@ -235,6 +235,11 @@ struct VersionRef {
   std::int64_t sequence = 0;
 };
 
+// A key whose byte order (ascending) is version order (oldest first): semver precedence (build
+// metadata ignored) above every commit id, whose keys are equal ("0"); ties are broken by push
+// order. Printable ASCII, so stores can index and compare it as text.
+std::string version_order_key(const VersionId& id);
+
 // Orders `refs` newest first: semver releases and pre-releases by precedence (ties by push
 // order), then commit ids by push order. Unparseable strings sort last by push order.
 void sort_newest_first(std::vector<VersionRef>& refs);

@@ -72,7 +72,11 @@ class Registry : public DependencySource {
   // `limit` is 1..1000 (0 means 100; more: InvalidArgument "invalid_limit"). `page_token` comes
   // from a previous page.
   Result<ModulePage> list_modules(std::size_t limit, const std::string& page_token);
-  Result<ModuleDetail> get_module(const std::string& name);
+  // The module with its first page of versions (limit and page_token as list_versions).
+  Result<ModuleDetail> get_module(const std::string& name, std::size_t limit = 0,
+                                  const std::string& page_token = "");
+  // The module's record alone: one indexed read, whatever the number of versions.
+  Result<ModuleSummary> get_module_summary(const std::string& name);
 
   // Validates, pins dependencies, checks the module's policy, stores blobs, then all metadata in
   // one transaction. Identical content under an existing version: that version, created = false.
@@ -103,7 +107,12 @@ class Registry : public DependencySource {
   Result<BreakingResult> diff(const std::string& module, const std::string& from,
                               const std::string& to, const std::string& against);
 
-  // Newest first, files without contents.
+  // One page of the module's versions, newest first, files without contents. `limit` is 1..1000
+  // (0 means 100); `page_token` comes from a previous page (of this module).
+  // InvalidArgument("invalid_limit" / "invalid_page_token"), NotFound("module_not_found").
+  Result<VersionPage> list_versions(const std::string& module, std::size_t limit,
+                                    const std::string& page_token);
+  // Every version, newest first, files without contents (all the pages).
   Result<std::vector<Version>> list_versions(const std::string& module);
   // `version` may be "latest". With `with_content`, file contents are filled in.
   Result<Version> get_version(const std::string& module, const std::string& version,

@@ -20,6 +20,8 @@ struct ModuleSummary {
   Module module;
   std::string latest_version;  // empty when the module has no versions
   std::size_t version_count = 0;
+  // Grows with every change to the module or its versions: equal revisions, equal answers.
+  std::int64_t revision = 0;
 };
 
 struct ModulePage {
@@ -29,8 +31,17 @@ struct ModulePage {
 
 struct ModuleDetail {
   Module module;
-  std::string latest_version;     // what `latest` names; empty when there are no versions
-  std::vector<Version> versions;  // newest first, files without contents
+  std::string latest_version;  // what `latest` names; empty when there are no versions
+  std::size_t version_count = 0;
+  std::vector<Version> versions;  // one page, newest first, files without contents
+  std::string next_page_token;    // empty on the last page
+  std::int64_t revision = 0;      // see ModuleSummary::revision
+};
+
+// One page of a module's versions, newest first, files without contents.
+struct VersionPage {
+  std::vector<Version> versions;
+  std::string next_page_token;  // empty on the last page
 };
 
 struct PushRequest {

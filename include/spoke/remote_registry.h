@@ -50,10 +50,16 @@ class RemoteRegistry : public DependencySource {
   Result<ModulePage> list_modules(std::size_t limit, const std::string& page_token);
   // Every module, following next_page_token.
   Result<std::vector<ModuleSummary>> list_all_modules();
-  Result<ModuleDetail> get_module(const std::string& name);
+  // The module and its first page of versions (limit 0: the server's default page).
+  Result<ModuleDetail> get_module(const std::string& name, std::size_t limit = 0,
+                                  const std::string& page_token = "");
 
   // The body is gzip-compressed. `progress` (optional) sees the compressed bytes go out.
   Result<PushResult> push(const PushRequest& request, const UploadProgress& progress = {});
+  // One page of versions, newest first.
+  Result<VersionPage> list_versions(const std::string& module, std::size_t limit,
+                                    const std::string& page_token);
+  // Every version, newest first, following next_page_token.
   Result<std::vector<Version>> list_versions(const std::string& module);
   Result<Version> get_version(const std::string& module, const std::string& version,
                               bool with_content);

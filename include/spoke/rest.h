@@ -31,8 +31,11 @@ json to_json(const Module& m);
 json to_json(const ModuleSummary& s);
 // {"modules": [...], "next_page_token"} (the token only when another page follows).
 json to_json(const ModulePage& p);
-// The module's fields, "latest_version" (null without versions), "version_count", "versions".
+// The module's fields, "latest_version" (null without versions), "version_count", "versions"
+// (one page) and "next_page_token" (only when another page follows).
 json to_json(const ModuleDetail& d);
+// {"versions": [...], "next_page_token"} (the token only when another page follows).
+json to_json(const VersionPage& p);
 json to_json(const Dependency& d);
 json to_json(const SourceInfo& s);
 // Files carry "content" only when `with_content`.
@@ -53,6 +56,7 @@ Result<ModulePage> module_page_from_json(const json& j);
 Result<ModuleDetail> module_detail_from_json(const json& j);
 Result<Version> version_from_json(const json& j);
 Result<std::vector<Version>> versions_from_json(const json& j);
+Result<VersionPage> version_page_from_json(const json& j);
 Result<PushResult> push_result_from_json(const json& j, bool created);
 Result<Diagnostic> diagnostic_from_json(const json& j);
 Result<ValidateReport> validate_report_from_json(const json& j);

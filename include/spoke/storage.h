@@ -16,10 +16,19 @@
 
 namespace spoke {
 
-// A module with the references of all its versions, as listed.
+// A module as listed: its row, with what the store keeps up to date on every push.
 struct ModuleRecord {
   Module module;
-  std::vector<VersionRef> versions;
+  std::string latest_version;  // what `latest` names (see pick_latest); empty without versions
+  std::size_t version_count = 0;
+  // Grows with every change to the module or its versions: equal revisions, equal answers.
+  std::int64_t revision = 0;
+};
+
+// Where a page of versions ends: the last version's version_order_key and sequence.
+struct VersionCursor {
+  std::string order_key;
+  std::int64_t sequence = 0;
 };
 
 // An event a change records with itself (see Journal).
@@ -60,12 +69,26 @@ class MetadataStore {
   virtual Status update_module(const std::string& name, const std::string& description,
                                Timestamp updated_at) = 0;
   // Modules ordered by name, names strictly after `after` (empty: from the start), at most
-  // `limit`, each with its version references.
+  // `limit`. Costs the same whatever the number of versions stored.
   virtual Result<std::vector<ModuleRecord>> list_modules(const std::string& after,
                                                          std::size_t limit) = 0;
+  // One module's record. NotFound when absent.
+  virtual Result<ModuleRecord> get_module_record(const std::string& name) = 0;
 
   // All versions of a module (unordered). NotFound when the module is absent.
   virtual Result<std::vector<VersionRef>> list_versions(const std::string& module) = 0;
+  // At most `limit` versions of a module, newest first (version order: sort_newest_first), after
+  // `after` (nullopt: from the newest), with their files' metadata and dependencies. The cost
+  // depends on `limit`, not on how many versions the module has. NotFound when the module is
+  // absent.
+  virtual Result<std::vector<Version>> list_versions_page(const std::string& module,
+                                                          const std::optional<VersionCursor>& after,
+                                                          std::size_t limit) = 0;
+  // The version a push of `pushed` is compared with: for a semantic version the newest one of
+  // lower precedence (a commit id never), for a commit id the version pushed last (other than
+  // `pushed`). nullopt when there is none.
+  virtual Result<std::optional<std::string>> previous_version(const std::string& module,
+                                                              const VersionId& pushed) = 0;
   // The version's metadata with its files' paths, digests and sizes (no contents).
   // NotFound when absent.
   virtual Result<Version> get_version(const std::string& module, const std::string& version) = 0;
@@ -73,14 +96,15 @@ class MetadataStore {
   virtual Result<File> get_file(const std::string& module, const std::string& version,
                                 const std::string& path) = 0;
 
-  // Every (module, version) holding a file at `path`: the path index used to infer which module
-  // an import comes from.
-  virtual Result<std::vector<std::pair<std::string, std::string>>> find_path(
+  // Every (module, latest version) whose latest version holds a file at `path`, ordered by
+  // module: the path index used to infer which module an import comes from.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> find_path_in_latest(
       const std::string& path) = 0;
 
   // In one transaction: creates `module_if_missing` when there is no such module, then inserts
-  // the version with its files and dependencies, assigning `sequence`. Conflict("version_exists")
-  // when the version exists; nothing is written then.
+  // the version with its files and dependencies, assigning `sequence`, and updates the module's
+  // record (latest version, count, revision). Conflict("version_exists") when the version exists,
+  // or another spelling of it (field existing_version); nothing is written then.
   virtual Result<Version> insert_version(const Module& module_if_missing, Version version,
                                          const Journal& journal) = 0;
   // Records the stored descriptor of an existing version (derived data, so the one field of a

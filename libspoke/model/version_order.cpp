@@ -119,6 +119,28 @@ int compare_semver(const SemVer& a, const SemVer& b) {
   return cmp(a.prerelease.size(), b.prerelease.size());
 }
 
+std::string version_order_key(const VersionId& id) {
+  if (id.kind != VersionId::Kind::kSemVer) return "0";
+  // "1", the three numbers at fixed width, then '~' for a release or '-' and the pre-release
+  // identifiers ('#' and the length for a numeric one, '%' for another, each ended by '!'), then
+  // '!': byte order is semver precedence (build metadata ignored), as sort_newest_first orders.
+  std::string key =
+      fmt::format("1{:020}{:020}{:020}", id.semver.major, id.semver.minor, id.semver.patch);
+  if (!id.semver.is_prerelease()) return key + "~";
+  key += '-';
+  for (const auto& part : id.semver.prerelease) {
+    if (is_digits(part)) {
+      key += fmt::format("#{:03}{}", part.size(), part);
+    } else {
+      key += '%';
+      key += part;
+      key += '!';
+    }
+  }
+  key += '!';
+  return key;
+}
+
 void sort_newest_first(std::vector<VersionRef>& refs) {
   struct Keyed {
     std::optional<VersionId> id;

@@ -198,11 +198,17 @@ Result<PushResult> Registry::push_version(const PushRequest& request, AuditRecor
   // Nothing that breaks the module's policy gets in unless forced.
   if (check_policy) {
     std::vector<std::string> against;
-    if (auto refs = store.list_versions(v.module); refs.ok()) {
-      bool all = rules.transitive || rules.compatibility.ends_with("_TRANSITIVE");
-      against = internal::versions_to_check(refs.value(), version_id.value(), all);
-    } else if (refs.status().code() != Code::kNotFound) {
-      return refs.status();
+    if (rules.transitive || rules.compatibility.ends_with("_TRANSITIVE")) {
+      if (auto refs = store.list_versions(v.module); refs.ok()) {
+        against = internal::versions_to_check(refs.value(), version_id.value(), true);
+      } else if (refs.status().code() != Code::kNotFound) {
+        return refs.status();
+      }
+    } else {
+      // One indexed read, whatever the number of versions.
+      auto previous = store.previous_version(v.module, version_id.value());
+      if (!previous.ok()) return previous.status();
+      if (*previous) against.push_back(**previous);
     }
     std::vector<std::shared_ptr<const Schema>> earlier;
     for (const auto& e : against) {

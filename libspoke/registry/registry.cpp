@@ -52,6 +52,31 @@ std::optional<std::string> hex_decode(std::string_view s) {
   return out;
 }
 
+// A page token of versions: the hex of "<order key> <sequence>".
+std::string encode_version_cursor(const VersionCursor& c) {
+  return hex_encode(c.order_key + " " + std::to_string(c.sequence));
+}
+
+std::optional<VersionCursor> decode_version_cursor(std::string_view token) {
+  auto text = hex_decode(token);
+  if (!text) return std::nullopt;
+  auto space = text->rfind(' ');
+  if (space == std::string::npos || space == 0 || space + 1 == text->size()) return std::nullopt;
+  VersionCursor c;
+  c.order_key = text->substr(0, space);
+  for (char ch : c.order_key) {
+    if (ch < '!' || ch > '~') return std::nullopt;
+  }
+  std::string_view digits(*text);
+  digits.remove_prefix(space + 1);
+  if (digits.size() > 18) return std::nullopt;
+  for (char ch : digits) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    c.sequence = c.sequence * 10 + (ch - '0');
+  }
+  return c;
+}
+
 Status no_longer_compiles(const Version& v, std::vector<Diagnostic> diagnostics) {
   return Status::Internal(
              fmt::format("stored version {}@{} no longer compiles", v.module, v.version),
@@ -219,12 +244,42 @@ Result<std::shared_ptr<const Schema>> Registry::Impl::stored_schema(const Versio
 }
 
 Status Registry::Impl::check_no_other_spelling(const std::string& module, const VersionId& id) {
-  if (id.kind != VersionId::Kind::kSemVer) return Status::OK();
-  auto refs = storage.metadata->list_versions(module);
-  if (!refs.ok()) return refs.status().code() == Code::kNotFound ? Status::OK() : refs.status();
-  std::vector<std::string> names;
-  for (const auto& r : refs.value()) names.push_back(r.version);
-  return internal::check_other_spelling(module, id.raw, names);
+  std::string other = internal::other_spelling(id);
+  if (other.empty()) return Status::OK();
+  // One indexed read of the other spelling, whatever the number of versions.
+  auto existing = storage.metadata->get_version(module, other);
+  if (existing.status().code() == Code::kNotFound) return Status::OK();
+  if (!existing.ok()) return existing.status();
+  return internal::check_other_spelling(module, id.raw, std::vector<std::string>{other});
+}
+
+Result<VersionPage> Registry::Impl::version_page(const std::string& module, std::size_t limit,
+                                                 const std::string& page_token) {
+  if (limit == 0) limit = kDefaultPageSize;
+  if (limit > kMaxPageSize) return invalid_limit(std::to_string(limit));
+  std::optional<VersionCursor> after;
+  if (!page_token.empty()) {
+    after = decode_version_cursor(page_token);
+    if (!after) {
+      return Status::InvalidArgument(
+          fmt::format("invalid page_token \"{}\": pass the next_page_token of a previous page",
+                      page_token),
+          reason::kInvalidPageToken);
+    }
+  }
+  // One extra row tells whether another page follows.
+  auto rows = storage.metadata->list_versions_page(module, after, limit + 1);
+  if (!rows.ok()) return rows.status();
+  VersionPage page;
+  page.versions = std::move(rows).value();
+  if (page.versions.size() > limit) {
+    page.versions.resize(limit);
+    const Version& last = page.versions.back();
+    auto id = parse_version(last.version);
+    page.next_page_token =
+        encode_version_cursor({id.ok() ? version_order_key(*id) : std::string("0"), last.sequence});
+  }
+  return page;
 }
 
 // ---- Registry ---------------------------------------------------------------------------------
@@ -300,42 +355,52 @@ Result<ModulePage> Registry::list_modules(std::size_t limit, const std::string& 
   bool more = rows.size() > limit;
   if (more) rows.resize(limit);
   for (auto& r : rows) {
-    ModuleSummary s;
-    s.version_count = r.versions.size();
-    if (auto latest = pick_latest(r.versions)) s.latest_version = latest->version;
-    s.module = std::move(r.module);
-    page.modules.push_back(std::move(s));
+    page.modules.push_back(
+        {std::move(r.module), std::move(r.latest_version), r.version_count, r.revision});
   }
   if (more) page.next_page_token = hex_encode(page.modules.back().module.name);
   return page;
 }
 
-Result<ModuleDetail> Registry::get_module(const std::string& name) {
+Result<ModuleSummary> Registry::get_module_summary(const std::string& name) {
   SPOKE_RETURN_IF_ERROR(validate_module_name(name));
-  auto module = impl_->storage.metadata->get_module(name);
-  if (!module.ok()) return module.status();
-  auto versions = list_versions(name);
-  if (!versions.ok()) return versions.status();
-  ModuleDetail detail{std::move(module).value(), "", std::move(versions).value()};
-  std::vector<VersionRef> refs;
-  for (const auto& v : detail.versions) {
-    refs.push_back({v.version, v.digest, v.created_at, v.sequence});
-  }
-  if (auto latest = pick_latest(refs)) detail.latest_version = latest->version;
+  auto r = impl_->storage.metadata->get_module_record(name);
+  if (!r.ok()) return r.status();
+  return ModuleSummary{std::move(r->module), std::move(r->latest_version), r->version_count,
+                       r->revision};
+}
+
+Result<ModuleDetail> Registry::get_module(const std::string& name, std::size_t limit,
+                                          const std::string& page_token) {
+  auto summary = get_module_summary(name);
+  if (!summary.ok()) return summary.status();
+  auto page = impl_->version_page(name, limit, page_token);
+  if (!page.ok()) return page.status();
+  ModuleDetail detail;
+  detail.module = std::move(summary->module);
+  detail.latest_version = std::move(summary->latest_version);
+  detail.version_count = summary->version_count;
+  detail.revision = summary->revision;
+  detail.versions = std::move(page->versions);
+  detail.next_page_token = std::move(page->next_page_token);
   return detail;
 }
 
-Result<std::vector<Version>> Registry::list_versions(const std::string& module) {
+Result<VersionPage> Registry::list_versions(const std::string& module, std::size_t limit,
+                                            const std::string& page_token) {
   SPOKE_RETURN_IF_ERROR(validate_module_name(module));
-  auto refs = impl_->storage.metadata->list_versions(module);
-  if (!refs.ok()) return refs.status();
-  sort_newest_first(refs.value());
+  return impl_->version_page(module, limit, page_token);
+}
+
+Result<std::vector<Version>> Registry::list_versions(const std::string& module) {
   std::vector<Version> out;
-  for (const auto& r : refs.value()) {
-    auto v = impl_->storage.metadata->get_version(module, r.version);
-    if (!v.ok()) return v.status();
-    out.push_back(std::move(v).value());
-  }
+  std::string token;
+  do {
+    auto page = list_versions(module, kMaxPageSize, token);
+    if (!page.ok()) return page.status();
+    for (auto& v : page->versions) out.push_back(std::move(v));
+    token = std::move(page->next_page_token);
+  } while (!token.empty());
   return out;
 }
 
@@ -343,14 +408,13 @@ Result<std::string> Registry::resolve_version(const std::string& module,
                                               const std::string& version) {
   SPOKE_RETURN_IF_ERROR(validate_module_name(module));
   if (version != "latest") return version;
-  auto refs = impl_->storage.metadata->list_versions(module);
-  if (!refs.ok()) return refs.status();
-  auto latest = pick_latest(refs.value());
-  if (!latest) {
+  auto record = impl_->storage.metadata->get_module_record(module);
+  if (!record.ok()) return record.status();
+  if (record->latest_version.empty()) {
     return Status::NotFound(fmt::format("module \"{}\" has no versions", module),
                             reason::kVersionNotFound);
   }
-  return latest->version;
+  return record->latest_version;
 }
 
 Result<Version> Registry::get_version(const std::string& module, const std::string& version,

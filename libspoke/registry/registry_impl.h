@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "registry/file_cache.h"
 #include "registry/schema_cache.h"
 #include "registry/single_flight.h"
 #include "resolve/closure.h"
 #include "spoke/registry.h"
 #include "spoke/schema.h"
 #include "spoke/storage.h"
+#include "util/immutable_cache.h"
 
 namespace spoke {
 
@@ -81,6 +81,10 @@ struct Registry::Impl {
 
   // "v1.2.3" and "1.2.3" are one semantic version: a module holds only one spelling of it.
   Status check_no_other_spelling(const std::string& module, const VersionId& id);
+
+  // A page of the module's versions (Registry::list_versions without the name check).
+  Result<VersionPage> version_page(const std::string& module, std::size_t limit,
+                                   const std::string& page_token);
 };
 
 }  // namespace spoke

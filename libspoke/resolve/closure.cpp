@@ -130,14 +130,13 @@ VersionLookup store_lookup(MetadataStore& store) {
     const std::string& module = wanted.module;
     std::string exact = wanted.version;
     if (exact == "latest") {
-      auto refs = store.list_versions(module);
-      if (!refs.ok()) return refs.status();
-      auto latest = pick_latest(refs.value());
-      if (!latest) {
+      auto record = store.get_module_record(module);
+      if (!record.ok()) return record.status();
+      if (record->latest_version.empty()) {
         return Status::NotFound(fmt::format("module \"{}\" has no versions", module),
                                 reason::kVersionNotFound);
       }
-      exact = latest->version;
+      exact = record->latest_version;
     }
     return store.get_version(module, exact);
   };

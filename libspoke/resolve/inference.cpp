@@ -12,7 +12,6 @@ namespace spoke::internal {
 
 Result<std::vector<std::string>> infer_dependencies(MetadataStore& store, const std::string& module,
                                                     const std::vector<FileInput>& files) {
-  VersionLookup lookup = store_lookup(store);
   std::set<std::string> own;
   for (const auto& f : files) own.insert(f.path);
   std::map<std::string, std::string> needed;  // module -> exact latest version
@@ -20,19 +19,11 @@ Result<std::vector<std::string>> infer_dependencies(MetadataStore& store, const 
   for (const auto& f : files) {
     for (const auto& imp : scan_imports(f.content)) {
       if (own.count(imp) != 0 || is_well_known_file(imp) || !looked_up.insert(imp).second) continue;
-      auto holders = store.find_path(imp);
+      auto holders = store.find_path_in_latest(imp);
       if (!holders.ok()) return holders.status();
       std::vector<std::pair<std::string, std::string>> candidates;  // (module, latest)
-      std::set<std::string> modules;
-      for (const auto& [m, _] : holders.value()) {
-        if (m != module) modules.insert(m);
-      }
-      for (const auto& m : modules) {
-        auto latest = lookup({m, "latest", ""});
-        if (!latest.ok()) return latest.status();
-        for (const auto& [hm, hv] : holders.value()) {
-          if (hm == m && hv == latest->version) candidates.emplace_back(m, hv);
-        }
+      for (const auto& [m, latest] : holders.value()) {
+        if (m != module) candidates.emplace_back(m, latest);
       }
       if (candidates.empty()) {
         return Status::Unprocessable(

@@ -36,8 +36,15 @@ json to_json(const ModulePage& p) {
 json to_json(const ModuleDetail& d) {
   json j = to_json(d.module);
   j["latest_version"] = d.latest_version.empty() ? json(nullptr) : json(d.latest_version);
-  j["version_count"] = d.versions.size();
+  j["version_count"] = d.version_count;
   j["versions"] = to_json(d.versions)["versions"];
+  if (!d.next_page_token.empty()) j["next_page_token"] = d.next_page_token;
+  return j;
+}
+
+json to_json(const VersionPage& p) {
+  json j = to_json(p.versions);
+  if (!p.next_page_token.empty()) j["next_page_token"] = p.next_page_token;
   return j;
 }
 
@@ -198,7 +205,18 @@ Result<ModuleDetail> module_detail_from_json(const json& j) {
     d.module = read_module(j);
     if (j.value("latest_version", json()).is_string()) d.latest_version = j["latest_version"];
     for (const auto& v : j.at("versions")) d.versions.push_back(read_version(v));
+    d.version_count = j.value("version_count", d.versions.size());
+    d.next_page_token = j.value("next_page_token", "");
     return d;
+  });
+}
+
+Result<VersionPage> version_page_from_json(const json& j) {
+  return read_response<VersionPage>("version list", [&] {
+    VersionPage p;
+    for (const auto& v : j.at("versions")) p.versions.push_back(read_version(v));
+    p.next_page_token = j.value("next_page_token", "");
+    return p;
   });
 }
 

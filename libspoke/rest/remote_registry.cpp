@@ -287,15 +287,23 @@ Result<CreateModuleResult> RemoteRegistry::create_module(const std::string& name
   return CreateModuleResult{std::move(m).value(), status == 201};
 }
 
-Result<ModulePage> RemoteRegistry::list_modules(std::size_t limit, const std::string& page_token) {
-  std::string path = "/modules";
+namespace {
+
+// `path` with ?limit= and &page_token= as given.
+std::string paged(std::string path, std::size_t limit, const std::string& page_token) {
   std::string sep = "?";
   if (limit > 0) {
     path += fmt::format("{}limit={}", sep, limit);
     sep = "&";
   }
   if (!page_token.empty()) path += sep + "page_token=" + encode_path_segment(page_token);
-  auto r = impl_->get(path);
+  return path;
+}
+
+}  // namespace
+
+Result<ModulePage> RemoteRegistry::list_modules(std::size_t limit, const std::string& page_token) {
+  auto r = impl_->get(paged("/modules", limit, page_token));
   if (!r.ok()) return r.status();
   return rest::module_page_from_json(r.value());
 }
@@ -312,8 +320,9 @@ Result<std::vector<ModuleSummary>> RemoteRegistry::list_all_modules() {
   return all;
 }
 
-Result<ModuleDetail> RemoteRegistry::get_module(const std::string& name) {
-  auto r = impl_->get(Impl::module_path(name));
+Result<ModuleDetail> RemoteRegistry::get_module(const std::string& name, std::size_t limit,
+                                                const std::string& page_token) {
+  auto r = impl_->get(paged(Impl::module_path(name), limit, page_token));
   if (!r.ok()) return r.status();
   return rest::module_detail_from_json(r.value());
 }
@@ -340,10 +349,23 @@ Result<PushResult> RemoteRegistry::push(const PushRequest& request,
   return rest::push_result_from_json(j.value(), status == 201);
 }
 
-Result<std::vector<Version>> RemoteRegistry::list_versions(const std::string& module) {
-  auto r = impl_->get(Impl::module_path(module) + "/versions");
+Result<VersionPage> RemoteRegistry::list_versions(const std::string& module, std::size_t limit,
+                                                  const std::string& page_token) {
+  auto r = impl_->get(paged(Impl::module_path(module) + "/versions", limit, page_token));
   if (!r.ok()) return r.status();
-  return rest::versions_from_json(r.value());
+  return rest::version_page_from_json(r.value());
+}
+
+Result<std::vector<Version>> RemoteRegistry::list_versions(const std::string& module) {
+  std::vector<Version> all;
+  std::string token;
+  do {
+    auto page = list_versions(module, 1000, token);
+    if (!page.ok()) return page.status();
+    for (auto& v : page->versions) all.push_back(std::move(v));
+    token = std::move(page->next_page_token);
+  } while (!token.empty());
+  return all;
 }
 
 Result<Version> RemoteRegistry::get_version(const std::string& module, const std::string& version,

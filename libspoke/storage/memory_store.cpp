@@ -26,7 +26,7 @@ class MemoryMetadataStore final : public MetadataStore {
 
   Result<bool> create_module(const Module& module, const Journal& journal) override {
     std::unique_lock lock(mu_);
-    bool created = modules_.emplace(module.name, Entry{module, {}, std::nullopt}).second;
+    bool created = modules_.emplace(module.name, Entry{module, {}, std::nullopt, 0}).second;
     if (created) write_journal(journal, true);
     return created;
   }
@@ -45,6 +45,7 @@ class MemoryMetadataStore final : public MetadataStore {
     if (it == modules_.end()) return module_not_found(name);
     it->second.module.description = description;
     it->second.module.updated_at = updated_at;
+    ++it->second.revision;
     return Status::OK();
   }
 
@@ -53,9 +54,62 @@ class MemoryMetadataStore final : public MetadataStore {
     std::shared_lock lock(mu_);
     std::vector<ModuleRecord> out;
     for (auto it = modules_.upper_bound(after); it != modules_.end() && out.size() < limit; ++it) {
-      out.push_back({it->second.module, refs(it->second)});
+      out.push_back(record(it->second));
     }
     return out;
+  }
+
+  Result<ModuleRecord> get_module_record(const std::string& name) override {
+    std::shared_lock lock(mu_);
+    auto it = modules_.find(name);
+    if (it == modules_.end()) return module_not_found(name);
+    return record(it->second);
+  }
+
+  Result<std::vector<Version>> list_versions_page(const std::string& module,
+                                                  const std::optional<VersionCursor>& after,
+                                                  std::size_t limit) override {
+    std::shared_lock lock(mu_);
+    auto it = modules_.find(module);
+    if (it == modules_.end()) return module_not_found(module);
+    std::vector<VersionRef> sorted = refs(it->second);
+    sort_newest_first(sorted);
+    std::vector<Version> out;
+    for (const auto& r : sorted) {
+      if (out.size() == limit) break;
+      if (after) {
+        auto key = std::make_pair(version_order_key(*parse_version(r.version)), r.sequence);
+        if (key >= std::make_pair(after->order_key, after->sequence)) continue;
+      }
+      out.push_back(it->second.versions.at(r.version));
+    }
+    return out;
+  }
+
+  Result<std::optional<std::string>> previous_version(const std::string& module,
+                                                      const VersionId& pushed) override {
+    std::shared_lock lock(mu_);
+    auto it = modules_.find(module);
+    if (it == modules_.end()) return std::optional<std::string>();
+    std::vector<VersionRef> earlier;
+    for (const auto& r : refs(it->second)) {
+      if (r.version == pushed.raw) continue;
+      auto id = parse_version(r.version);
+      if (pushed.kind == VersionId::Kind::kCommit ||
+          (id.ok() && id->kind == VersionId::Kind::kSemVer &&
+           compare_semver(id->semver, pushed.semver) < 0)) {
+        earlier.push_back(r);
+      }
+    }
+    if (earlier.empty()) return std::optional<std::string>();
+    if (pushed.kind == VersionId::Kind::kCommit) {
+      return std::optional<std::string>(
+          std::max_element(earlier.begin(), earlier.end(), [](const auto& a, const auto& b) {
+            return a.sequence < b.sequence;
+          })->version);
+    }
+    sort_newest_first(earlier);
+    return std::optional<std::string>(earlier.front().version);
   }
 
   Result<std::vector<VersionRef>> list_versions(const std::string& module) override {
@@ -83,15 +137,15 @@ class MemoryMetadataStore final : public MetadataStore {
     return internal::file_not_found(module, version, path);
   }
 
-  Result<std::vector<std::pair<std::string, std::string>>> find_path(
+  Result<std::vector<std::pair<std::string, std::string>>> find_path_in_latest(
       const std::string& path) override {
     std::shared_lock lock(mu_);
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& [name, entry] : modules_) {
-      for (const auto& [version, v] : entry.versions) {
-        for (const auto& f : v.files) {
-          if (f.path == path) out.emplace_back(name, version);
-        }
+      auto latest = pick_latest(refs(entry));
+      if (!latest) continue;
+      for (const auto& f : entry.versions.at(latest->version).files) {
+        if (f.path == path) out.emplace_back(name, latest->version);
       }
     }
     return out;
@@ -111,11 +165,12 @@ class MemoryMetadataStore final : public MetadataStore {
       SPOKE_RETURN_IF_ERROR(internal::check_other_spelling(version.module, version.version, names));
     }
     if (module_created) {
-      it = modules_.emplace(version.module, Entry{module_if_missing, {}, std::nullopt}).first;
+      it = modules_.emplace(version.module, Entry{module_if_missing, {}, std::nullopt, 0}).first;
     }
     version.sequence = ++sequence_;
     for (auto& f : version.files) f.content.clear();
     it->second.versions.emplace(version.version, version);
+    ++it->second.revision;
     write_journal(journal, module_created);
     return version;
   }
@@ -128,6 +183,7 @@ class MemoryMetadataStore final : public MetadataStore {
     auto v = it->second.versions.find(version);
     if (v == it->second.versions.end()) return version_not_found(module, version);
     v->second.descriptor_digest = descriptor_digest;
+    ++it->second.revision;  // module reads cached under the revision are stale
     return Status::OK();
   }
 
@@ -642,7 +698,18 @@ class MemoryMetadataStore final : public MetadataStore {
     Module module;
     std::map<std::string, Version> versions;
     std::optional<ModulePolicy> config;
+    std::int64_t revision = 0;
   };
+
+  static ModuleRecord record(const Entry& e) {
+    ModuleRecord r;
+    r.module = e.module;
+    auto all = refs(e);
+    if (auto latest = pick_latest(all)) r.latest_version = latest->version;
+    r.version_count = all.size();
+    r.revision = e.revision;
+    return r;
+  }
 
   static std::vector<VersionRef> refs(const Entry& e) {
     std::vector<VersionRef> out;

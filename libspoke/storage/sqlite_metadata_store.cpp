@@ -215,7 +215,31 @@ ALTER TABLE module_configs ADD COLUMN lint TEXT;
     R"sql(
 ALTER TABLE versions ADD COLUMN descriptor_digest TEXT NOT NULL DEFAULT '';
 )sql",
+    // Reads that do not grow with the store: each module's latest version, version count and
+    // revision kept on its row; versions in version order by an index (order_key: see
+    // version_order_key); the versions of a module in push order. Latest versions and order keys
+    // of rows stored before are filled in at open (backfill_version_order).
+    R"sql(
+ALTER TABLE modules ADD COLUMN latest_version TEXT;
+ALTER TABLE modules ADD COLUMN latest_id INTEGER;
+ALTER TABLE modules ADD COLUMN version_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE modules ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE versions ADD COLUMN order_key TEXT;
+UPDATE modules SET version_count = (SELECT COUNT(*) FROM versions v WHERE v.module = modules.name);
+UPDATE modules SET revision = version_count;
+CREATE INDEX versions_by_order ON versions(module, order_key, id);
+CREATE INDEX versions_by_push ON versions(module, id);
+)sql",
 };
+
+#define SPOKE_SQLITE_MODULE_RECORD \
+  "name, description, created_at, updated_at, latest_version, version_count, revision"
+#define SPOKE_SQLITE_VERSION_COLUMNS                                               \
+  "id, version, description, digest, repository, commit_sha, branch, created_at, " \
+  "forced_breaking, descriptor_digest"
+
+using internal::next_latest;
+using internal::other_spelling;
 
 constexpr const char* kTokenColumns =
     "name, hash, role, scope, creator, created_at, expires_at, last_used_at, revoked_at";
@@ -323,8 +347,50 @@ class SqliteMetadataStore final : public MetadataStore {
         ins.exec();
       }
       tx.commit();
-      return Status::OK();
+      return backfill_version_order(c);
     });
+  }
+
+  // Order keys of versions and latest versions of modules stored before these columns existed.
+  Status backfill_version_order(Connection& c) {
+    WriteTransaction tx(c.db);
+    {
+      std::vector<std::pair<int64_t, std::string>> keys;
+      SQLite::Statement q(c.db, "SELECT id, version FROM versions WHERE order_key IS NULL");
+      while (q.executeStep()) {
+        auto id = parse_version(q.getColumn(1).getString());
+        keys.emplace_back(q.getColumn(0).getInt64(), id.ok() ? version_order_key(*id) : "0");
+      }
+      SQLite::Statement u(c.db, "UPDATE versions SET order_key=? WHERE id=?");
+      for (const auto& [id, key] : keys) {
+        u.reset();
+        u.bind(1, key);
+        u.bind(2, id);
+        u.exec();
+      }
+    }
+    std::vector<std::string> modules;
+    {
+      SQLite::Statement q(c.db,
+                          "SELECT name FROM modules WHERE version_count > 0 AND latest_id IS NULL");
+      while (q.executeStep()) modules.push_back(q.getColumn(0).getString());
+    }
+    for (const auto& name : modules) {
+      std::vector<VersionRef> refs;
+      SQLite::Statement q(c.db,
+                          "SELECT version, digest, created_at, id FROM versions WHERE module=?");
+      q.bind(1, name);
+      while (q.executeStep()) refs.push_back(read_ref(q, 0));
+      auto latest = pick_latest(refs);
+      if (!latest) continue;
+      SQLite::Statement u(c.db, "UPDATE modules SET latest_version=?, latest_id=? WHERE name=?");
+      u.bind(1, latest->version);
+      u.bind(2, static_cast<int64_t>(latest->sequence));
+      u.bind(3, name);
+      u.exec();
+    }
+    tx.commit();
+    return Status::OK();
   }
 
   Status ping() override {
@@ -358,7 +424,8 @@ class SqliteMetadataStore final : public MetadataStore {
   Status update_module(const std::string& name, const std::string& description,
                        Timestamp updated_at) override {
     return guard([&](Connection& c) -> Status {
-      auto& q = c.stmt("UPDATE modules SET description=?, updated_at=? WHERE name=?");
+      auto& q = c.stmt(
+          "UPDATE modules SET description=?, updated_at=?, revision=revision+1 WHERE name=?");
       q.bind(1, description);
       q.bind(2, static_cast<int64_t>(updated_at));
       q.bind(3, name);
@@ -370,18 +437,110 @@ class SqliteMetadataStore final : public MetadataStore {
   Result<std::vector<ModuleRecord>> list_modules(const std::string& after,
                                                  std::size_t limit) override {
     return guard([&](Connection& c) -> Result<std::vector<ModuleRecord>> {
-      auto& q = c.stmt(
-          "SELECT m.name, m.description, m.created_at, m.updated_at, v.version, v.digest, "
-          "v.created_at, v.id FROM (SELECT * FROM modules WHERE name > ? ORDER BY name LIMIT ?) m "
-          "LEFT JOIN versions v ON v.module = m.name ORDER BY m.name");
+      auto& q = c.stmt("SELECT " SPOKE_SQLITE_MODULE_RECORD
+                       " FROM modules WHERE name > ? ORDER BY name LIMIT ?");
       q.bind(1, after);
       q.bind(2, static_cast<int64_t>(limit));
       std::vector<ModuleRecord> out;
-      while (q.executeStep()) {
-        std::string name = q.getColumn(0).getString();
-        if (out.empty() || out.back().module.name != name) out.push_back({read_module(q), {}});
-        if (!q.getColumn(4).isNull()) out.back().versions.push_back(read_ref(q, 4));
+      while (q.executeStep()) out.push_back(read_record(q));
+      return out;
+    });
+  }
+
+  Result<ModuleRecord> get_module_record(const std::string& name) override {
+    return guard([&](Connection& c) -> Result<ModuleRecord> {
+      auto& q = c.stmt("SELECT " SPOKE_SQLITE_MODULE_RECORD " FROM modules WHERE name=?");
+      q.bind(1, name);
+      if (!q.executeStep()) return module_not_found(name);
+      return read_record(q);
+    });
+  }
+
+  Result<std::vector<Version>> list_versions_page(const std::string& module,
+                                                  const std::optional<VersionCursor>& after,
+                                                  std::size_t limit) override {
+    return guard([&](Connection& c) -> Result<std::vector<Version>> {
+      {
+        auto& m = c.stmt("SELECT 1 FROM modules WHERE name=?");
+        m.bind(1, module);
+        if (!m.executeStep()) return module_not_found(module);
       }
+      auto& q = after ? c.stmt("SELECT " SPOKE_SQLITE_VERSION_COLUMNS
+                               " FROM versions WHERE module=?1 AND (order_key, id) < (?2, ?3) "
+                               "ORDER BY order_key DESC, id DESC LIMIT ?4")
+                      : c.stmt("SELECT " SPOKE_SQLITE_VERSION_COLUMNS
+                               " FROM versions WHERE module=?1 "
+                               "ORDER BY order_key DESC, id DESC LIMIT ?4");
+      q.bind(1, module);
+      if (after) {
+        q.bind(2, after->order_key);
+        q.bind(3, static_cast<int64_t>(after->sequence));
+      }
+      q.bind(4, static_cast<int64_t>(limit));
+      std::vector<Version> out;
+      std::map<int64_t, std::size_t> index;
+      nlohmann::json ids = nlohmann::json::array();
+      while (q.executeStep()) {
+        out.push_back(read_version(q, module));
+        index[out.back().sequence] = out.size() - 1;
+        ids.push_back(out.back().sequence);
+      }
+      if (out.empty()) return out;
+      // Files and dependencies of the whole page: one query each.
+      const std::string id_list = ids.dump();
+      auto& fq = c.stmt(
+          "SELECT f.version_id, f.path, f.digest, f.size FROM json_each(?) j "
+          "JOIN files f ON f.version_id = j.value ORDER BY f.version_id, f.path");
+      fq.bind(1, id_list);
+      while (fq.executeStep()) {
+        File f;
+        f.path = fq.getColumn(1).getString();
+        f.digest = fq.getColumn(2).getString();
+        f.size = static_cast<std::uint64_t>(fq.getColumn(3).getInt64());
+        out[index.at(fq.getColumn(0).getInt64())].files.push_back(std::move(f));
+      }
+      auto& dq = c.stmt(
+          "SELECT d.version_id, d.module, d.version, d.digest FROM json_each(?) j "
+          "JOIN dependencies d ON d.version_id = j.value ORDER BY d.version_id, d.position");
+      dq.bind(1, id_list);
+      while (dq.executeStep()) {
+        out[index.at(dq.getColumn(0).getInt64())].dependencies.push_back(
+            {dq.getColumn(1).getString(), dq.getColumn(2).getString(),
+             dq.getColumn(3).getString()});
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<std::string>> previous_version(const std::string& module,
+                                                      const VersionId& pushed) override {
+    return guard([&](Connection& c) -> Result<std::optional<std::string>> {
+      auto& q = pushed.kind == VersionId::Kind::kSemVer
+                    ? c.stmt(
+                          "SELECT version FROM versions WHERE module=? AND order_key > '1' AND "
+                          "order_key < ? ORDER BY order_key DESC, id DESC LIMIT 1")
+                    : c.stmt(
+                          "SELECT version FROM versions WHERE module=? AND version <> ? "
+                          "ORDER BY id DESC LIMIT 1");
+      q.bind(1, module);
+      q.bind(2, pushed.kind == VersionId::Kind::kSemVer ? version_order_key(pushed) : pushed.raw);
+      if (!q.executeStep()) return std::optional<std::string>();
+      return std::optional<std::string>(q.getColumn(0).getString());
+    });
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> find_path_in_latest(
+      const std::string& path) override {
+    return guard([&](Connection& c) -> Result<std::vector<std::pair<std::string, std::string>>> {
+      // Every module's latest version probed by the files' primary key: grows with the number of
+      // modules, not of versions.
+      auto& q = c.stmt(
+          "SELECT m.name, m.latest_version FROM modules m CROSS JOIN files f "
+          "WHERE f.version_id = m.latest_id AND f.path = ? ORDER BY m.name");
+      q.bind(1, path);
+      std::vector<std::pair<std::string, std::string>> out;
+      while (q.executeStep())
+        out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
       return out;
     });
   }
@@ -464,20 +623,6 @@ class SqliteMetadataStore final : public MetadataStore {
     });
   }
 
-  Result<std::vector<std::pair<std::string, std::string>>> find_path(
-      const std::string& path) override {
-    return guard([&](Connection& c) -> Result<std::vector<std::pair<std::string, std::string>>> {
-      auto& q = c.stmt(
-          "SELECT v.module, v.version FROM files f JOIN versions v ON v.id = f.version_id "
-          "WHERE f.path = ? ORDER BY v.module, v.id");
-      q.bind(1, path);
-      std::vector<std::pair<std::string, std::string>> out;
-      while (q.executeStep())
-        out.emplace_back(q.getColumn(0).getString(), q.getColumn(1).getString());
-      return out;
-    });
-  }
-
   Result<Version> insert_version(const Module& module_if_missing, Version v,
                                  const Journal& journal) override {
     return guard([&](Connection& c) -> Result<Version> {
@@ -493,17 +638,30 @@ class SqliteMetadataStore final : public MetadataStore {
           return internal::version_exists(v.module, v.version);
         }
       }
-      {
+      auto id = parse_version(v.version);
+      if (!id.ok()) return id.status();
+      if (std::string other = other_spelling(*id); !other.empty()) {
         // Under the write lock: a concurrent push of another spelling cannot slip in.
-        auto& q = c.stmt("SELECT version FROM versions WHERE module=?");
+        auto& q = c.stmt("SELECT version FROM versions WHERE module=? AND version=?");
         q.bind(1, v.module);
+        q.bind(2, other);
         std::vector<std::string> names;
         while (q.executeStep()) names.push_back(q.getColumn(0).getString());
         SPOKE_RETURN_IF_ERROR(internal::check_other_spelling(v.module, v.version, names));
       }
+      VersionRef current;  // the module's latest so far (empty: none)
+      {
+        auto& q = c.stmt("SELECT latest_version, latest_id FROM modules WHERE name=?");
+        q.bind(1, v.module);
+        if (q.executeStep() && !q.getColumn(0).isNull()) {
+          current.version = q.getColumn(0).getString();
+          current.sequence = q.getColumn(1).getInt64();
+        }
+      }
       auto& q = c.stmt(
           "INSERT INTO versions(module, version, description, digest, repository, commit_sha, "
-          "branch, created_at, forced_breaking, descriptor_digest) VALUES (?,?,?,?,?,?,?,?,?,?)");
+          "branch, created_at, forced_breaking, order_key, descriptor_digest) VALUES "
+          "(?,?,?,?,?,?,?,?,?,?,?)");
       q.bind(1, v.module);
       q.bind(2, v.version);
       q.bind(3, v.description);
@@ -513,9 +671,20 @@ class SqliteMetadataStore final : public MetadataStore {
       q.bind(7, v.source_info.branch);
       q.bind(8, static_cast<int64_t>(v.created_at));
       q.bind(9, static_cast<int64_t>(v.forced_breaking));
-      q.bind(10, v.descriptor_digest);
+      q.bind(10, version_order_key(*id));
+      q.bind(11, v.descriptor_digest);
       q.exec();
       v.sequence = c.db.getLastInsertRowid();
+      {
+        VersionRef latest = next_latest(current, v);
+        auto& u = c.stmt(
+            "UPDATE modules SET latest_version=?, latest_id=?, version_count=version_count+1, "
+            "revision=revision+1 WHERE name=?");
+        u.bind(1, latest.version);
+        u.bind(2, static_cast<int64_t>(latest.sequence));
+        u.bind(3, v.module);
+        u.exec();
+      }
       auto& fq = c.stmt("INSERT INTO files(version_id, path, digest, size) VALUES (?,?,?,?)");
       for (auto& f : v.files) {
         fq.reset();
@@ -553,6 +722,10 @@ class SqliteMetadataStore final : public MetadataStore {
       q.bind(2, module);
       q.bind(3, version);
       if (q.exec() == 0) return version_not_found(module, version);
+      // The version's answer changed: module reads cached under the revision are stale.
+      auto& r = c.stmt("UPDATE modules SET revision=revision+1 WHERE name=?");
+      r.bind(1, module);
+      r.exec();
       return Status::OK();
     });
   }
@@ -1579,6 +1752,29 @@ class SqliteMetadataStore final : public MetadataStore {
   static Module read_module(SQLite::Statement& q) {
     return {q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64(),
             q.getColumn(3).getInt64()};
+  }
+  static ModuleRecord read_record(SQLite::Statement& q) {
+    ModuleRecord r;
+    r.module = read_module(q);
+    if (!q.getColumn(4).isNull()) r.latest_version = q.getColumn(4).getString();
+    r.version_count = static_cast<std::size_t>(q.getColumn(5).getInt64());
+    r.revision = q.getColumn(6).getInt64();
+    return r;
+  }
+  // The columns of SPOKE_SQLITE_VERSION_COLUMNS, without files and dependencies.
+  static Version read_version(SQLite::Statement& q, const std::string& module) {
+    Version v;
+    v.module = module;
+    v.sequence = q.getColumn(0).getInt64();
+    v.version = q.getColumn(1).getString();
+    v.description = q.getColumn(2).getString();
+    v.digest = q.getColumn(3).getString();
+    v.source_info = {q.getColumn(4).getString(), q.getColumn(5).getString(),
+                     q.getColumn(6).getString()};
+    v.created_at = q.getColumn(7).getInt64();
+    v.forced_breaking = q.getColumn(8).getInt64();
+    v.descriptor_digest = q.getColumn(9).getString();
+    return v;
   }
   static VersionRef read_ref(SQLite::Statement& q, int first) {
     return {q.getColumn(first).getString(), q.getColumn(first + 1).getString(),

@@ -50,6 +50,20 @@ Status check_other_spelling(const std::string& module, const std::string& versio
   return Status::OK();
 }
 
+// The other spelling of a semantic version ("v1.2.3" for "1.2.3" and back); empty for a commit id.
+inline std::string other_spelling(const VersionId& id) {
+  if (id.kind != VersionId::Kind::kSemVer) return "";
+  return id.raw.starts_with('v') ? id.raw.substr(1) : "v" + id.raw;
+}
+
+// A module's latest version once `added` (just inserted, so pushed after every other) is stored,
+// given its latest so far (`current`, empty version: none).
+inline VersionRef next_latest(const VersionRef& current, const Version& added) {
+  VersionRef next{added.version, added.digest, added.created_at, added.sequence};
+  if (current.version.empty()) return next;
+  return *pick_latest({current, next});
+}
+
 inline Status file_not_found(const std::string& module, const std::string& version,
                              const std::string& path) {
   return Status::NotFound(fmt::format("file \"{}\" not found in {}@{}", path, module, version),

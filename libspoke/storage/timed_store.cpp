@@ -56,8 +56,20 @@ class TimedMetadataStore final : public MetadataStore {
                                                  std::size_t limit) override {
     SPOKE_TIMED("metadata", list_modules, list_modules(after, limit));
   }
+  Result<ModuleRecord> get_module_record(const std::string& name) override {
+    SPOKE_TIMED("metadata", get_module_record, get_module_record(name));
+  }
   Result<std::vector<VersionRef>> list_versions(const std::string& module) override {
     SPOKE_TIMED("metadata", list_versions, list_versions(module));
+  }
+  Result<std::vector<Version>> list_versions_page(const std::string& module,
+                                                  const std::optional<VersionCursor>& after,
+                                                  std::size_t limit) override {
+    SPOKE_TIMED("metadata", list_versions_page, list_versions_page(module, after, limit));
+  }
+  Result<std::optional<std::string>> previous_version(const std::string& module,
+                                                      const VersionId& pushed) override {
+    SPOKE_TIMED("metadata", previous_version, previous_version(module, pushed));
   }
   Result<Version> get_version(const std::string& module, const std::string& version) override {
     SPOKE_TIMED("metadata", get_version, get_version(module, version));
@@ -66,9 +78,9 @@ class TimedMetadataStore final : public MetadataStore {
                         const std::string& path) override {
     SPOKE_TIMED("metadata", get_file, get_file(module, version, path));
   }
-  Result<std::vector<std::pair<std::string, std::string>>> find_path(
+  Result<std::vector<std::pair<std::string, std::string>>> find_path_in_latest(
       const std::string& path) override {
-    SPOKE_TIMED("metadata", find_path, find_path(path));
+    SPOKE_TIMED("metadata", find_path_in_latest, find_path_in_latest(path));
   }
   Result<Version> insert_version(const Module& module_if_missing, Version version,
                                  const Journal& journal) override {

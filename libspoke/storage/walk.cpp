@@ -13,7 +13,9 @@ Status list_everything(MetadataStore& store, std::vector<Module>* modules,
     if (!page.ok()) return page.status();
     for (const auto& record : page.value()) {
       if (modules != nullptr) modules->push_back(record.module);
-      for (const auto& ref : record.versions) {
+      auto refs = store.list_versions(record.module.name);
+      if (!refs.ok()) return refs.status();
+      for (const auto& ref : refs.value()) {
         versions->push_back({record.module.name, ref.version, ref.sequence});
       }
     }

@@ -202,7 +202,45 @@ ALTER TABLE module_configs ADD COLUMN lint TEXT;
     R"sql(
 ALTER TABLE versions ADD COLUMN descriptor_digest TEXT NOT NULL DEFAULT '';
 )sql",
+    // Reads that do not grow with the store: each module's latest version, version count and
+    // revision kept on its row; versions in version order by an index (order_key: see
+    // version_order_key); the versions of a module in push order. Latest versions and order keys
+    // of rows stored before are filled in by backfill_version_order, in the same transaction.
+    R"sql(
+ALTER TABLE modules ADD COLUMN latest_version TEXT COLLATE "C";
+ALTER TABLE modules ADD COLUMN latest_id BIGINT;
+ALTER TABLE modules ADD COLUMN version_count BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE modules ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE versions ADD COLUMN order_key TEXT COLLATE "C";
+UPDATE modules SET version_count = (SELECT COUNT(*) FROM versions v WHERE v.module = modules.name);
+UPDATE modules SET revision = version_count;
+CREATE INDEX versions_by_order ON versions(module, order_key, id);
+CREATE INDEX versions_by_push ON versions(module, id);
+)sql",
 };
+
+// Order keys of versions and latest versions of modules stored before these columns existed.
+void backfill_version_order(pqxx::work& tx) {
+  for (const auto& row : tx.exec("SELECT id, version FROM versions WHERE order_key IS NULL")) {
+    auto id = parse_version(row[1].as<std::string>());
+    tx.exec_params("UPDATE versions SET order_key=$1 WHERE id=$2",
+                   id.ok() ? version_order_key(*id) : std::string("0"), row[0].as<std::int64_t>());
+  }
+  for (const auto& m :
+       tx.exec("SELECT name FROM modules WHERE version_count > 0 AND latest_id IS NULL")) {
+    std::string name = m[0].as<std::string>();
+    std::vector<VersionRef> refs;
+    for (const auto& row : tx.exec_params(
+             "SELECT version, digest, created_at, id FROM versions WHERE module=$1", name)) {
+      refs.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::int64_t>(),
+                      row[3].as<std::int64_t>()});
+    }
+    if (auto latest = pick_latest(refs)) {
+      tx.exec_params("UPDATE modules SET latest_version=$1, latest_id=$2 WHERE name=$3",
+                     latest->version, latest->sequence, name);
+    }
+  }
+}
 
 // Taken by every process migrating the schema: two starting at once migrate it once.
 constexpr std::int64_t kMigrationLock = 0x73706f6b65;  // "spoke"
@@ -435,6 +473,7 @@ Result<std::shared_ptr<Database>> Database::open(const StorageOptions& options) 
           tx.exec(kMigrations[v]);
           tx.exec(fmt::format("INSERT INTO spoke_schema_version(version) VALUES ({})", v + 1));
         }
+        if (current < known) backfill_version_order(tx);
         tx.commit();
         return Status::OK();
       },

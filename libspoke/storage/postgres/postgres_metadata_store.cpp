@@ -3,6 +3,7 @@
 // checks made while writing to the primary.
 #include <fmt/format.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -28,6 +29,11 @@ namespace {
   "name, hash, role, scope, creator, created_at, expires_at, last_used_at, revoked_at"
 #define SPOKE_PG_AUDIT_COLUMNS \
   "id, time, actor, client, request_id, method, route, module, version, status, error"
+#define SPOKE_PG_MODULE_RECORD \
+  "name, description, created_at, updated_at, latest_version, version_count, revision"
+#define SPOKE_PG_VERSION_COLUMNS                                                   \
+  "id, version, description, digest, repository, commit_sha, branch, created_at, " \
+  "forced_breaking, descriptor_digest"
 #define SPOKE_PG_WEBHOOK_COLUMNS                                                         \
   "id, url, events, module, secret, active, headers, description, creator, created_at, " \
   "updated_at, failing_since, status_reason"
@@ -55,12 +61,28 @@ const std::vector<Statement>& statements() {
        "INSERT INTO modules(name, description, created_at, updated_at) VALUES ($1,$2,$3,$4) "
        "ON CONFLICT (name) DO NOTHING"},
       {"get_module", "SELECT name, description, created_at, updated_at FROM modules WHERE name=$1"},
+      {"get_module_record", "SELECT " SPOKE_PG_MODULE_RECORD " FROM modules WHERE name=$1"},
       {"module_exists", "SELECT 1 FROM modules WHERE name=$1"},
-      {"update_module", "UPDATE modules SET description=$2, updated_at=$3 WHERE name=$1"},
+      {"update_module",
+       "UPDATE modules SET description=$2, updated_at=$3, revision=revision+1 WHERE name=$1"},
       {"list_modules",
-       "SELECT m.name, m.description, m.created_at, m.updated_at, v.version, v.digest, "
-       "v.created_at, v.id FROM (SELECT * FROM modules WHERE name > $1 ORDER BY name LIMIT $2) m "
-       "LEFT JOIN versions v ON v.module = m.name ORDER BY m.name, v.id"},
+       "SELECT " SPOKE_PG_MODULE_RECORD " FROM modules WHERE name > $1 ORDER BY name LIMIT $2"},
+      {"versions_first_page", "SELECT " SPOKE_PG_VERSION_COLUMNS " FROM versions WHERE module=$1 "
+                              "ORDER BY order_key DESC, id DESC LIMIT $2"},
+      {"versions_next_page",
+       "SELECT " SPOKE_PG_VERSION_COLUMNS " FROM versions WHERE module=$1 AND "
+       "(order_key, id) < ($3, $4) ORDER BY order_key DESC, id DESC LIMIT $2"},
+      {"page_files",
+       "SELECT version_id, path, digest, size FROM files WHERE version_id = ANY($1::bigint[]) "
+       "ORDER BY version_id, path"},
+      {"page_dependencies",
+       "SELECT version_id, module, version, digest FROM dependencies "
+       "WHERE version_id = ANY($1::bigint[]) ORDER BY version_id, position"},
+      {"previous_semver",
+       "SELECT version FROM versions WHERE module=$1 AND order_key > '1' AND order_key < $2 "
+       "ORDER BY order_key DESC, id DESC LIMIT 1"},
+      {"previous_pushed",
+       "SELECT version FROM versions WHERE module=$1 AND version <> $2 ORDER BY id DESC LIMIT 1"},
       // versions
       {"list_versions",
        "SELECT v.version, v.digest, v.created_at, v.id FROM modules m "
@@ -70,23 +92,28 @@ const std::vector<Statement>& statements() {
        "forced_breaking, descriptor_digest FROM versions WHERE module=$1 AND version=$2"},
       {"set_version_descriptor",
        "UPDATE versions SET descriptor_digest=$3 WHERE module=$1 AND version=$2"},
+      {"bump_revision", "UPDATE modules SET revision=revision+1 WHERE name=$1"},
       {"version_files", "SELECT path, digest, size FROM files WHERE version_id=$1 ORDER BY path"},
       {"version_dependencies",
        "SELECT module, version, digest FROM dependencies WHERE version_id=$1 ORDER BY position"},
       {"get_file",
        "SELECT v.id, f.digest, f.size FROM versions v LEFT JOIN files f "
        "ON f.version_id = v.id AND f.path = $3 WHERE v.module = $1 AND v.version = $2"},
-      {"find_path",
-       "SELECT v.module, v.version FROM files f JOIN versions v ON v.id = f.version_id "
-       "WHERE f.path = $1 ORDER BY v.module, v.id"},
-      {"lock_module_versions",
-       "SELECT v.version FROM (SELECT name FROM modules WHERE name=$1 FOR UPDATE) m "
-       "LEFT JOIN versions v ON v.module = m.name"},
+      // Every module's latest version probed by the files' primary key: grows with the number of
+      // modules, not of versions.
+      {"find_path_in_latest",
+       "SELECT m.name, m.latest_version FROM modules m JOIN files f "
+       "ON f.version_id = m.latest_id AND f.path = $1 ORDER BY m.name"},
+      {"lock_module", "SELECT latest_version, latest_id FROM modules WHERE name=$1 FOR UPDATE"},
+      {"version_named", "SELECT version FROM versions WHERE module=$1 AND version=$2"},
       {"insert_version",
        "INSERT INTO versions(module, version, description, digest, repository, commit_sha, "
-       "branch, created_at, forced_breaking, descriptor_digest) "
-       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
+       "branch, created_at, forced_breaking, order_key, descriptor_digest) "
+       "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) "
        "ON CONFLICT (module, version) DO NOTHING RETURNING id"},
+      {"set_latest",
+       "UPDATE modules SET latest_version=$2, latest_id=$3, version_count=version_count+1, "
+       "revision=revision+1 WHERE name=$1"},
       {"insert_files",
        "INSERT INTO files(version_id, path, digest, size) "
        "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])"},
@@ -254,6 +281,15 @@ namespace {
 Module read_module(const pqxx::row& r) {
   return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(),
           r[3].as<std::int64_t>()};
+}
+
+ModuleRecord read_record(const pqxx::row& r) {
+  ModuleRecord out;
+  out.module = read_module(r);
+  if (!r[4].is_null()) out.latest_version = r[4].as<std::string>();
+  out.version_count = r[5].as<std::size_t>();
+  out.revision = r[6].as<std::int64_t>();
+  return out;
 }
 
 VersionRef read_ref(const pqxx::row& r, int first) {
@@ -457,14 +493,80 @@ class PostgresMetadataStore final : public MetadataStore {
                                                  std::size_t limit) override {
     return db_->read([&](pqxx::connection& c) -> Result<std::vector<ModuleRecord>> {
       pqxx::nontransaction tx(c);
-      auto r = tx.exec_prepared("list_modules", after, static_cast<std::int64_t>(limit));
       std::vector<ModuleRecord> out;
-      for (const auto& row : r) {
-        std::string name = row[0].as<std::string>();
-        if (out.empty() || out.back().module.name != name) out.push_back({read_module(row), {}});
-        if (!row[4].is_null()) out.back().versions.push_back(read_ref(row, 4));
+      for (const auto& row :
+           tx.exec_prepared("list_modules", after, static_cast<std::int64_t>(limit))) {
+        out.push_back(read_record(row));
       }
       return out;
+    });
+  }
+
+  Result<ModuleRecord> get_module_record(const std::string& name) override {
+    return db_->read([&](pqxx::connection& c) -> Result<ModuleRecord> {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec_prepared("get_module_record", name);
+      if (r.empty()) return module_not_found(name);
+      return read_record(r[0]);
+    });
+  }
+
+  Result<std::vector<Version>> list_versions_page(const std::string& module,
+                                                  const std::optional<VersionCursor>& after,
+                                                  std::size_t limit) override {
+    return db_->read([&](pqxx::connection& c) -> Result<std::vector<Version>> {
+      // One snapshot for the page and its files: a version is complete or absent.
+      pqxx::read_transaction tx(c);
+      if (tx.exec_prepared("module_exists", module).empty()) return module_not_found(module);
+      auto n = static_cast<std::int64_t>(limit);
+      auto rows = after ? tx.exec_prepared("versions_next_page", module, n, after->order_key,
+                                           after->sequence)
+                        : tx.exec_prepared("versions_first_page", module, n);
+      std::vector<Version> out;
+      std::map<std::int64_t, std::size_t> index;
+      std::vector<std::string> ids;
+      for (const auto& row : rows) {
+        Version v;
+        v.module = module;
+        v.sequence = row[0].as<std::int64_t>();
+        v.version = row[1].as<std::string>();
+        v.description = row[2].as<std::string>();
+        v.digest = row[3].as<std::string>();
+        v.source_info = {row[4].as<std::string>(), row[5].as<std::string>(),
+                         row[6].as<std::string>()};
+        v.created_at = row[7].as<std::int64_t>();
+        v.forced_breaking = row[8].as<std::int64_t>();
+        v.descriptor_digest = row[9].as<std::string>();
+        index[v.sequence] = out.size();
+        ids.push_back(std::to_string(v.sequence));
+        out.push_back(std::move(v));
+      }
+      if (out.empty()) return out;
+      std::string id_array = text_array(ids);
+      for (const auto& row : tx.exec_prepared("page_files", id_array)) {
+        File f;
+        f.path = row[1].as<std::string>();
+        f.digest = row[2].as<std::string>();
+        f.size = row[3].as<std::uint64_t>();
+        out[index.at(row[0].as<std::int64_t>())].files.push_back(std::move(f));
+      }
+      for (const auto& row : tx.exec_prepared("page_dependencies", id_array)) {
+        out[index.at(row[0].as<std::int64_t>())].dependencies.push_back(
+            {row[1].as<std::string>(), row[2].as<std::string>(), row[3].as<std::string>()});
+      }
+      return out;
+    });
+  }
+
+  Result<std::optional<std::string>> previous_version(const std::string& module,
+                                                      const VersionId& pushed) override {
+    return db_->read([&](pqxx::connection& c) -> Result<std::optional<std::string>> {
+      pqxx::nontransaction tx(c);
+      auto r = pushed.kind == VersionId::Kind::kSemVer
+                   ? tx.exec_prepared("previous_semver", module, version_order_key(pushed))
+                   : tx.exec_prepared("previous_pushed", module, pushed.raw);
+      if (r.empty()) return std::optional<std::string>();
+      return std::optional<std::string>(r[0][0].as<std::string>());
     });
   }
 
@@ -519,8 +621,11 @@ class PostgresMetadataStore final : public MetadataStore {
     return write([&](pqxx::connection& c) -> Status {
       pqxx::work tx(c);
       auto r = tx.exec_prepared("set_version_descriptor", module, version, descriptor_digest);
+      if (r.affected_rows() == 0) return version_not_found(module, version);
+      // The version's answer changed: module reads cached under the revision are stale.
+      tx.exec_prepared("bump_revision", module);
       tx.commit();
-      return r.affected_rows() == 0 ? version_not_found(module, version) : Status::OK();
+      return Status::OK();
     });
   }
 
@@ -539,13 +644,13 @@ class PostgresMetadataStore final : public MetadataStore {
     });
   }
 
-  Result<std::vector<std::pair<std::string, std::string>>> find_path(
+  Result<std::vector<std::pair<std::string, std::string>>> find_path_in_latest(
       const std::string& path) override {
     return db_->read(
         [&](pqxx::connection& c) -> Result<std::vector<std::pair<std::string, std::string>>> {
           pqxx::nontransaction tx(c);
           std::vector<std::pair<std::string, std::string>> out;
-          for (const auto& row : tx.exec_prepared("find_path", path)) {
+          for (const auto& row : tx.exec_prepared("find_path_in_latest", path)) {
             out.emplace_back(row[0].as<std::string>(), row[1].as<std::string>());
           }
           return out;
@@ -561,20 +666,33 @@ class PostgresMetadataStore final : public MetadataStore {
                            module_if_missing.created_at, module_if_missing.updated_at)
               .affected_rows() == 1;
       // The module's row locked: pushes of one module, in any process, insert one at a time,
-      // so another spelling of this version cannot be inserted concurrently.
-      std::vector<std::string> names;
-      for (const auto& row : tx.exec_prepared("lock_module_versions", v.module)) {
-        if (!row[0].is_null()) names.push_back(row[0].as<std::string>());
+      // so another spelling of this version cannot be inserted concurrently, and the latest
+      // version and count kept on the row stay right.
+      auto id = parse_version(v.version);
+      if (!id.ok()) return id.status();
+      VersionRef current;
+      auto locked = tx.exec_prepared("lock_module", v.module);
+      if (!locked.empty() && !locked[0][0].is_null()) {
+        current.version = locked[0][0].as<std::string>();
+        current.sequence = locked[0][1].as<std::int64_t>();
       }
-      SPOKE_RETURN_IF_ERROR(check_other_spelling(v.module, v.version, names));
+      if (std::string other = other_spelling(*id); !other.empty()) {
+        std::vector<std::string> names;
+        for (const auto& row : tx.exec_prepared("version_named", v.module, other)) {
+          names.push_back(row[0].as<std::string>());
+        }
+        SPOKE_RETURN_IF_ERROR(check_other_spelling(v.module, v.version, names));
+      }
       // A concurrent insert of the same version waits for this one's commit, then inserts
       // nothing: exactly one wins, whichever process it runs in.
-      auto r =
-          tx.exec_prepared("insert_version", v.module, v.version, v.description, v.digest,
-                           v.source_info.repository, v.source_info.commit_sha, v.source_info.branch,
-                           v.created_at, v.forced_breaking, v.descriptor_digest);
+      auto r = tx.exec_prepared("insert_version", v.module, v.version, v.description, v.digest,
+                                v.source_info.repository, v.source_info.commit_sha,
+                                v.source_info.branch, v.created_at, v.forced_breaking,
+                                version_order_key(*id), v.descriptor_digest);
       if (r.empty()) return version_exists(v.module, v.version);
       v.sequence = r[0][0].as<std::int64_t>();
+      VersionRef latest = next_latest(current, v);
+      tx.exec_prepared("set_latest", v.module, latest.version, latest.sequence);
       std::vector<std::string> paths, digests, sizes;
       for (auto& f : v.files) {
         paths.push_back(f.path);

@@ -11,7 +11,9 @@
 namespace spoke::internal {
 
 // A bounded map from immutable keys to immutable strings (versions never change, so a file of an
-// exact version never changes either). Evicts in insertion order when over `capacity_bytes`.
+// exact version never changes either; a key naming a module's revision never sees another
+// answer). Evicts in insertion order when over `capacity_bytes`. Thread-safe. Used by the
+// registry (file contents) and by spoke-server (rendered answers).
 class ImmutableCache {
  public:
   explicit ImmutableCache(std::size_t capacity_bytes) : capacity_(capacity_bytes) {}
