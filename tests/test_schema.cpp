@@ -782,6 +782,91 @@ TEST_CASE("validate_directory_answers_an_unchanged_tree_from_the_cache") {
   CHECK(grown->file_count == 3);
 }
 
+TEST_CASE("validate_directory_after_an_edit_rechecks_only_what_the_edit_reaches") {
+  TempDir dir;
+  const std::string head = "syntax = \"proto3\";\npackage acme;\n";
+  write_old(dir / "src/acme/money.proto", kMoney);
+  write_old(dir / "src/acme/user.proto", head +
+                                             "import \"acme/money.proto\";\n"
+                                             "message User { acme.Money balance = 1; }\n");
+  write_old(dir / "src/acme/order.proto", head +
+                                              "import \"acme/money.proto\";\n"
+                                              "message Order { acme.Money total = 1; }\n");
+  write_old(dir / "src/acme/unused.proto",
+            head + "import \"acme/money.proto\";\nmessage Unused {}\n");
+  write_old(dir / "src/acme/solo.proto", head + "message Solo {}\n");
+  DirectoryValidationOptions options;
+  options.dir = (dir / "src").string();
+  options.cache_dir = (dir / "cache").string();
+  // What a validation without any cache says, for comparison.
+  auto uncached = [&] {
+    DirectoryValidationOptions o = options;
+    o.cache_dir.clear();
+    auto r = validate_directory(o);
+    REQUIRE(r.ok());
+    CHECK(r->files_rechecked == r->file_count);
+    return std::make_pair(r->valid, lines(r->diagnostics));
+  };
+  auto validate = [&](std::size_t rechecked) {
+    auto r = validate_directory(options);
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->cache_hit);
+    CHECK(r->files_rechecked == rechecked);
+    CHECK(std::make_pair(r->valid, lines(r->diagnostics)) == uncached());
+    return r->valid;
+  };
+
+  CHECK(validate(5));
+  const std::vector<std::string> warning = {
+      "acme/unused.proto:3:1: warning: Import acme/money.proto is unused."};
+  CHECK(lines(validate_directory(options)->diagnostics) == warning);
+
+  // A file nothing imports: only it.
+  write_old(dir / "src/acme/solo.proto", head + "message Solo { string note = 1; }\n");
+  CHECK(validate(1));
+  // A file three others import: it and them; the warning of one kept is still reported.
+  write_old(dir / "src/acme/money.proto",
+            head + "message Money { int64 units = 1; string currency = 2; }\n");
+  CHECK(validate(4));
+
+  // Names that collide with a file left out are found (by a full build): a message, an enum
+  // value in the package's scope, a package named like a message.
+  write_old(dir / "src/acme/solo.proto", head + "message Money {}\n");
+  CHECK_FALSE(validate(5));
+  write_old(dir / "src/acme/solo.proto", head + "enum Kind { Order = 0; }\n");
+  CHECK_FALSE(validate(5));
+  write_old(dir / "src/acme/solo.proto", "syntax = \"proto3\";\npackage acme.User.v1;\n");
+  CHECK_FALSE(validate(5));
+  // Two extensions of one message with one number, in files that do not import each other: a
+  // warning of libprotobuf's that a build of the changed file alone would miss.
+  write_old(dir / "src/acme/holder.proto",
+            "syntax = \"proto2\";\npackage acme;\nmessage Holder { extensions 100 to 200; }\n");
+  const std::string ext =
+      "syntax = \"proto2\";\npackage acme;\nimport \"acme/holder.proto\";\n"
+      "extend acme.Holder { optional string ";
+  write_old(dir / "src/acme/solo.proto", ext + "a = 150; }\n");
+  CHECK(validate(2));
+  write_old(dir / "src/acme/other.proto", ext + "b = 150; }\n");
+  CHECK(validate(7));
+  auto warned = validate_directory(options);
+  REQUIRE(warned.ok());
+  CHECK(warned->cache_hit);
+  CHECK(std::any_of(warned->diagnostics.begin(), warned->diagnostics.end(), [](const auto& d) {
+    return d.message.find("Extension number 150 has already been used") != std::string::npos;
+  }));
+  // That warning is not kept as the file's own: once the other number moves it is gone.
+  write_old(dir / "src/acme/other.proto", ext + "b = 151; }\n");
+  CHECK(validate(1));
+  std::filesystem::remove(dir / "src/acme/other.proto");
+  std::filesystem::remove(dir / "src/acme/holder.proto");
+
+  // An error is reported as a full build reports it; once fixed, the kept facts serve again.
+  write_old(dir / "src/acme/solo.proto", head + "message Solo { string note = 1; int32 n = 1; }\n");
+  CHECK_FALSE(validate(5));
+  write_old(dir / "src/acme/solo.proto", head + "message Solo { int32 n = 1; }\n");
+  CHECK(validate(1));
+}
+
 TEST_CASE("validate_directory_keys_include_dirs_and_fetched_dependencies") {
   TempDir dir;
   write_old(dir / "src/acme/user.proto",

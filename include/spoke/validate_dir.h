@@ -19,7 +19,9 @@ struct DirectoryValidationOptions {
   // Where results are cached; empty disables the cache. Results are keyed by the sha256 of
   // every file's path and content digest (targets and dependencies). Content digests are
   // remembered per file by (size, mtime, inode), as git's index does, so an unchanged tree is
-  // answered without reading it.
+  // answered without reading it. After an edit, what each file's last validation found is reused
+  // for every file whose closure (its content and all it imports, transitively) is unchanged:
+  // only the changed files and what imports them are parsed and linked again.
   std::string cache_dir;
 };
 
@@ -28,7 +30,11 @@ struct DirectoryValidation {
   std::vector<Diagnostic> diagnostics;
   bool cache_hit = false;
   std::size_t file_count = 0;
-  // What linked; null on a cache hit. Large for big trees: a caller about to exit can leave it.
+  // Target files parsed and linked again: all of them without the cache, none on a cache hit,
+  // the changed ones and their importers after an edit.
+  std::size_t files_rechecked = 0;
+  // What linked; null when answered from the cache, fully or in part. Large for big trees: a
+  // caller about to exit can leave it.
   std::shared_ptr<const Schema> schema;
 };
 

@@ -8,9 +8,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
+#include <google/protobuf/descriptor.h>
 #include <nlohmann/json.hpp>
 
 #include "metrics/library_metrics.h"
@@ -25,7 +29,7 @@ namespace spoke {
 namespace {
 
 // Bumped when what a cached result means changes.
-constexpr const char* kCacheFormat = "spoke-validate-1";
+constexpr const char* kCacheFormat = "spoke-validate-2";
 
 struct DiskFile {
   std::string path;      // relative to its root, '/'-separated
@@ -143,6 +147,407 @@ nlohmann::json diagnostics_json(const std::vector<Diagnostic>& diags) {
   return out;
 }
 
+std::vector<Diagnostic> diagnostics_from_json(const nlohmann::json& j) {
+  std::vector<Diagnostic> out;
+  if (!j.is_array()) return out;
+  for (const auto& d : j) {
+    out.push_back({d.value("file", ""), d.value("line", 0), d.value("column", 0),
+                   parse_severity(d.value("severity", "error")).value_or(Severity::kError),
+                   d.value("message", "")});
+  }
+  return out;
+}
+
+bool has_error(const std::vector<Diagnostic>& diags) {
+  return std::any_of(diags.begin(), diags.end(),
+                     [](const Diagnostic& d) { return d.severity == Severity::kError; });
+}
+
+// ---- Incremental validation ----
+//
+// After a validation without errors, what it found about each linked file is kept with the
+// file's closure key: the sha256 of its path, its content digest and the closure keys of what it
+// imports. Next time, a target whose closure key is unchanged keeps its diagnostics; the others
+// (changed, or importing something changed) are parsed and linked again with what they import,
+// and the names they define are checked against the names of the files left out, since two
+// files that do not import each other can still collide (a symbol, a package, an extension
+// number). Anything unusual (errors, a collision, missing facts) falls back to a full build.
+
+namespace pb = google::protobuf;
+
+struct FileFacts {
+  std::string digest;
+  std::string closure;
+  std::vector<std::string> imports;
+  std::vector<Diagnostic> diagnostics;  // reported on this file (targets)
+  std::vector<std::string> symbols;     // full names it defines, enum values in their scope
+  std::vector<std::string> packages;    // its package and each enclosing one
+  std::vector<std::string> extensions;  // "<extendee>#<number>"
+};
+using TreeFacts = std::unordered_map<std::string, FileFacts>;
+
+void add_enum(const pb::EnumDescriptor* e, FileFacts& f) {
+  f.symbols.push_back(e->full_name());
+  for (int i = 0; i < e->value_count(); ++i) f.symbols.push_back(e->value(i)->full_name());
+}
+
+void add_extension(const pb::FieldDescriptor* x, FileFacts& f) {
+  f.symbols.push_back(x->full_name());
+  f.extensions.push_back(x->containing_type()->full_name() + "#" + std::to_string(x->number()));
+}
+
+void add_message(const pb::Descriptor* m, FileFacts& f) {
+  f.symbols.push_back(m->full_name());
+  for (int i = 0; i < m->nested_type_count(); ++i) add_message(m->nested_type(i), f);
+  for (int i = 0; i < m->enum_type_count(); ++i) add_enum(m->enum_type(i), f);
+  for (int i = 0; i < m->extension_count(); ++i) add_extension(m->extension(i), f);
+}
+
+FileFacts facts_of(const pb::FileDescriptor* fd) {
+  FileFacts f;
+  for (int i = 0; i < fd->dependency_count(); ++i) f.imports.push_back(fd->dependency(i)->name());
+  std::string package = fd->package();
+  while (!package.empty()) {
+    f.packages.push_back(package);
+    auto dot = package.rfind('.');
+    package.resize(dot == std::string::npos ? 0 : dot);
+  }
+  for (int i = 0; i < fd->message_type_count(); ++i) add_message(fd->message_type(i), f);
+  for (int i = 0; i < fd->enum_type_count(); ++i) add_enum(fd->enum_type(i), f);
+  for (int i = 0; i < fd->service_count(); ++i) f.symbols.push_back(fd->service(i)->full_name());
+  for (int i = 0; i < fd->extension_count(); ++i) add_extension(fd->extension(i), f);
+  return f;
+}
+
+// The facts file: a line of the format, then per file a line "F\t<path>\t<digest>\t<closure>"
+// followed by its lines "I\t<import>", "S\t<symbol>", "P\t<package>", "E\t<extension>" and
+// "G\t<line>\t<column>\t<message>" (its warnings). Plain lines: tens of megabytes of JSON took
+// longer to read than rechecking a file.
+TreeFacts load_facts(const fs::path& file) {
+  TreeFacts out;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return out;
+  std::string line;
+  if (!std::getline(in, line) || line != kCacheFormat) return out;
+  FileFacts* current = nullptr;
+  auto field = [](std::string_view& rest) {
+    auto tab = rest.find('\t');
+    std::string_view f = rest.substr(0, tab);
+    rest = tab == std::string_view::npos ? std::string_view() : rest.substr(tab + 1);
+    return f;
+  };
+  while (std::getline(in, line)) {
+    if (line.size() < 2 || line[1] != '\t') return {};
+    std::string_view rest = std::string_view(line).substr(2);
+    switch (line[0]) {
+      case 'F': {
+        std::string path(field(rest));
+        FileFacts f;
+        f.digest = std::string(field(rest));
+        f.closure = std::string(rest);
+        current = &out.insert_or_assign(std::move(path), std::move(f)).first->second;
+        break;
+      }
+      case 'I':
+      case 'S':
+      case 'P':
+      case 'E': {
+        if (current == nullptr) return {};
+        auto& list = line[0] == 'I'   ? current->imports
+                     : line[0] == 'S' ? current->symbols
+                     : line[0] == 'P' ? current->packages
+                                      : current->extensions;
+        list.emplace_back(rest);
+        break;
+      }
+      case 'G': {
+        if (current == nullptr) return {};
+        Diagnostic d;
+        d.severity = Severity::kWarning;
+        d.line = std::atoi(std::string(field(rest)).c_str());
+        d.column = std::atoi(std::string(field(rest)).c_str());
+        d.message = std::string(rest);
+        current->diagnostics.push_back(std::move(d));
+        break;
+      }
+      default:
+        return {};
+    }
+  }
+  for (auto& [path, f] : out) {
+    for (auto& d : f.diagnostics) d.file = path;
+  }
+  return out;
+}
+
+void save_facts(const fs::path& file, const TreeFacts& facts) {
+  auto plain = [](const std::string& s) { return s.find_first_of("\t\n\r") == std::string::npos; };
+  std::string text = std::string(kCacheFormat) + "\n";
+  for (const auto& [path, f] : facts) {
+    if (!plain(path)) return;  // not kept: the next validation is a full one
+    text += fmt::format("F\t{}\t{}\t{}\n", path, f.digest, f.closure);
+    for (const auto& i : f.imports) {
+      if (!plain(i)) return;
+      text += "I\t" + i + "\n";
+    }
+    for (const auto& x : f.symbols) text += "S\t" + x + "\n";
+    for (const auto& x : f.packages) text += "P\t" + x + "\n";
+    for (const auto& x : f.extensions) text += "E\t" + x + "\n";
+    for (const auto& d : f.diagnostics) {
+      if (!plain(d.message)) return;
+      text += fmt::format("G\t{}\t{}\t{}\n", d.line, d.column, d.message);
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  fs::path tmp = file;
+  tmp += fmt::format(".tmp{}", ::getpid());
+  {
+    std::ofstream o(tmp, std::ios::binary);
+    o << text;
+    if (!o) return;
+  }
+  fs::rename(tmp, file, ec);
+}
+
+// Every file validation may read, by path as imports name it: targets first, then include
+// directories in order, then fetched dependencies (the first of a path wins, as in build_schema).
+class Tree {
+ public:
+  Tree(std::vector<DiskFile>& targets, std::vector<DiskFile>& deps,
+       const std::vector<FileInput>& extra) {
+    for (auto& f : targets) files_.emplace(f.path, Entry{&f, nullptr, f.digest});
+    for (auto& f : deps) files_.emplace(f.path, Entry{&f, nullptr, f.digest});
+    for (const auto& f : extra) files_.emplace(f.path, Entry{nullptr, &f, ""});
+  }
+
+  bool has(const std::string& path) const { return files_.count(path) != 0; }
+
+  Result<const std::string*> content(const std::string& path) {
+    Entry& e = files_.at(path);
+    if (e.input != nullptr) return &e.input->content;
+    if (!e.disk->read) SPOKE_RETURN_IF_ERROR(read_content(*e.disk));
+    return &e.disk->content;
+  }
+
+  const std::string& digest(const std::string& path) {
+    Entry& e = files_.at(path);
+    if (e.digest.empty() && e.input != nullptr) e.digest = content_digest(e.input->content);
+    return e.digest;
+  }
+
+  // What `path` imports: from `known` when its content is the same, else scanned.
+  Result<const std::vector<std::string>*> imports(const std::string& path, const TreeFacts& known) {
+    auto done = imports_.find(path);
+    if (done != imports_.end()) return &done->second;
+    auto k = known.find(path);
+    std::vector<std::string> list;
+    if (k != known.end() && k->second.digest == digest(path)) {
+      list = k->second.imports;
+    } else {
+      auto text = content(path);
+      if (!text.ok()) return text.status();
+      list = scan_imports(*text.value());
+    }
+    return &imports_.emplace(path, std::move(list)).first->second;
+  }
+
+  // The closure key of `path` (see above); imports outside the tree count by name only.
+  Result<std::string> closure(const std::string& path, const TreeFacts& known) {
+    auto done = closures_.find(path);
+    if (done != closures_.end()) return done->second;
+    closures_[path] = "cycle";  // a file importing itself, transitively, gets a key of its own
+    auto list = imports(path, known);
+    if (!list.ok()) return list.status();
+    std::string text = path + "\n" + digest(path) + "\n";
+    for (const auto& imp : *list.value()) {
+      text += imp + "=";
+      if (has(imp)) {
+        auto key = closure(imp, known);
+        if (!key.ok()) return key.status();
+        text += key.value();
+      }
+      text += "\n";
+    }
+    return closures_[path] = internal::sha256_hex(text);
+  }
+
+  // `roots` and everything they import within the tree, transitively.
+  Result<std::set<std::string>> reach(const std::vector<std::string>& roots,
+                                      const TreeFacts& known) {
+    std::set<std::string> seen(roots.begin(), roots.end());
+    std::vector<std::string> todo(roots.begin(), roots.end());
+    while (!todo.empty()) {
+      std::string path = std::move(todo.back());
+      todo.pop_back();
+      auto list = imports(path, known);
+      if (!list.ok()) return list.status();
+      for (const auto& imp : *list.value()) {
+        if (has(imp) && seen.insert(imp).second) todo.push_back(imp);
+      }
+    }
+    return seen;
+  }
+
+ private:
+  struct Entry {
+    DiskFile* disk;
+    const FileInput* input;
+    std::string digest;
+  };
+  std::unordered_map<std::string, Entry> files_;
+  std::unordered_map<std::string, std::vector<std::string>> imports_;
+  std::unordered_map<std::string, std::string> closures_;
+};
+
+// True when a name defined in `fresh` is also defined (or is a package) in `kept`, or an
+// extension number of the same extendee is taken in both.
+bool names_collide(const std::vector<const FileFacts*>& fresh,
+                   const std::vector<const FileFacts*>& kept) {
+  // Sets of the few rechecked files' names; the kept files' lists are scanned once.
+  std::unordered_set<std::string_view> symbols, packages, extensions;
+  for (const FileFacts* f : fresh) {
+    symbols.insert(f->symbols.begin(), f->symbols.end());
+    packages.insert(f->packages.begin(), f->packages.end());
+    extensions.insert(f->extensions.begin(), f->extensions.end());
+  }
+  for (const FileFacts* k : kept) {
+    for (const auto& s : k->symbols) {
+      if (symbols.count(s) != 0 || packages.count(s) != 0) return true;
+    }
+    for (const auto& p : k->packages) {
+      if (symbols.count(p) != 0) return true;
+    }
+    for (const auto& e : k->extensions) {
+      if (extensions.count(e) != 0) return true;
+    }
+  }
+  return false;
+}
+
+// Facts of every file `schema` linked, with their closure keys, and the diagnostics of `diags`
+// on the files they name. False when a diagnostic is not an unused import of a file that linked.
+Result<bool> gather_facts(const Schema& schema, const std::vector<Diagnostic>& diags, Tree& tree,
+                          TreeFacts& out) {
+  for (const auto& path : schema.linked_files()) {
+    const pb::FileDescriptor* fd = schema.file(path);
+    if (fd == nullptr || !tree.has(path)) continue;
+    FileFacts f = facts_of(fd);
+    f.digest = tree.digest(path);
+    out[path] = std::move(f);
+  }
+  for (const auto& d : diags) {
+    // Only what concerns one file alone: an unused import. A warning may also involve two files
+    // that do not import each other (libprotobuf warns of an extension number used twice), and
+    // would outlive the other file's change.
+    bool unused_import = d.severity == Severity::kWarning && d.message.starts_with("Import ") &&
+                         d.message.ends_with(" is unused.");
+    if (!unused_import) return false;
+    auto it = out.find(d.file);
+    if (it == out.end()) return false;
+    it->second.diagnostics.push_back(d);
+  }
+  // Closure keys, with the imports just linked.
+  for (auto& [path, f] : out) {
+    auto key = tree.closure(path, out);
+    if (!key.ok()) return key.status();
+    f.closure = key.value();
+  }
+  return true;
+}
+
+// Validation reusing `previous` for the targets whose closure is unchanged; nullopt when it
+// cannot be answered that way (then the caller builds everything).
+Result<std::optional<DirectoryValidation>> validate_incrementally(std::vector<DiskFile>& targets,
+                                                                  Tree& tree,
+                                                                  const TreeFacts& previous,
+                                                                  const fs::path& facts_file) {
+  using Maybe = std::optional<DirectoryValidation>;
+  if (previous.empty()) return Maybe();
+  std::vector<std::string> clean, dirty;
+  for (const auto& t : targets) {
+    auto key = tree.closure(t.path, previous);
+    if (!key.ok()) return key.status();
+    auto it = previous.find(t.path);
+    bool same = it != previous.end() && it->second.closure == key.value() &&
+                !has_error(it->second.diagnostics);
+    (same ? clean : dirty).push_back(t.path);
+  }
+  if (clean.empty()) return Maybe();
+
+  // The changed targets with what they import, parsed and linked again.
+  auto rebuilt_set = tree.reach(dirty, previous);
+  if (!rebuilt_set.ok()) return rebuilt_set.status();
+  TreeFacts next;
+  if (!dirty.empty()) {
+    std::set<std::string> dirty_set(dirty.begin(), dirty.end());
+    std::vector<FileInput> dirty_inputs, dep_inputs;
+    for (const auto& path : rebuilt_set.value()) {
+      auto text = tree.content(path);
+      if (!text.ok()) return text.status();
+      (dirty_set.count(path) != 0 ? dirty_inputs : dep_inputs).push_back({path, *text.value()});
+    }
+    auto built = build_schema(dirty_inputs, dep_inputs);
+    if (!built.valid() || has_error(built.diagnostics)) return Maybe();
+    auto gathered = gather_facts(*built.schema, built.diagnostics, tree, next);
+    if (!gathered.ok()) return gathered.status();
+    if (!gathered.value()) return Maybe();
+    for (const auto& d : built.diagnostics) {
+      if (dirty_set.count(d.file) == 0) return Maybe();
+    }
+  }
+
+  // The files left out: the unchanged targets and what they import.
+  auto kept_set = tree.reach(clean, previous);
+  if (!kept_set.ok()) return kept_set.status();
+  std::vector<const FileFacts*> fresh, kept;
+  for (const auto& [path, f] : next) fresh.push_back(&f);
+  for (const auto& path : kept_set.value()) {
+    if (next.count(path) != 0) continue;
+    auto it = previous.find(path);
+    if (it == previous.end() || it->second.digest != tree.digest(path)) return Maybe();
+    kept.push_back(&it->second);
+  }
+  if (names_collide(fresh, kept)) return Maybe();
+
+  DirectoryValidation out;
+  out.valid = true;
+  out.file_count = targets.size();
+  out.files_rechecked = dirty.size();
+  std::vector<std::string> order;
+  for (const auto& t : targets) order.push_back(t.path);
+  std::sort(order.begin(), order.end());
+  TreeFacts saved;
+  for (const auto& path : kept_set.value()) {
+    if (next.count(path) != 0) continue;
+    FileFacts f = previous.at(path);
+    auto key = tree.closure(path, previous);
+    if (!key.ok()) return key.status();
+    f.closure = key.value();
+    saved.emplace(path, std::move(f));
+  }
+  for (auto& [path, f] : next) saved.insert_or_assign(path, std::move(f));
+  for (const auto& path : order) {
+    auto it = saved.find(path);
+    if (it == saved.end()) return Maybe();
+    out.diagnostics.insert(out.diagnostics.end(), it->second.diagnostics.begin(),
+                           it->second.diagnostics.end());
+  }
+  save_facts(facts_file, saved);
+  return Maybe(std::move(out));
+}
+
+// Where the facts of one tree are kept: by the directory, its include directories and
+// exclusions.
+fs::path facts_path(const fs::path& cache_root, const DirectoryValidationOptions& options) {
+  std::error_code ec;
+  std::string id = fs::weakly_canonical(options.dir, ec).string() + "\n";
+  for (const auto& inc : options.include_dirs)
+    id += "I " + fs::weakly_canonical(inc, ec).string() + "\n";
+  for (const auto& ex : options.excludes) id += "X " + ex + "\n";
+  return cache_root / "trees" / (internal::sha256_hex(id) + ".facts");
+}
+
 }  // namespace
 
 std::string default_cache_dir() {
@@ -210,17 +615,42 @@ Result<DirectoryValidation> validate_directory(const DirectoryValidationOptions&
         hit.valid = j["valid"].get<bool>();
         hit.cache_hit = true;
         hit.file_count = targets->size();
-        for (const auto& d : j["diagnostics"]) {
-          hit.diagnostics.push_back(
-              {d.value("file", ""), d.value("line", 0), d.value("column", 0),
-               parse_severity(d.value("severity", "error")).value_or(Severity::kError),
-               d.value("message", "")});
-        }
+        hit.diagnostics = diagnostics_from_json(j["diagnostics"]);
         internal::library_metrics().cache_hits.with({"validate"}).inc();
         return hit;
       }
     }
     internal::library_metrics().cache_misses.with({"validate"}).inc();
+  }
+
+  // The whole-tree answer, kept under the tree's key.
+  auto remember_result = [&](const DirectoryValidation& result) {
+    std::error_code ec;
+    fs::create_directories(cache_root / "results", ec);
+    fs::path file = cache_root / "results" / (key + ".json");
+    fs::path tmp = file;
+    tmp += fmt::format(".tmp{}", ::getpid());
+    {
+      std::ofstream o(tmp);
+      o << nlohmann::json{{"valid", result.valid},
+                          {"diagnostics", diagnostics_json(result.diagnostics)}}
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    }
+    fs::rename(tmp, file, ec);
+  };
+
+  std::optional<Tree> tree;
+  fs::path facts_file;
+  if (cached) {
+    tree.emplace(targets.value(), deps, options.extra_dependencies);
+    facts_file = facts_path(cache_root, options);
+    auto partial =
+        validate_incrementally(targets.value(), *tree, load_facts(facts_file), facts_file);
+    if (!partial.ok()) return partial.status();
+    if (partial->has_value()) {
+      remember_result(**partial);
+      return std::move(**partial);
+    }
   }
 
   std::vector<FileInput> target_inputs, dep_inputs;
@@ -240,18 +670,16 @@ Result<DirectoryValidation> validate_directory(const DirectoryValidationOptions&
   out.valid = built.valid();
   out.diagnostics = std::move(built.diagnostics);
   out.file_count = target_inputs.size();
+  out.files_rechecked = target_inputs.size();
   if (cached) {
-    std::error_code ec;
-    fs::create_directories(cache_root / "results", ec);
-    fs::path file = cache_root / "results" / (key + ".json");
-    fs::path tmp = file;
-    tmp += fmt::format(".tmp{}", ::getpid());
-    {
-      std::ofstream o(tmp);
-      o << nlohmann::json{{"valid", out.valid}, {"diagnostics", diagnostics_json(out.diagnostics)}}
-               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    remember_result(out);
+    // What each file was found to be, for the next validation after an edit: kept only when
+    // nothing failed (an error's consequences are not confined to the files it names).
+    TreeFacts facts;
+    if (out.valid && !has_error(out.diagnostics)) {
+      auto gathered = gather_facts(*built.schema, out.diagnostics, *tree, facts);
+      if (gathered.ok() && gathered.value()) save_facts(facts_file, facts);
     }
-    fs::rename(tmp, file, ec);
   }
   out.schema = std::move(built.schema);
   return out;
