@@ -93,10 +93,12 @@ CONF
   as_pg "$pg_bin/pg_ctl" start -w -D "$pg_data" -l "$tmp/pg/log" >/dev/null
 }
 
-db_counter=0
-# new_store BACKEND: prints the storage URL of a fresh, empty store.
+# new_store BACKEND: prints the storage URL of a fresh, empty store. Called in a command
+# substitution (a subshell), so the counter lives in a file.
 new_store() {
-  db_counter=$((db_counter + 1))
+  local db_counter
+  db_counter=$(($(cat "$tmp/db_counter" 2>/dev/null || echo 0) + 1))
+  echo "$db_counter" >"$tmp/db_counter"
   if [[ $1 == sqlite ]]; then
     echo "sqlite:$tmp/sqlite-$db_counter"
   else
