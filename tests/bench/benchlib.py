@@ -50,6 +50,21 @@ def proto_files(root):
     return sorted(out)
 
 
+# The googleapis subset a few benchmarks push many times: google/api, rpc, type and longrunning.
+SUBSET = ("google/api", "google/rpc", "google/type", "google/longrunning")
+
+
+def subset_files(build, version="6.0.1"):
+    """The SUBSET files of googleapis `version` as push request files ({"path", "content"})."""
+    corpus = corpus_dir(build, version)
+    files = []
+    for rel in proto_files(corpus):
+        if os.path.dirname(rel) in SUBSET:
+            with open(os.path.join(corpus, rel)) as f:
+                files.append({"path": rel, "content": f.read()})
+    return files
+
+
 def buf_binary(build):
     """buf from npm @bufbuild/buf, installed once under BUILD/bench-cache/buf."""
     buf_dir = os.path.join(build, "bench-cache", "buf")

@@ -40,7 +40,6 @@ WRITE_DOC = os.environ.get("WRITE_DOC", "1") != "0"
 DOC = os.environ.get("DOC", os.path.join(benchlib.REPO, "docs", "benchmarks.md"))
 CLI = os.path.join(BUILD, "tools", "spoke")
 OLD, NEW = "5.0.0", "6.0.1"
-SUBSET = ("google/api", "google/rpc", "google/type", "google/longrunning")
 HISTORY = 20
 
 
@@ -103,15 +102,6 @@ def diff_part(work, buf):
     return rounds, same, changes
 
 
-def subset_files():
-    corpus = benchlib.corpus_dir(BUILD, NEW)
-    files = []
-    for rel in benchlib.proto_files(corpus):
-        if os.path.dirname(rel) in SUBSET:
-            with open(os.path.join(corpus, rel)) as f:
-                files.append({"path": rel, "content": f.read()})
-    return files
-
 
 def history_file(n):
     messages = "".join(f"message Step{i} {{\n  string note = 1;\n  int64 at = 2;\n}}\n"
@@ -121,7 +111,7 @@ def history_file(n):
 
 
 def policy_part(work):
-    base = subset_files()
+    base = benchlib.subset_files(BUILD, NEW)
     server = benchlib.Server(BUILD, os.path.join(work, "policy-server"))
     rounds = []
     try:
