@@ -207,7 +207,8 @@ def main():
         "|---|---|---|---|---|---|---|",
     ]
     for op, n, rate, p50, p99, bad, codes in rows:
-        section.append(f"| {op} | {WEIGHTS[op]}% | {n} | {rate:.1f} | {p50:.1f} ms | "
+        share = 100.0 * WEIGHTS[op] / sum(WEIGHTS.values())
+        section.append(f"| {op} | {share:.0f}% | {n} | {rate:.1f} | {p50:.1f} ms | "
                        f"{p99:.1f} ms | {bad}{' ' + str(codes) if codes else ''} |")
     section += [
         f"| all | | {total} | {total / elapsed:.1f} | | | {errors} |",
