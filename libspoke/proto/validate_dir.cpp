@@ -282,17 +282,35 @@ TreeFacts load_facts(const fs::path& file) {
 
 void save_facts(const fs::path& file, const TreeFacts& facts) {
   auto plain = [](const std::string& s) { return s.find_first_of("\t\n\r") == std::string::npos; };
-  std::string text = std::string(kCacheFormat) + "\n";
+  std::size_t size = 64;
+  for (const auto& [path, f] : facts) {
+    size += path.size() + f.digest.size() + f.closure.size() + 8;
+    for (const auto* list : {&f.imports, &f.symbols, &f.packages, &f.extensions}) {
+      for (const auto& x : *list) size += x.size() + 3;
+    }
+    for (const auto& d : f.diagnostics) size += d.message.size() + 32;
+  }
+  std::string text;
+  text.reserve(size);
+  text += std::string(kCacheFormat) + "\n";
   for (const auto& [path, f] : facts) {
     if (!plain(path)) return;  // not kept: the next validation is a full one
     text += fmt::format("F\t{}\t{}\t{}\n", path, f.digest, f.closure);
+    auto lines = [&text](char kind, const std::vector<std::string>& list) {
+      for (const auto& x : list) {
+        text += kind;
+        text += '\t';
+        text += x;
+        text += '\n';
+      }
+    };
     for (const auto& i : f.imports) {
       if (!plain(i)) return;
-      text += "I\t" + i + "\n";
     }
-    for (const auto& x : f.symbols) text += "S\t" + x + "\n";
-    for (const auto& x : f.packages) text += "P\t" + x + "\n";
-    for (const auto& x : f.extensions) text += "E\t" + x + "\n";
+    lines('I', f.imports);
+    lines('S', f.symbols);
+    lines('P', f.packages);
+    lines('E', f.extensions);
     for (const auto& d : f.diagnostics) {
       if (!plain(d.message)) return;
       text += fmt::format("G\t{}\t{}\t{}\n", d.line, d.column, d.message);
@@ -459,8 +477,7 @@ Result<bool> gather_facts(const Schema& schema, const std::vector<Diagnostic>& d
 // Validation reusing `previous` for the targets whose closure is unchanged; nullopt when it
 // cannot be answered that way (then the caller builds everything).
 Result<std::optional<DirectoryValidation>> validate_incrementally(std::vector<DiskFile>& targets,
-                                                                  Tree& tree,
-                                                                  const TreeFacts& previous,
+                                                                  Tree& tree, TreeFacts previous,
                                                                   const fs::path& facts_file) {
   using Maybe = std::optional<DirectoryValidation>;
   if (previous.empty()) return Maybe();
@@ -520,11 +537,11 @@ Result<std::optional<DirectoryValidation>> validate_incrementally(std::vector<Di
   TreeFacts saved;
   for (const auto& path : kept_set.value()) {
     if (next.count(path) != 0) continue;
-    FileFacts f = previous.at(path);
     auto key = tree.closure(path, previous);
     if (!key.ok()) return key.status();
+    FileFacts& f = previous.at(path);
     f.closure = key.value();
-    saved.emplace(path, std::move(f));
+    saved.emplace(path, std::move(f));  // `previous` is not read after this
   }
   for (auto& [path, f] : next) saved.insert_or_assign(path, std::move(f));
   for (const auto& path : order) {
