@@ -31,41 +31,17 @@ import time
 import urllib.request
 from datetime import date
 
+import benchlib
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, "build"))
 ROUNDS = int(os.environ.get("ROUNDS", "3"))
 WRITE_DOC = os.environ.get("WRITE_DOC", "1") != "0"
 DOC = os.environ.get("DOC", os.path.join(REPO, "docs", "benchmarks.md"))
-SHARED = os.environ.get("SPOKE_SHARED_DIR", os.path.join(REPO, "..", "shared"))
 PROTOC = os.environ.get("PROTOC") or shutil.which("protoc")
 CLI = os.path.join(BUILD, "tools", "spoke")
 SERVER = os.path.join(BUILD, "server", "spoke-server")
 CORPUS_VERSION = "6.0.1"
-
-
-def corpus_dir():
-    """googleapis under BUILD/corpus, fetched through ../shared when missing (as the tests do)."""
-    path = os.path.join(BUILD, "corpus", f"googleapis-{CORPUS_VERSION}")
-    if os.path.isdir(path):
-        return path
-    fetch = os.path.join(SHARED, "corpus", "fetch-googleapis.sh")
-    if not os.path.isfile(fetch):
-        sys.exit(f"schema_bench: {fetch} is absent and {path} does not exist")
-    staging = path + ".partial"
-    shutil.rmtree(staging, ignore_errors=True)
-    subprocess.run(["bash", fetch, staging, CORPUS_VERSION], check=True)
-    os.rename(staging, path)
-    return path
-
-
-def proto_files(root):
-    out = []
-    for d, dirs, names in os.walk(root):
-        dirs[:] = [x for x in dirs if not x.startswith(".")]
-        for n in names:
-            if n.endswith(".proto"):
-                out.append(os.path.relpath(os.path.join(d, n), root))
-    return sorted(out)
 
 
 def measure(argv, cwd=None, env=None):
@@ -113,8 +89,8 @@ def main():
             sys.exit(f"schema_bench: {binary} is missing; build first (ninja -C {BUILD})")
     if not PROTOC:
         sys.exit("schema_bench: protoc is not on PATH (Debian: protobuf-compiler)")
-    corpus = corpus_dir()
-    files = proto_files(corpus)
+    corpus = benchlib.corpus_dir(BUILD, CORPUS_VERSION)
+    files = benchlib.proto_files(corpus)
     size_mb = sum(os.path.getsize(os.path.join(corpus, f)) for f in files) / 1e6
     work = tempfile.mkdtemp(prefix="spoke-schema-bench-")
     env = dict(os.environ, SPOKE_CACHE_DIR=os.path.join(work, "cache"))
